@@ -1,0 +1,261 @@
+// The discrete-event queue: what happens next, in simulated time.
+//
+// Most timers in a TCP stack have a fixed delay (TIME_WAIT's 60 s, a link's one-way
+// delay), so events scheduled with the same delay arrive in time order. Each such delay
+// gets a FIFO lane (a ring buffer: O(1) push and pop); everything else goes to a binary
+// heap. The next event is the earliest of the heap top and the lane heads. Ties are broken
+// by insertion order (a global sequence number), so a run is fully deterministic.
+//
+// Cancelling and re-arming never scan: the queue does not own timers. A `Due` receives the
+// token it was scheduled with and ignores a token it no longer expects (a stale entry).
+
+import type { Micros } from './time.js';
+
+/** Something that can be woken at a simulated time. */
+export interface Due {
+  fire(now: Micros, token: number): void;
+}
+
+/** A FIFO of events that all share one fixed delay, hence arrive in time order. */
+export class Lane {
+  private times: Float64Array;
+  private seqs: Float64Array;
+  private tokens: Float64Array;
+  private dues: (Due | undefined)[];
+  private head = 0;
+  private count = 0;
+
+  constructor(
+    private readonly queue: EventQueue,
+    readonly delay: Micros,
+    capacity = 1024,
+  ) {
+    this.times = new Float64Array(capacity);
+    this.seqs = new Float64Array(capacity);
+    this.tokens = new Float64Array(capacity);
+    this.dues = new Array<Due | undefined>(capacity);
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Schedule `due` at now + delay. */
+  push(due: Due, token: number): void {
+    if (this.count === this.times.length) this.grow();
+    const i = (this.head + this.count) % this.times.length;
+    this.times[i] = this.queue.now + this.delay;
+    this.seqs[i] = this.queue.nextSeq();
+    this.tokens[i] = token;
+    this.dues[i] = due;
+    this.count++;
+  }
+
+  /** Schedule `due` at an explicit time, which must not be earlier than the last one pushed. */
+  pushAt(time: Micros, due: Due, token: number): void {
+    if (this.count > 0) {
+      const last = this.times[(this.head + this.count - 1) % this.times.length]!;
+      if (time < last) throw new Error(`lane ${this.delay}: time ${time} before ${last}`);
+    }
+    if (this.count === this.times.length) this.grow();
+    const i = (this.head + this.count) % this.times.length;
+    this.times[i] = time;
+    this.seqs[i] = this.queue.nextSeq();
+    this.tokens[i] = token;
+    this.dues[i] = due;
+    this.count++;
+  }
+
+  /** @internal */ headTime(): number {
+    return this.count === 0 ? Infinity : this.times[this.head]!;
+  }
+  /** @internal */ headSeq(): number {
+    return this.seqs[this.head]!;
+  }
+  /** @internal */ pop(out: Popped): void {
+    const i = this.head;
+    out.time = this.times[i]!;
+    out.token = this.tokens[i]!;
+    out.due = this.dues[i]!;
+    this.dues[i] = undefined;
+    this.head = (i + 1) % this.times.length;
+    this.count--;
+  }
+
+  private grow(): void {
+    const cap = this.times.length * 2;
+    const times = new Float64Array(cap);
+    const seqs = new Float64Array(cap);
+    const tokens = new Float64Array(cap);
+    const dues = new Array<Due | undefined>(cap);
+    for (let k = 0; k < this.count; k++) {
+      const j = (this.head + k) % this.times.length;
+      times[k] = this.times[j]!;
+      seqs[k] = this.seqs[j]!;
+      tokens[k] = this.tokens[j]!;
+      dues[k] = this.dues[j];
+    }
+    this.times = times;
+    this.seqs = seqs;
+    this.tokens = tokens;
+    this.dues = dues;
+    this.head = 0;
+  }
+}
+
+interface Popped {
+  time: number;
+  token: number;
+  due: Due | undefined;
+}
+
+export class EventQueue {
+  /** The current simulated time. Only the queue advances it. */
+  now: Micros = 0;
+  /** Events fired so far. */
+  fired = 0;
+
+  private seq = 0;
+  // Binary heap as parallel arrays, ordered by (time, seq).
+  private readonly hTime: number[] = [];
+  private readonly hSeq: number[] = [];
+  private readonly hToken: number[] = [];
+  private readonly hDue: Due[] = [];
+  private readonly lanes: Lane[] = [];
+  private readonly laneByDelay = new Map<Micros, Lane>();
+  private readonly popped: Popped = { time: 0, token: 0, due: undefined };
+
+  /** @internal */ nextSeq(): number {
+    return this.seq++;
+  }
+
+  /** The lane for a fixed delay; created on first use. Use it only for delays shared by many events. */
+  lane(delay: Micros): Lane {
+    let lane = this.laneByDelay.get(delay);
+    if (lane === undefined) {
+      if (!Number.isInteger(delay) || delay < 0) throw new Error(`lane delay must be a whole number of microseconds >= 0, got ${delay}`);
+      lane = new Lane(this, delay);
+      this.laneByDelay.set(delay, lane);
+      this.lanes.push(lane);
+    }
+    return lane;
+  }
+
+  /** Schedule `due` at absolute time `time` (not in the past). */
+  at(time: Micros, due: Due, token: number): void {
+    if (!(time >= this.now)) throw new Error(`cannot schedule at ${time}: now is ${this.now}`);
+    const t = this.hTime;
+    const s = this.hSeq;
+    const k = this.hToken;
+    const d = this.hDue;
+    const seq = this.seq++;
+    let i = t.length;
+    t.push(time);
+    s.push(seq);
+    k.push(token);
+    d.push(due);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = t[p]!;
+      if (pt < time || (pt === time && s[p]! < seq)) break;
+      t[i] = pt;
+      s[i] = s[p]!;
+      k[i] = k[p]!;
+      d[i] = d[p]!;
+      i = p;
+    }
+    t[i] = time;
+    s[i] = seq;
+    k[i] = token;
+    d[i] = due;
+  }
+
+  /** Schedule `due` `delay` from now. */
+  after(delay: Micros, due: Due, token: number): void {
+    this.at(this.now + delay, due, token);
+  }
+
+  /** Number of entries waiting, stale ones included. */
+  get pending(): number {
+    let n = this.hTime.length;
+    for (const lane of this.lanes) n += lane.size;
+    return n;
+  }
+
+  /** Time of the next event, or Infinity. */
+  peekTime(): number {
+    let best = this.hTime.length > 0 ? this.hTime[0]! : Infinity;
+    for (const lane of this.lanes) {
+      const lt = lane.headTime();
+      if (lt < best) best = lt;
+    }
+    return best;
+  }
+
+  /**
+   * Fire events in order while their time is <= `until`; `now` ends at `until`
+   * (or where `stop()` returned true). Returns the number of events fired.
+   */
+  runUntil(until: Micros, stop?: () => boolean): number {
+    const start = this.fired;
+    const out = this.popped;
+    for (;;) {
+      // Earliest of the heap top and every lane head, ties to the lower sequence number.
+      let bestTime = this.hTime.length > 0 ? this.hTime[0]! : Infinity;
+      let bestSeq = this.hTime.length > 0 ? this.hSeq[0]! : Infinity;
+      let bestLane: Lane | null = null;
+      for (const lane of this.lanes) {
+        const lt = lane.headTime();
+        if (lt < bestTime || (lt === bestTime && lt !== Infinity && lane.headSeq() < bestSeq)) {
+          bestTime = lt;
+          bestSeq = lane.headSeq();
+          bestLane = lane;
+        }
+      }
+      if (bestTime > until) break;
+      if (bestLane !== null) bestLane.pop(out);
+      else this.popHeap(out);
+      this.now = out.time;
+      this.fired++;
+      out.due!.fire(out.time, out.token);
+      out.due = undefined;
+      if (stop !== undefined && stop()) return this.fired - start;
+    }
+    if (until !== Infinity && until > this.now) this.now = until;
+    return this.fired - start;
+  }
+
+  private popHeap(out: Popped): void {
+    const t = this.hTime;
+    const s = this.hSeq;
+    const k = this.hToken;
+    const d = this.hDue;
+    out.time = t[0]!;
+    out.token = k[0]!;
+    out.due = d[0]!;
+    const lastT = t.pop()!;
+    const lastS = s.pop()!;
+    const lastK = k.pop()!;
+    const lastD = d.pop()!;
+    const n = t.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && (t[r]! < t[l]! || (t[r] === t[l] && s[r]! < s[l]!))) c = r;
+      if (t[c]! > lastT || (t[c] === lastT && s[c]! > lastS)) break;
+      t[i] = t[c]!;
+      s[i] = s[c]!;
+      k[i] = k[c]!;
+      d[i] = d[c]!;
+      i = c;
+    }
+    t[i] = lastT;
+    s[i] = lastS;
+    k[i] = lastK;
+    d[i] = lastD;
+  }
+}

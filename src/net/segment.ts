@@ -1,0 +1,96 @@
+// A TCP segment as the model carries it: header fields that matter for the connection
+// lifecycle, the timestamp option, and the payload length (payload bytes are not kept).
+
+import type { Due } from '../engine/queue.js';
+import type { Micros } from '../engine/time.js';
+import type { Ipv4 } from './addr.js';
+import { formatEndpoint } from './addr.js';
+
+// TCP header flag bits (RFC 9293 section 3.1).
+export const FIN = 0x01;
+export const SYN = 0x02;
+export const RST = 0x04;
+export const PSH = 0x08;
+export const ACK = 0x10;
+
+/** Where a segment goes when it arrives: a host's IP input. */
+export interface SegmentSink {
+  receive(seg: Segment, now: Micros): void;
+}
+
+export class Segment implements Due {
+  /** TSval/TSecr of the timestamp option (RFC 7323), valid when hasTs. */
+  tsVal = 0;
+  tsEcr = 0;
+  hasTs = false;
+  /** MSS option, on SYN segments only (0 = absent). */
+  mss = 0;
+  /**
+   * The connection incarnation that sent this segment (unique per socket in a run), or 0 for
+   * a segment sent on no connection's behalf (an RST to a closed port, a TIME_WAIT's ACK
+   * carries the TIME_WAIT's incarnation). Only the simulator can know this: see integrity.
+   */
+  incarnation = 0;
+  /** Set when the network schedules the delivery. */
+  to: SegmentSink | null = null;
+
+  constructor(
+    readonly src: Ipv4,
+    readonly sport: number,
+    readonly dst: Ipv4,
+    readonly dport: number,
+    readonly seq: number,
+    readonly ack: number,
+    readonly flags: number,
+    readonly win: number,
+    readonly len: number,
+  ) {}
+
+  /** Sequence space the segment occupies: payload plus one for SYN and one for FIN. */
+  get seqLen(): number {
+    return this.len + (this.flags & SYN ? 1 : 0) + (this.flags & FIN ? 1 : 0);
+  }
+
+  fire(now: Micros): void {
+    this.to!.receive(this, now);
+  }
+
+  /** A copy (for duplication faults): same fields, not yet scheduled. */
+  clone(): Segment {
+    const c = new Segment(this.src, this.sport, this.dst, this.dport, this.seq, this.ack, this.flags, this.win, this.len);
+    c.tsVal = this.tsVal;
+    c.tsEcr = this.tsEcr;
+    c.hasTs = this.hasTs;
+    c.mss = this.mss;
+    c.incarnation = this.incarnation;
+    return c;
+  }
+
+  toString(): string {
+    const ts = this.hasTs ? ` <TS val ${this.tsVal} ecr ${this.tsEcr}>` : '';
+    const ack = this.flags & ACK ? ` ack ${this.ack}` : '';
+    return `${formatEndpoint(this.src, this.sport)} > ${formatEndpoint(this.dst, this.dport)} ${flagString(this.flags)} seq ${this.seq}${ack} len ${this.len} win ${this.win}${ts}`;
+  }
+}
+
+/** Flags as tcpdump/packetdrill print them: S, F, R, P and "." for ACK (e.g. "F.", "S."). */
+export function flagString(flags: number): string {
+  let s = '';
+  if (flags & SYN) s += 'S';
+  if (flags & FIN) s += 'F';
+  if (flags & RST) s += 'R';
+  if (flags & PSH) s += 'P';
+  if (flags & ACK) s += '.';
+  return s === '' ? 'none' : s;
+}
+
+/** Flags in the scenario format's letters, canonical order S A F R P (e.g. "A", "FA"). */
+export function flagLetters(flags: number): string {
+  let s = '';
+  if (flags & SYN) s += 'S';
+  if (flags & ACK) s += 'A';
+  if (flags & FIN) s += 'F';
+  if (flags & RST) s += 'R';
+  if (flags & PSH) s += 'P';
+  return s;
+}

@@ -1,0 +1,644 @@
+// A host's TCP stack: its tables (established hash with full, request and timewait sockets;
+// listeners; bind buckets), segment demultiplexing (tcp_ipv4.c tcp_v4_rcv), TIME_WAIT entry
+// and expiry (tcp_minisocks.c tcp_time_wait, inet_timewait_sock.c), the connect() port search
+// glue (inet_hashtables.c __inet_hash_connect, tcp_ipv4.c tcp_twsk_unique), its counters.
+
+import { keyedHash } from '../engine/hash.js';
+import type { EventQueue } from '../engine/queue.js';
+import type { Rng } from '../engine/rng.js';
+import type { Micros } from '../engine/time.js';
+import { MS, SEC } from '../engine/time.js';
+import type { Ipv4 } from '../net/addr.js';
+import { endpointKey, isLoopback } from '../net/addr.js';
+import type { Network } from '../net/network.js';
+import { ACK, FIN, RST, SYN, Segment } from '../net/segment.js';
+import type { SegmentSink } from '../net/segment.js';
+import type { Errno } from './errno.js';
+import type { Mib } from './mib.js';
+import { emptyMib } from './mib.js';
+import { BindTable, INET_TABLE_PERTURB_SIZE, searchEphemeralPort } from './ports.js';
+import type { PortProbe } from './ports.js';
+import type { KernelProfile } from './profile.js';
+import { DEFAULT_MSS, TIMEWAIT_SOCK_BYTES, TW_ISN_GAP, TW_KILL_THRESHOLD } from './profile.js';
+import { RequestSock } from './request.js';
+import type { RequestOwner } from './request.js';
+import { after, before, seqAdd } from './seq.js';
+import { TcpSocket } from './socket.js';
+import type { StateCounts, TcpState } from './state.js';
+import { emptyStateCounts } from './state.js';
+import type { Sysctls } from './sysctl.js';
+import { TimewaitSock, timewaitStateProcess } from './timewait.js';
+import type { TimewaitOwner, TwClock, TwSubstate } from './timewait.js';
+
+/** What the established hash holds for a 4-tuple. */
+export type Conn = TcpSocket | RequestSock | TimewaitSock;
+
+/** Hands out connection incarnation numbers, unique across the hosts of a run. */
+export interface IdSource {
+  next(): number;
+}
+
+/** How long the host has been up when the run starts: the seconds clock is never 0 (0 means "no timestamp" in ts_recent_stamp). */
+const BOOT_UPTIME_S = 1000;
+/** include/net/tcp.h TCP_TIMEOUT_INIT: first SYN-ACK retransmission after 1 s. */
+const SYNACK_RTO_INIT: Micros = 1 * SEC;
+/** secure_seq.c EPHEMERAL_PORT_SHUFFLE_PERIOD: the per-destination port offset changes every 10 s. */
+const PORT_SHUFFLE_PERIOD: Micros = 10 * SEC;
+
+export interface HostOptions {
+  name: string;
+  address: Ipv4;
+  sysctl: Sysctls;
+  profile: KernelProfile;
+  queue: EventQueue;
+  network: Network;
+  /** This host's own random stream (secrets, port perturbation). */
+  rng: Rng;
+  ids: IdSource;
+  /** what_if timewait_len: a TIME_WAIT length no Linux has. */
+  timewaitLen?: Micros;
+}
+
+/** What only a simulator can know (result JSON `integrity`). */
+export interface Integrity {
+  staleSegmentsAccepted: number;
+  staleBytesAccepted: number;
+  resetsFromStaleState: number;
+}
+
+export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
+  readonly name: string;
+  readonly address: Ipv4;
+  readonly sysctl: Sysctls;
+  readonly profile: KernelProfile;
+  readonly queue: EventQueue;
+  readonly timewaitLen: Micros;
+  readonly mib: Mib = emptyMib();
+  /** Sockets per state now: full, request (SYN_RECV) and timewait (TIME_WAIT, or FIN_WAIT_2 substate). */
+  readonly states: StateCounts = emptyStateCounts();
+  readonly binds = new BindTable();
+  readonly integrity: Integrity = { staleSegmentsAccepted: 0, staleBytesAccepted: 0, resetsFromStaleState: 0 };
+  timewaitCount = 0;
+  timewaitPeak = 0;
+  /** tcp_orphan_count: closed by the application, not yet gone (full sockets only). */
+  orphanCount = 0;
+
+  private readonly network: Network;
+  private readonly ids: IdSource;
+  private readonly rng: Rng;
+  /** The established hash: remote endpoint -> local port -> connection. */
+  private readonly conns = new Map<number, Map<number, Conn>>();
+  private readonly listeners = new Map<number, TcpSocket>();
+  private readonly perturb = new Uint32Array(INET_TABLE_PERTURB_SIZE);
+  // Boot-time secrets (net_secret, and the port and timestamp keys), drawn from the seed.
+  private readonly seqKey: [number, number];
+  private readonly portKey: [number, number];
+  private readonly tsKey: [number, number];
+  private readonly clock: TwClock = { now: 0, seconds: 0 };
+
+  constructor(o: HostOptions) {
+    this.name = o.name;
+    this.address = o.address;
+    this.sysctl = o.sysctl;
+    this.profile = o.profile;
+    this.queue = o.queue;
+    this.network = o.network;
+    this.ids = o.ids;
+    this.rng = o.rng;
+    this.timewaitLen = o.timewaitLen ?? o.profile.timewaitLen;
+    this.seqKey = [o.rng.u32(), o.rng.u32()];
+    this.portKey = [o.rng.u32(), o.rng.u32()];
+    this.tsKey = [o.rng.u32(), o.rng.u32()];
+    o.network.attach(o.address, this);
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Clocks and identities.
+
+  get now(): Micros {
+    return this.queue.now;
+  }
+  /** ktime_get_seconds(): whole seconds of uptime. */
+  seconds(): number {
+    return Math.floor(this.queue.now / SEC) + BOOT_UPTIME_S;
+  }
+  /** tcp_clock_ms(): the millisecond clock TSvals are drawn from. */
+  tsClockMs(): number {
+    return Math.floor(this.queue.now / MS) + BOOT_UPTIME_S * 1000;
+  }
+  nextIncarnation(): number {
+    return this.ids.next();
+  }
+
+  /** secure_seq.c secure_tcp_seq: keyed hash of the 4-tuple plus a clock ticking every 64 ns. */
+  isn(lport: number, raddr: Ipv4, rport: number): number {
+    const h = keyedHash(this.seqKey[0], this.seqKey[1], this.address, raddr, ((lport << 16) | rport) >>> 0);
+    return (h + Math.floor((this.queue.now * 1000) / 64)) >>> 0;
+  }
+
+  /** secure_seq.c: the per-connection TSval offset (none unless tcp_timestamps = 1). */
+  tsOffset(lport: number, raddr: Ipv4, rport: number): number {
+    if (this.sysctl.tcp_timestamps !== 1) return 0;
+    return keyedHash(this.tsKey[0], this.tsKey[1], this.address, raddr, ((lport << 16) | rport) >>> 0);
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Tables.
+
+  socket(): TcpSocket {
+    return new TcpSocket(this);
+  }
+
+  lookup(raddr: Ipv4, rport: number, lport: number): Conn | undefined {
+    return this.conns.get(endpointKey(raddr, rport))?.get(lport);
+  }
+
+  private hashConn(raddr: Ipv4, rport: number, lport: number, conn: Conn): void {
+    const key = endpointKey(raddr, rport);
+    let m = this.conns.get(key);
+    if (m === undefined) this.conns.set(key, (m = new Map()));
+    m.set(lport, conn);
+  }
+
+  private unhashConn(raddr: Ipv4, rport: number, lport: number, conn: Conn): void {
+    const key = endpointKey(raddr, rport);
+    const m = this.conns.get(key);
+    if (m === undefined || m.get(lport) !== conn) return;
+    m.delete(lport);
+    if (m.size === 0) this.conns.delete(key);
+  }
+
+  /** A full socket leaves the established hash (if it is still the one there). */
+  unhash(sock: TcpSocket): void {
+    if (sock.rport !== 0) this.unhashConn(sock.raddr, sock.rport, sock.lport, sock);
+  }
+
+  listenerOn(port: number): TcpSocket | undefined {
+    return this.listeners.get(port);
+  }
+  addListener(sock: TcpSocket): void {
+    this.listeners.set(sock.lport, sock);
+  }
+  removeListener(sock: TcpSocket): void {
+    if (this.listeners.get(sock.lport) === sock) this.listeners.delete(sock.lport);
+  }
+
+  /** A listener closes: its request sockets go without a word (inet_csk_listen_stop). */
+  dropRequestsOf(listener: TcpSocket): void {
+    for (const m of this.conns.values()) {
+      for (const conn of m.values()) {
+        if (conn instanceof RequestSock && conn.listener === listener) this.removeRequest(conn);
+      }
+    }
+  }
+
+  stateChange(prev: TcpState, next: TcpState): void {
+    // CLOSE sockets are not in any table: they are not counted.
+    if (prev !== 'CLOSE') this.states[prev]--;
+    if (next !== 'CLOSE') this.states[next]++;
+  }
+
+  /** Bytes held by timewait sockets now (tw_sock_TCP slab objects). */
+  get timewaitMemory(): number {
+    return this.timewaitCount * TIMEWAIT_SOCK_BYTES;
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Output.
+
+  send(seg: Segment): void {
+    this.mib.TcpOutSegs++;
+    this.network.send(seg);
+  }
+
+  /**
+   * tcp_ipv4.c tcp_v4_send_reset: answer a segment that has no connection. Never an RST to
+   * an RST. With an ACK we reset at its ack number; otherwise we acknowledge what it occupied.
+   */
+  sendReset(seg: Segment): void {
+    if (seg.flags & RST) return;
+    const rst =
+      seg.flags & ACK
+        ? new Segment(this.address, seg.dport, seg.src, seg.sport, seg.ack, 0, RST, 0, 0)
+        : new Segment(this.address, seg.dport, seg.src, seg.sport, 0, seqAdd(seg.seq, seg.seqLen), RST | ACK, 0, 0);
+    this.mib.TcpOutRsts++;
+    this.send(rst);
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Input: tcp_v4_rcv.
+
+  receive(seg: Segment, _now: Micros): void {
+    this.mib.TcpInSegs++;
+    const conn = this.lookup(seg.src, seg.sport, seg.dport);
+    if (conn instanceof TcpSocket) {
+      conn.receive(seg);
+      return;
+    }
+    if (conn instanceof TimewaitSock) {
+      this.timewaitInput(conn, seg);
+      return;
+    }
+    if (conn instanceof RequestSock) {
+      this.requestInput(conn, seg);
+      return;
+    }
+    const listener = this.listeners.get(seg.dport);
+    if (listener !== undefined) {
+      this.listenInput(listener, seg, 0);
+      return;
+    }
+    this.sendReset(seg); // no socket: RST (RFC 9293 3.10.7.1)
+  }
+
+  /** Act on tcp_timewait_state_process's decision (tcp_v4_rcv do_time_wait). */
+  private timewaitInput(tw: TimewaitSock, seg: Segment): void {
+    this.clock.now = this.queue.now;
+    this.clock.seconds = this.seconds();
+    const d = timewaitStateProcess(tw, seg, this.sysctl, this.clock);
+    switch (d.kind) {
+      case 'drop':
+        if (d.counter !== undefined) this.mib[d.counter]++;
+        if (d.rearm) this.armTimewait(tw, this.timewaitLen);
+        return;
+      case 'ack':
+        if (d.counter !== undefined) this.mib[d.counter]++;
+        if (d.rearm) this.armTimewait(tw, this.timewaitLen);
+        this.timewaitAck(tw);
+        return;
+      case 'kill':
+        this.removeTimewait(tw);
+        return;
+      case 'rst':
+        this.removeTimewait(tw);
+        this.sendReset(seg);
+        return;
+      case 'fin':
+        this.armTimewait(tw, this.timewaitLen);
+        this.timewaitAck(tw);
+        return;
+      case 'syn': {
+        // A new SYN may take over the 4-tuple if someone listens; otherwise ACK it.
+        const listener = this.listeners.get(seg.dport);
+        if (listener !== undefined) {
+          this.removeTimewait(tw);
+          this.listenInput(listener, seg, d.isn);
+        } else {
+          this.timewaitAck(tw);
+        }
+        return;
+      }
+    }
+  }
+
+  /** tcp_ipv4.c tcp_v4_timewait_ack: ACK from the timewait socket's own sequence state. */
+  private timewaitAck(tw: TimewaitSock): void {
+    const seg = new Segment(this.address, tw.lport, tw.raddr, tw.rport, tw.sndNxt, tw.rcvNxt, ACK, tw.rcvWnd, 0);
+    if (tw.tsRecentStamp !== 0) {
+      seg.hasTs = true;
+      seg.tsVal = (this.tsClockMs() + tw.tsOffset) >>> 0;
+      seg.tsEcr = tw.tsRecent;
+    }
+    seg.incarnation = tw.incarnation;
+    this.send(seg);
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // TIME_WAIT.
+
+  /**
+   * tcp_minisocks.c tcp_time_wait: replace `sock` by a timewait socket for `timeo`
+   * (TIME_WAIT always gets the full TIME_WAIT length; FIN_WAIT_2 at least 3.5 * RTO).
+   * Past tcp_max_tw_buckets the socket is just destroyed and its port is free at once.
+   */
+  timeWait(sock: TcpSocket, substate: TwSubstate, timeo: Micros): void {
+    if (this.timewaitCount >= this.sysctl.tcp_max_tw_buckets) {
+      // inet_timewait_sock.c inet_twsk_alloc refuses: no TIME_WAIT, no RST.
+      this.mib.TcpExtTCPTimeWaitOverflow++;
+      sock.done();
+      return;
+    }
+    const rto35 = sock.rto * 4 - sock.rto / 2;
+    let t = timeo < rto35 ? rto35 : timeo;
+    if (substate === 'TIME_WAIT') t = this.timewaitLen;
+    const tw = new TimewaitSock(
+      this,
+      substate,
+      sock.lport,
+      sock.raddr,
+      sock.rport,
+      sock.rcvNxt,
+      sock.sndNxt,
+      sock.rcvWnd,
+      sock.tsOk ? sock.tsRecent : 0,
+      sock.tsOk ? sock.tsRecentStamp : 0,
+      sock.tsOffset,
+      this.tsClockMs(),
+      sock.incarnation,
+      sock.peerIncarnation,
+      sock.reuseaddr,
+    );
+    // inet_timewait_sock.c __inet_twsk_schedule: a short wait counts as killed.
+    if (t <= TW_KILL_THRESHOLD) this.mib.TcpExtTWKilled++;
+    else this.mib.TcpExtTW++;
+    // inet_twsk_hashdance: the timewait socket takes the 4-tuple and a port reference.
+    this.binds.acquire(sock.lport, sock.reuseaddr, 'connect');
+    this.hashConn(sock.raddr, sock.rport, sock.lport, tw);
+    this.timewaitCount++;
+    if (this.timewaitCount > this.timewaitPeak) this.timewaitPeak = this.timewaitCount;
+    this.states[substate]++;
+    this.armTimewait(tw, t);
+    sock.done();
+  }
+
+  /** inet_twsk_schedule / inet_twsk_reschedule. Fixed lengths share a FIFO lane. */
+  private armTimewait(tw: TimewaitSock, t: Micros): void {
+    tw.timerGen++;
+    tw.expires = this.queue.now + t;
+    if (t === this.timewaitLen || t === this.sysctl.tcp_fin_timeout * SEC) this.queue.lane(t).push(tw, tw.timerGen);
+    else this.queue.at(tw.expires, tw, tw.timerGen);
+  }
+
+  twExpire(tw: TimewaitSock, token: number): void {
+    if (token !== tw.timerGen) return; // re-armed or killed since
+    this.removeTimewait(tw);
+  }
+
+  /** The timewait socket goes: out of the hash, its port reference dropped (inet_twsk_kill). */
+  private removeTimewait(tw: TimewaitSock): void {
+    tw.timerGen++;
+    this.unhashConn(tw.raddr, tw.rport, tw.lport, tw);
+    this.binds.release(tw.lport, tw.reuse);
+    this.timewaitCount--;
+    this.states[tw.substate]--;
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // connect() and bind() ports.
+
+  /**
+   * inet_hashtables.c inet_hash_connect: give `sock` (raddr/rport set) a local port and a
+   * place in the established hash, or EADDRNOTAVAIL.
+   */
+  hashConnect(sock: TcpSocket): Errno | null {
+    if (sock.holdsPort) {
+      // bind() fixed the port. Alone on it, nothing to check; otherwise the 4-tuple must be
+      // free, and a TIME_WAIT on it is reused whenever it saw timestamps (twp == NULL).
+      const b = this.binds.get(sock.lport);
+      if (b !== undefined && b.owners > 1 && !this.tupleFree(sock, sock.lport, true)) return 'EADDRNOTAVAIL';
+      this.hashConn(sock.raddr, sock.rport, sock.lport, sock);
+      return null;
+    }
+    const range = this.sysctl.ip_local_port_range;
+    const timeseed = Math.floor(this.queue.now / PORT_SHUFFLE_PERIOD);
+    const [k0, k1] = this.portKey;
+    const hashLo = keyedHash(k0, k1, this.address, sock.raddr, sock.rport, timeseed);
+    const hashHi = keyedHash(k1, k0, this.address, sock.raddr, sock.rport, timeseed);
+    const probe: PortProbe = {
+      isReserved: (port) => this.isReserved(port),
+      bucket: (port) => this.binds.get(port),
+      tupleFree: (port) => this.tupleFree(sock, port, false),
+    };
+    const res = searchEphemeralPort(range, hashLo, hashHi, this.perturb, () => this.rng.below(8), probe);
+    sock.connectProbes = res.probes;
+    if (res.port === 0) return 'EADDRNOTAVAIL';
+    this.binds.acquire(res.port, sock.reuseaddr, 'connect');
+    sock.lport = res.port;
+    sock.holdsPort = true;
+    this.hashConn(sock.raddr, sock.rport, sock.lport, sock);
+    return null;
+  }
+
+  private isReserved(port: number): boolean {
+    for (const [lo, hi] of this.sysctl.ip_local_reserved_ports) if (port >= lo && port <= hi) return true;
+    return false;
+  }
+
+  /**
+   * inet_hashtables.c __inet_check_established: is (our address, port, raddr, rport) free for
+   * `sock`? A TIME_WAIT there is taken over when tcp_twsk_unique allows.
+   */
+  private tupleFree(sock: TcpSocket, port: number, boundPort: boolean): boolean {
+    const conn = this.lookup(sock.raddr, sock.rport, port);
+    if (conn === undefined) return true;
+    if (!(conn instanceof TimewaitSock)) return false;
+    if (!this.twUnique(conn, sock, boundPort)) return false;
+    this.mib.TcpExtTWRecycled++;
+    this.removeTimewait(conn);
+    return true;
+  }
+
+  /**
+   * tcp_ipv4.c tcp_twsk_unique: may a new connection take this TIME_WAIT's 4-tuple? Only if
+   * the TIME_WAIT saw timestamps from the peer, and either the port was fixed by bind(), or
+   * tcp_tw_reuse allows it (2: loopback only; never for the FIN_WAIT_2 substate) and
+   * tcp_tw_reuse_delay ms have passed since it entered TIME_WAIT. The new connection starts
+   * beyond anything the old one sent, and inherits its ts_recent for PAWS.
+   */
+  private twUnique(tw: TimewaitSock, sock: TcpSocket, boundPort: boolean): boolean {
+    if (!this.profile.linuxExtensions) return false;
+    let reuse: number = this.sysctl.tcp_tw_reuse;
+    if (tw.substate === 'FIN_WAIT_2') reuse = 0;
+    if (reuse === 2) reuse = isLoopback(tw.raddr) || isLoopback(this.address) ? 1 : 0;
+    if (tw.tsRecentStamp === 0) return false;
+    const delayPassed = this.tsClockMs() - (tw.entryStampMs + this.sysctl.tcp_tw_reuse_delay) > 0;
+    if (!boundPort && !(reuse !== 0 && delayPassed)) return false;
+    let seq = seqAdd(tw.sndNxt, TW_ISN_GAP);
+    if (seq === 0) seq = 1;
+    sock.writeSeq = seq;
+    sock.tsRecent = tw.tsRecent;
+    sock.tsRecentStamp = tw.tsRecentStamp;
+    return true;
+  }
+
+  /**
+   * bind(port 0): inet_csk_get_port / inet_csk_find_open_port. A free port of the opposite
+   * parity to the range's low end first (connect() takes the other half), then any.
+   */
+  bindAnyPort(reuse: boolean): number {
+    const [low, highIncl] = this.sysctl.ip_local_port_range;
+    const remaining = highIncl - low + 1;
+    const start = this.rng.below(remaining);
+    for (const parity of [1, 0]) {
+      for (let i = 0; i < remaining; i++) {
+        const port = low + ((start + i) % remaining);
+        if ((port - low) % 2 !== parity || this.isReserved(port)) continue;
+        if (!this.binds.bindConflict(port, reuse)) return port;
+      }
+    }
+    return 0;
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // Listeners and request sockets.
+
+  /** tcp_input.c tcp_rcv_state_process (LISTEN) and tcp_conn_request. `twIsn`: ISN from a reopened TIME_WAIT. */
+  private listenInput(listener: TcpSocket, seg: Segment, twIsn: number): void {
+    const f = seg.flags;
+    if (f & RST) return;
+    if (f & ACK) {
+      this.sendReset(seg);
+      return;
+    }
+    if (!(f & SYN) || f & FIN) return;
+    const mib = this.mib;
+    // sk_acceptq_is_full: more than backlog connections waiting for accept().
+    if (listener.acceptQueue.length > listener.backlog) {
+      mib.TcpExtListenOverflows++;
+      mib.TcpExtListenDrops++;
+      return;
+    }
+    // The request queue holds at most backlog entries (SYN cookies are not modelled: drop).
+    if (listener.synQueueLen >= listener.backlog) {
+      mib.TcpExtListenDrops++;
+      return;
+    }
+    const tsOk = seg.hasTs && this.sysctl.tcp_timestamps !== 0;
+    const req = new RequestSock(
+      this,
+      listener,
+      seg.dport,
+      seg.src,
+      seg.sport,
+      seg.seq,
+      twIsn !== 0 ? twIsn : this.isn(seg.dport, seg.src, seg.sport),
+      tsOk,
+      tsOk ? seg.tsVal : 0,
+      tsOk ? this.seconds() : 0,
+      this.tsOffset(seg.dport, seg.src, seg.sport),
+      seg.mss > 0 ? Math.min(seg.mss, DEFAULT_MSS) : DEFAULT_MSS,
+      seg.win,
+      this.nextIncarnation(),
+      seg.incarnation,
+    );
+    listener.synQueueLen++;
+    this.states.SYN_RECV++;
+    this.hashConn(req.raddr, req.rport, req.lport, req);
+    this.sendSynAck(req);
+    this.armRequest(req, SYNACK_RTO_INIT);
+  }
+
+  private sendSynAck(req: RequestSock): void {
+    const seg = new Segment(this.address, req.lport, req.raddr, req.rport, req.iss, seqAdd(req.irs, 1), SYN | ACK, 65535, 0);
+    seg.mss = DEFAULT_MSS;
+    if (req.tsOk) {
+      seg.hasTs = true;
+      seg.tsVal = (this.tsClockMs() + req.tsOffset) >>> 0;
+      seg.tsEcr = req.tsRecent;
+    }
+    seg.incarnation = req.incarnation;
+    this.send(seg);
+  }
+
+  private armRequest(req: RequestSock, after: Micros): void {
+    req.timerGen++;
+    this.queue.at(this.queue.now + after, req, req.timerGen);
+  }
+
+  /** inet_connection_sock.c reqsk_timer_handler: retransmit the SYN-ACK, at most tcp_synack_retries times. */
+  requestTimer(req: RequestSock, token: number): void {
+    if (token !== req.timerGen) return;
+    if (req.retrans >= this.sysctl.tcp_synack_retries) {
+      this.removeRequest(req);
+      return;
+    }
+    req.retrans++;
+    this.mib.TcpExtTCPSynRetrans++;
+    this.mib.TcpRetransSegs++;
+    this.sendSynAck(req);
+    this.armRequest(req, Math.min(SYNACK_RTO_INIT * 2 ** req.retrans, this.profile.rtoMax));
+  }
+
+  private removeRequest(req: RequestSock): void {
+    req.timerGen++;
+    this.unhashConn(req.raddr, req.rport, req.lport, req);
+    req.listener.synQueueLen--;
+    this.states.SYN_RECV--;
+  }
+
+  /** tcp_minisocks.c tcp_check_req: a segment for a connection still in the request queue. */
+  private requestInput(req: RequestSock, seg: Segment): void {
+    const f = seg.flags;
+    const mib = this.mib;
+    const rcvNxt = seqAdd(req.irs, 1);
+    // A retransmitted SYN: send the SYN-ACK again (rate limited).
+    if (seg.seq === req.irs && (f & (SYN | ACK | RST)) === SYN) {
+      if (this.queue.now - req.lastOowAck >= 500 * MS) {
+        req.lastOowAck = this.queue.now;
+        this.sendSynAck(req);
+      }
+      return;
+    }
+    // An ACK of something other than our SYN: the listener answers with RST.
+    if (f & ACK && seg.ack !== seqAdd(req.iss, 1)) {
+      this.sendReset(seg);
+      return;
+    }
+    const inWindow = !before(seqAdd(seg.seq, seg.seqLen), rcvNxt) && !after(seg.seq, seqAdd(rcvNxt, 65535));
+    if (!inWindow) {
+      if (!(f & RST)) {
+        const ack = new Segment(this.address, req.lport, req.raddr, req.rport, seqAdd(req.iss, 1), rcvNxt, ACK, 65535, 0);
+        ack.incarnation = req.incarnation;
+        this.send(ack);
+      }
+      return;
+    }
+    if (f & (RST | SYN)) {
+      // embryonic_reset: the half-open connection is dropped.
+      mib.TcpAttemptFails++;
+      if (f & RST) mib.TcpExtEmbryonicRsts++;
+      else this.sendReset(seg);
+      this.removeRequest(req);
+      return;
+    }
+    if (!(f & ACK)) return;
+    const listener = req.listener;
+    if (listener.acceptQueue.length > listener.backlog) {
+      // Accept queue full, tcp_abort_on_overflow = 0: ignore the ACK, the SYN-ACK will be retransmitted.
+      mib.TcpExtListenOverflows++;
+      mib.TcpExtListenDrops++;
+      req.acked = true;
+      return;
+    }
+    // tcp_create_openreq_child: the connection becomes a full socket, ESTABLISHED.
+    this.removeRequest(req);
+    const child = new TcpSocket(this);
+    child.initChild({
+      lport: req.lport,
+      raddr: req.raddr,
+      rport: req.rport,
+      iss: req.iss,
+      irs: req.irs,
+      tsOk: req.tsOk,
+      tsOffset: req.tsOffset,
+      tsRecent: req.tsRecent,
+      tsRecentStamp: req.tsRecentStamp,
+      sndWnd: seg.win,
+      mss: req.mss,
+      peerIncarnation: req.peerIncarnation,
+      incarnation: req.incarnation,
+      reuseaddr: listener.reuseaddr,
+      userBound: listener.userBound,
+    });
+    // __inet_inherit_port: the child shares the listener's bind bucket.
+    this.binds.acquire(child.lport, child.reuseaddr, 'bind');
+    child.holdsPort = true;
+    this.hashConn(child.raddr, child.rport, child.lport, child);
+    mib.TcpPassiveOpens++;
+    child.parent = listener;
+    child.receive(seg);
+    if (child.state === 'CLOSE') return;
+    listener.acceptQueue.push(child);
+    listener.events.acceptable?.(listener);
+  }
+
+  // -----------------------------------------------------------------------------------------
+  // The integrity oracle.
+
+  /** `sock` accepted `bytes` of payload sent by another incarnation of its 4-tuple. */
+  staleAccepted(_sock: TcpSocket, seg: Segment, bytes: number): void {
+    if (seg.incarnation === 0) return;
+    this.integrity.staleSegmentsAccepted++;
+    this.integrity.staleBytesAccepted += bytes;
+  }
+}

@@ -1,0 +1,58 @@
+// Kernel behaviour profiles: the constants that differ between the kernels twlab models.
+
+import type { Micros } from '../engine/time.js';
+import { MS, SEC } from '../engine/time.js';
+import type { KernelProfileName } from './sysctl.js';
+
+export interface KernelProfile {
+  readonly name: KernelProfileName;
+  /** TIME_WAIT length. include/net/tcp.h TCP_TIMEWAIT_LEN = 60 s; RFC 9293: 2*MSL = 240 s. */
+  readonly timewaitLen: Micros;
+  /** Initial retransmission timeout. include/net/tcp.h TCP_TIMEOUT_INIT = 1 s (RFC 6298). */
+  readonly rtoInit: Micros;
+  /** include/net/tcp.h TCP_RTO_MIN = 200 ms (RFC 6298 says 1 s; Linux uses 200 ms). */
+  readonly rtoMin: Micros;
+  /** include/net/tcp.h TCP_RTO_MAX = 120 s. */
+  readonly rtoMax: Micros;
+  /** Whether the Linux TIME_WAIT extensions (tw_reuse, SYN reopen with ISN + 65537) apply. */
+  readonly linuxExtensions: boolean;
+}
+
+const linux: Omit<KernelProfile, 'name'> = {
+  timewaitLen: 60 * SEC,
+  rtoInit: 1 * SEC,
+  rtoMin: 200 * MS,
+  rtoMax: 120 * SEC,
+  linuxExtensions: true,
+};
+
+export const PROFILES: Readonly<Record<KernelProfileName, KernelProfile>> = {
+  'linux-6.18': { name: 'linux-6.18', ...linux },
+  'linux-4.4': { name: 'linux-4.4', ...linux },
+  // RFC 9293 section 3.10.7.4: TIME-WAIT lasts 2*MSL, MSL = 2 minutes.
+  rfc9293: { name: 'rfc9293', ...linux, timewaitLen: 240 * SEC, rtoMin: 1 * SEC, linuxExtensions: false },
+};
+
+/** Size of a timewait socket: the tw_sock_TCP slab object on Linux 6.18 x86-64 (/proc/slabinfo). */
+export const TIMEWAIT_SOCK_BYTES = 256;
+
+/** A timewait socket scheduled for at most this long counts as killed (TcpExtTWKilled), not TcpExtTW.
+ *  inet_timewait_sock.c __inet_twsk_schedule: kill = timeo <= 4*HZ. */
+export const TW_KILL_THRESHOLD: Micros = 4 * SEC;
+
+/** The ISN a reopened or reused 4-tuple starts from: old snd_nxt + 65535 + 2
+ *  (tcp_minisocks.c tcp_timewait_state_process, tcp_ipv4.c tcp_twsk_unique). */
+export const TW_ISN_GAP = 65535 + 2;
+
+/** include/net/tcp.h TCP_PAWS_WINDOW: a timestamp this far behind ts_recent is still accepted. */
+export const TCP_PAWS_WINDOW = 1;
+/** include/net/tcp.h TCP_PAWS_24DAYS: ts_recent older than this is not trusted for PAWS. */
+export const TCP_PAWS_24DAYS_S = 60 * 60 * 24 * 24;
+/** sysctl tcp_invalid_ratelimit default: out-of-window ACKs at most once per 500 ms. */
+export const TCP_INVALID_RATELIMIT: Micros = 500 * MS;
+/** The advertised receive window the model uses (no window scaling yet). */
+export const DEFAULT_RCV_WND = 65535;
+/** MSS for a 1500-byte MTU, IPv4, with the 12-byte timestamp option accounted for separately. */
+export const DEFAULT_MSS = 1460;
+/** include/net/tcp.h TCP_INIT_CWND. */
+export const TCP_INIT_CWND = 10;

@@ -1,0 +1,45 @@
+// The request socket (struct request_sock, state TCP_NEW_SYN_RECV): what a listener keeps for
+// a connection between the SYN and the handshake's final ACK. It sits in the established
+// hash, so it holds its 4-tuple, and retransmits its SYN-ACK on its own timer
+// (inet_connection_sock.c reqsk_timer_handler).
+
+import type { Due } from '../engine/queue.js';
+import type { Micros } from '../engine/time.js';
+import type { Ipv4 } from '../net/addr.js';
+import type { TcpSocket } from './socket.js';
+
+export interface RequestOwner {
+  requestTimer(req: RequestSock, token: number): void;
+}
+
+export class RequestSock implements Due {
+  timerGen = 0;
+  /** SYN-ACK retransmissions so far (req->num_retrans). */
+  retrans = 0;
+  /** The final ACK came but the accept queue was full (tcp_abort_on_overflow = 0). */
+  acked = false;
+  lastOowAck: Micros = -Infinity;
+
+  constructor(
+    private readonly owner: RequestOwner,
+    readonly listener: TcpSocket,
+    readonly lport: number,
+    readonly raddr: Ipv4,
+    readonly rport: number,
+    /** rcv_isn: the peer's ISN; snt_isn: ours. */
+    readonly irs: number,
+    readonly iss: number,
+    readonly tsOk: boolean,
+    readonly tsRecent: number,
+    readonly tsRecentStamp: number,
+    readonly tsOffset: number,
+    readonly mss: number,
+    readonly sndWnd: number,
+    readonly incarnation: number,
+    readonly peerIncarnation: number,
+  ) {}
+
+  fire(_now: Micros, token: number): void {
+    this.owner.requestTimer(this, token);
+  }
+}

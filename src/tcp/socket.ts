@@ -1,0 +1,1078 @@
+// A full TCP socket (struct tcp_sock): the socket API an application uses, and the state
+// machine that segments drive (tcp_input.c tcp_rcv_state_process, tcp_rcv_synsent_state_process,
+// tcp_fin, tcp_data_queue; tcp.c __tcp_close, tcp_shutdown; tcp_timer.c).
+//
+// The socket decides; the host it belongs to owns the tables, the clock and the wire
+// (see host.ts). Payload bytes are counted, never stored.
+
+import type { Due } from '../engine/queue.js';
+import type { Micros } from '../engine/time.js';
+import { MS } from '../engine/time.js';
+import type { Ipv4 } from '../net/addr.js';
+import { ACK, FIN, PSH, RST, SYN, Segment } from '../net/segment.js';
+import type { Errno } from './errno.js';
+import type { TcpHost } from './host.js';
+import { pawsCheck } from './paws.js';
+import { DEFAULT_MSS, DEFAULT_RCV_WND, TCP_INIT_CWND, TCP_INVALID_RATELIMIT, TCP_PAWS_WINDOW } from './profile.js';
+import { after, before, seqAdd, seqDiff } from './seq.js';
+import type { TcpState } from './state.js';
+
+/** SO_LINGER: off, or on with a timeout (0 = abortive close). */
+export type Linger = { on: false } | { on: true; timeout: Micros };
+
+/** What the application hears about. Each is optional; the socket calls what is set. */
+export interface SocketEvents {
+  /** connect() completed: the socket is ESTABLISHED. */
+  connected?(s: TcpSocket): void;
+  /** connect() failed, or the connection was reset or timed out. */
+  error?(s: TcpSocket, err: Errno): void;
+  /** Data, or the end of the stream, can be read. */
+  readable?(s: TcpSocket): void;
+  /** A listening socket has a connection to accept(). */
+  acceptable?(s: TcpSocket): void;
+  /** A close() that SO_LINGER made block has returned. */
+  closed?(s: TcpSocket): void;
+}
+
+/** The socket's one lifecycle timer (tcp_timer.c), a closed union. */
+export type SocketTimer =
+  | { kind: 'idle' }
+  /** Retransmit the SYN, data or FIN (icsk_retransmit_timer). */
+  | { kind: 'retransmit'; at: Micros }
+  /** An orphaned FIN_WAIT_2 kept as a full socket: tcp_fin_timeout over 60 s, or a FIN in flight. */
+  | { kind: 'fin_wait_2'; at: Micros };
+
+const IDLE: SocketTimer = { kind: 'idle' };
+
+/** include/net/tcp.h TCP_DELACK_MIN / TCP_ATO_MIN: 40 ms at HZ=1000. */
+export const TCP_DELACK: Micros = 40 * MS;
+/** include/net/tcp.h TCP_RETR2 default (tcp_retries2). */
+const TCP_RETRIES2 = 15;
+/** tcp_timer.c tcp_orphan_retries: 0 means 8. */
+const ORPHAN_RETRIES_DEFAULT = 8;
+
+/** Closing states in which a SO_LINGER close() keeps waiting (tcp.c tcp_close_state / closing). */
+function isClosingState(s: TcpState): boolean {
+  return s === 'FIN_WAIT_1' || s === 'CLOSING' || s === 'LAST_ACK';
+}
+
+export class TcpSocket implements Due {
+  state: TcpState = 'CLOSE';
+  /** Unique per connection in a run: which incarnation of a 4-tuple this is (integrity oracle). */
+  incarnation: number;
+  /** Candidate ports the connect() port search examined (its CPU cost). */
+  connectProbes = 0;
+  lport = 0;
+  raddr: Ipv4 = 0;
+  rport = 0;
+
+  // Options.
+  reuseaddr = false;
+  linger: Linger = { on: false };
+  /** IP_BIND_ADDRESS_NO_PORT: bind() with port 0 defers the port choice to connect(). */
+  bindAddressNoPort = false;
+  /** bind() fixed the port (SOCK_BINDPORT_LOCK): it stays ours until close(). */
+  userBound = false;
+  /** This socket holds a reference on its port's bind bucket. */
+  holdsPort = false;
+
+  // Send sequence space (RFC 9293 3.3.1). writeSeq is the end of queued data (+1 once FIN is queued).
+  iss = 0;
+  sndUna = 0;
+  sndNxt = 0;
+  writeSeq = 0;
+  sndWnd = DEFAULT_RCV_WND;
+  finQueued = false;
+  cwnd = TCP_INIT_CWND * DEFAULT_MSS;
+  mss = DEFAULT_MSS;
+
+  // Receive sequence space.
+  irs = 0;
+  rcvNxt = 0;
+  rcvWnd = DEFAULT_RCV_WND;
+  /** Bytes received in order and not yet read by the application. */
+  rcvQueue = 0;
+  /** The peer's FIN was received (end of stream after rcvQueue). */
+  peerFin = false;
+  /** sk_shutdown RCV_SHUTDOWN / SEND_SHUTDOWN. */
+  rcvShutdown = false;
+  sndShutdown = false;
+
+  // Timestamps (RFC 7323).
+  tsOk = false;
+  tsOffset = 0;
+  tsRecent = 0;
+  tsRecentStamp = 0;
+
+  // RTT estimation (RFC 6298 as tcp_input.c tcp_rtt_estimator / tcp_set_rto do it).
+  srtt = 0;
+  rttvar = 0;
+  rto: Micros;
+  /** Retransmissions of the current head segment (icsk_retransmits). */
+  retransmits = 0;
+  /** Karn: the segment being timed (-1 none) and when it was sent. */
+  private rttSeq = -1;
+  private rttSent: Micros = 0;
+
+  // ACK policy: pingpong (interactive) mode delays ACKs hoping to piggyback them.
+  pingpong = false;
+  private lastRecv: Micros = -Infinity;
+  private delackGen = 0;
+  private delackAt: Micros | null = null;
+  lastOowAck: Micros = -Infinity;
+
+  /** close() was called: nobody will read this socket again (SOCK_DEAD). */
+  orphan = false;
+  /** A close() blocked in SO_LINGER: the application waits, not a socket timer. */
+  private lingerWait: LingerWait | null = null;
+  /** sk_err: the error the application will see. */
+  error: Errno | null = null;
+  /** The peer incarnation this connection talks to (integrity oracle). */
+  peerIncarnation = 0;
+
+  timer: SocketTimer = IDLE;
+  private timerGen = 0;
+
+  // Listening sockets.
+  backlog = 0;
+  readonly acceptQueue: TcpSocket[] = [];
+  /** Request sockets (SYN_RECV) of this listener. */
+  synQueueLen = 0;
+  /** The listener a not-yet-accepted child belongs to. */
+  parent: TcpSocket | null = null;
+
+  events: SocketEvents = {};
+  /** Free for the application (workloads keep their per-connection state here). */
+  app: unknown = undefined;
+
+  constructor(readonly host: TcpHost) {
+    this.incarnation = host.nextIncarnation();
+    this.rto = host.profile.rtoInit;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // The socket API.
+
+  /** setsockopt(SO_REUSEADDR). */
+  setReuseAddr(on: boolean): void {
+    this.reuseaddr = on;
+  }
+
+  /** setsockopt(SO_LINGER). */
+  setLinger(linger: Linger): void {
+    this.linger = linger;
+  }
+
+  /** bind(): port 0 picks a free port now (bind() prefers odd ports; see host), or at connect() with IP_BIND_ADDRESS_NO_PORT. */
+  bind(port: number): Errno | null {
+    if (this.state !== 'CLOSE' || this.holdsPort || this.userBound) return 'EINVAL';
+    if (port === 0 && this.bindAddressNoPort) return null;
+    const chosen = port === 0 ? this.host.bindAnyPort(this.reuseaddr) : port;
+    if (chosen === 0) return 'EADDRINUSE';
+    if (port !== 0 && this.host.binds.bindConflict(port, this.reuseaddr)) return 'EADDRINUSE';
+    this.host.binds.acquire(chosen, this.reuseaddr, 'bind');
+    this.lport = chosen;
+    this.holdsPort = true;
+    this.userBound = true;
+    return null;
+  }
+
+  /** listen(): the accept queue holds at most min(backlog, net.core.somaxconn) connections. */
+  listen(backlog: number): Errno | null {
+    if (this.state === 'LISTEN') {
+      this.backlog = Math.min(backlog, this.host.sysctl.somaxconn);
+      return null;
+    }
+    if (this.state !== 'CLOSE') return 'EINVAL';
+    if (!this.holdsPort) {
+      const e = this.bind(0);
+      if (e !== null) return e;
+    }
+    if (this.host.listenerOn(this.lport) !== undefined) return 'EADDRINUSE';
+    // A listening owner conflicts with every later bind(), SO_REUSEADDR or not.
+    if (this.reuseaddr) this.host.binds.unmarkReuse(this.lport);
+    this.backlog = Math.min(backlog, this.host.sysctl.somaxconn);
+    this.setState('LISTEN');
+    this.host.addListener(this);
+    return null;
+  }
+
+  /** accept(): the next established connection, or EAGAIN. */
+  accept(): TcpSocket | 'EAGAIN' {
+    const child = this.acceptQueue.shift();
+    if (child === undefined) return 'EAGAIN';
+    child.parent = null;
+    return child;
+  }
+
+  /**
+   * connect(): returns EINPROGRESS and later calls `connected` or `error`, or fails at once
+   * (EADDRNOTAVAIL when no local port is free for this destination).
+   * tcp_ipv4.c tcp_v4_connect.
+   */
+  connect(raddr: Ipv4, rport: number): Errno {
+    if (this.state === 'SYN_SENT') return 'EALREADY';
+    if (this.state !== 'CLOSE') return 'EISCONN';
+    this.raddr = raddr;
+    this.rport = rport;
+    const err = this.host.hashConnect(this);
+    if (err !== null) {
+      this.raddr = 0;
+      this.rport = 0;
+      return err;
+    }
+    // Unless a reused TIME_WAIT already set the ISN (tcp_twsk_unique), a keyed hash of the
+    // 4-tuple plus a 64 ns clock (secure_seq.c secure_tcp_seq / seq_scale).
+    if (this.writeSeq === 0) this.iss = this.host.isn(this.lport, raddr, rport);
+    else this.iss = this.writeSeq;
+    this.tsOffset = this.host.tsOffset(this.lport, raddr, rport);
+    this.sndUna = this.iss;
+    this.sndNxt = this.iss;
+    this.writeSeq = seqAdd(this.iss, 1);
+    this.setState('SYN_SENT');
+    this.host.mib.TcpActiveOpens++;
+    this.sendSyn(false);
+    return 'EINPROGRESS';
+  }
+
+  /** send(): queue `bytes` (the send buffer is unbounded) and transmit what the window allows. */
+  send(bytes: number): number | Errno {
+    if (this.sndShutdown || this.finQueued) return 'EPIPE';
+    if (this.state === 'CLOSE' || this.state === 'LISTEN') return this.error ?? 'ENOTCONN';
+    if (this.state === 'SYN_SENT' || this.state === 'SYN_RECV') return 'EAGAIN';
+    if (bytes <= 0) return 0;
+    this.writeSeq = seqAdd(this.writeSeq, bytes);
+    // tcp_output.c tcp_event_data_sent: sending soon after receiving makes the
+    // connection interactive (pingpong): later ACKs wait to ride on data.
+    if (this.host.now - this.lastRecv < TCP_DELACK) this.pingpong = true;
+    this.transmit();
+    return bytes;
+  }
+
+  /** recv(): up to `max` bytes; 0 at end of stream; EAGAIN when nothing yet. */
+  recv(max: number): number | Errno {
+    if (this.rcvQueue > 0) {
+      const n = Math.min(max, this.rcvQueue);
+      this.rcvQueue -= n;
+      return n;
+    }
+    if (this.peerFin || this.rcvShutdown) return 0;
+    if (this.error !== null) return this.error;
+    if (this.state === 'CLOSE') return 'ENOTCONN';
+    return 'EAGAIN';
+  }
+
+  /** Bytes ready to read. */
+  get readable(): number {
+    return this.rcvQueue;
+  }
+
+  /** shutdown(SHUT_WR / SHUT_RD / SHUT_RDWR). tcp.c tcp_shutdown. */
+  shutdown(how: 'WR' | 'RD' | 'RDWR'): Errno | null {
+    if (this.state === 'CLOSE' || this.state === 'LISTEN' || this.state === 'SYN_SENT') return 'ENOTCONN';
+    if (how !== 'WR') this.rcvShutdown = true;
+    if (how !== 'RD' && !this.sndShutdown) {
+      this.sndShutdown = true;
+      if (this.closeState()) this.sendFin();
+    }
+    return null;
+  }
+
+  /**
+   * close(). tcp.c __tcp_close. Returns 'blocked' when SO_LINGER makes it wait for the FIN
+   * to be acknowledged; `closed` is called when it returns.
+   */
+  close(): 'done' | 'blocked' {
+    if (this.orphan || this.lingerWait !== null) return 'done';
+    this.rcvShutdown = true;
+    this.sndShutdown = true;
+    // Nobody reads this socket again; only a blocked close() still has something to hear.
+    const closed = this.events.closed;
+    this.events = closed !== undefined ? { closed } : {};
+    const host = this.host;
+    if (this.state === 'LISTEN') {
+      this.setState('CLOSE');
+      host.removeListener(this);
+      // inet_csk_listen_stop: connections never accepted are reset.
+      for (const child of this.acceptQueue.splice(0)) {
+        child.parent = null;
+        child.orphan = true;
+        child.abort(null);
+      }
+      host.dropRequestsOf(this);
+      this.destroy();
+      return 'done';
+    }
+    if (this.rcvQueue > 0) {
+      // RFC 2525 2.17: closing with unread data resets the connection.
+      this.rcvQueue = 0;
+      this.abort('TcpExtTCPAbortOnClose');
+    } else if (this.linger.on && this.linger.timeout === 0) {
+      // SO_LINGER with a zero timeout: abortive close, unsent data discarded (tcp_disconnect).
+      this.abort('TcpExtTCPAbortOnData');
+    } else if (this.closeState()) {
+      this.sendFin();
+      if (this.linger.on && isClosingState(this.state)) {
+        // tcp.c __tcp_close: sk_stream_wait_close until the FIN is acked or the time runs out.
+        const wait = new LingerWait(this);
+        this.lingerWait = wait;
+        host.queue.at(host.now + this.linger.timeout, wait, wait.gen);
+        return 'blocked';
+      }
+    }
+    this.finishClose();
+    return 'done';
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Close paths.
+
+  /** The part of __tcp_close after any SO_LINGER wait: orphan the socket, then decide its fate. */
+  private finishClose(): void {
+    const host = this.host;
+    this.orphan = true;
+    if (this.state === 'CLOSE') {
+      this.destroy();
+      return;
+    }
+    host.orphanCount++;
+    this.countedOrphan = true;
+    if (this.state === 'FIN_WAIT_2') {
+      // An orphan in FIN_WAIT_2 waits for the peer's FIN at most tcp_fin_timeout.
+      this.orphanFinWait2(false);
+      if (this.stateNow() === 'CLOSE') return;
+    }
+    // tcp.c tcp_check_oom: beyond tcp_max_orphans, orphans are reset.
+    if (host.orphanCount > host.sysctl.tcp_max_orphans) {
+      host.mib.TcpExtTCPAbortOnMemory++;
+      this.abort(null);
+    }
+  }
+
+  /** tcp.c tcp_close_state: the state after the application's side closes; true if a FIN goes out. */
+  private closeState(): boolean {
+    switch (this.state) {
+      case 'ESTABLISHED':
+      case 'SYN_RECV':
+        this.setState('FIN_WAIT_1');
+        return true;
+      case 'CLOSE_WAIT':
+        this.setState('LAST_ACK');
+        return true;
+      case 'SYN_SENT':
+        // Nothing was established: just stop (no RST).
+        this.done();
+        return false;
+      case 'CLOSE':
+      case 'LISTEN':
+      case 'FIN_WAIT_1':
+      case 'FIN_WAIT_2':
+      case 'CLOSING':
+      case 'LAST_ACK':
+      case 'TIME_WAIT':
+        return false;
+    }
+  }
+
+  /**
+   * Orphaned FIN_WAIT_2 (tcp_input.c tcp_rcv_state_process TCP_FIN_WAIT1 case, tcp.c __tcp_close):
+   * tcp_fin_timeout up to 60 s becomes a timewait socket with substate FIN_WAIT_2; a longer one
+   * keeps the full socket for the excess first. `finInFlight`: this segment also carries the
+   * peer's FIN, so stay a full socket and let the FIN take us to TIME_WAIT.
+   */
+  private orphanFinWait2(finInFlight: boolean): void {
+    const host = this.host;
+    const tmo = this.finTime();
+    if (tmo > host.timewaitLen) {
+      this.setTimer({ kind: 'fin_wait_2', at: host.now + tmo - host.timewaitLen });
+    } else if (finInFlight) {
+      this.setTimer({ kind: 'fin_wait_2', at: host.now + tmo });
+    } else {
+      host.timeWait(this, 'FIN_WAIT_2', tmo);
+    }
+  }
+
+  /** tcp.h tcp_fin_time: tcp_fin_timeout, at least 3.5 * RTO. */
+  private finTime(): Micros {
+    const fin = this.host.sysctl.tcp_fin_timeout * 1_000_000;
+    const floor = this.rto * 4 - this.rto / 2;
+    return fin < floor ? floor : fin;
+  }
+
+  /**
+   * Drop the connection, with an RST where the peer holds state (tcp.c tcp_disconnect,
+   * tcp_need_reset; tcp_send_active_reset), then tcp_done.
+   */
+  abort(counter: 'TcpExtTCPAbortOnClose' | 'TcpExtTCPAbortOnData' | 'TcpExtTCPAbortOnTimeout' | null): void {
+    if (counter !== null) this.host.mib[counter]++;
+    const s = this.state;
+    const needReset =
+      s === 'ESTABLISHED' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'SYN_RECV' ||
+      ((s === 'CLOSING' || s === 'LAST_ACK') && this.sndNxt !== this.writeSeq);
+    if (needReset) {
+      this.output(RST | ACK, this.sndNxt, 0);
+      this.host.mib.TcpOutRsts++;
+    }
+    this.done();
+  }
+
+  /** tcp_input.c tcp_reset: the peer reset us. The error depends on where we were. */
+  private reset(): void {
+    let err: Errno;
+    switch (this.state) {
+      case 'SYN_SENT':
+        err = 'ECONNREFUSED';
+        break;
+      case 'CLOSE_WAIT':
+        err = 'EPIPE';
+        break;
+      default:
+        err = 'ECONNRESET';
+    }
+    this.error = err;
+    this.done();
+    if (!this.orphan) this.events.error?.(this, err);
+  }
+
+  /**
+   * tcp.c tcp_done: CLOSE, out of the tables; the port goes too unless bind() fixed it.
+   * An orphan is destroyed here.
+   */
+  done(): void {
+    if (this.state === 'SYN_SENT' || this.state === 'SYN_RECV') this.host.mib.TcpAttemptFails++;
+    this.setState('CLOSE');
+    this.setTimer(IDLE);
+    this.cancelDelack();
+    this.host.unhash(this);
+    if (this.holdsPort && !this.userBound) this.releasePort();
+    if (this.orphan) this.destroy();
+    else if (this.lingerWait !== null) this.lingerReturn();
+  }
+
+  /** The socket is gone for good (sk_free): its port reference and orphan count are released. */
+  destroy(): void {
+    if (this.holdsPort) this.releasePort();
+    if (this.countedOrphan) {
+      this.host.orphanCount--;
+      this.countedOrphan = false;
+    }
+  }
+  /** Counted in the host's orphan count (tcp_orphan_count). */
+  private countedOrphan = false;
+
+  private releasePort(): void {
+    this.host.binds.release(this.lport, this.reuseaddr);
+    this.holdsPort = false;
+  }
+
+  setState(next: TcpState): void {
+    const prev = this.state;
+    if (prev === next) return;
+    // tcp.c tcp_set_state: ESTABLISHED or CLOSE_WAIT straight to CLOSE is a reset.
+    if (next === 'CLOSE' && (prev === 'ESTABLISHED' || prev === 'CLOSE_WAIT')) this.host.mib.TcpEstabResets++;
+    this.host.stateChange(prev, next);
+    this.state = next;
+    // Out of the closing states: a close() blocked in SO_LINGER returns, right after this
+    // segment is processed (the application runs after the kernel's softirq).
+    const wait = this.lingerWait;
+    if (wait !== null && !isClosingState(next) && next !== 'CLOSE') this.host.queue.at(this.host.now, wait, ++wait.gen);
+  }
+
+  /** A close() blocked in SO_LINGER returns: the FIN was acknowledged, or the time ran out. */
+  lingerReturn(): void {
+    if (this.lingerWait === null) return;
+    this.lingerWait.gen++;
+    this.lingerWait = null;
+    const closed = this.events.closed;
+    this.finishClose();
+    closed?.(this);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Output.
+
+  /** Build and send one segment from this connection. */
+  private output(flags: number, seq: number, len: number): void {
+    const host = this.host;
+    const seg = new Segment(host.address, this.lport, this.raddr, this.rport, seq, flags & ACK ? this.rcvNxt : 0, flags, this.rcvWnd, len);
+    if (this.tsOk) {
+      seg.hasTs = true;
+      seg.tsVal = (host.tsClockMs() + this.tsOffset) >>> 0;
+      seg.tsEcr = this.tsRecent;
+    }
+    seg.incarnation = this.incarnation;
+    if (flags & ACK) this.cancelDelack();
+    host.send(seg);
+  }
+
+  /** The SYN of connect() (or SYN-ACK of a simultaneous open), first or retransmitted. */
+  private sendSyn(withAck: boolean): void {
+    const host = this.host;
+    const seg = new Segment(host.address, this.lport, this.raddr, this.rport, this.iss, withAck ? this.rcvNxt : 0, withAck ? SYN | ACK : SYN, this.rcvWnd, 0);
+    seg.mss = this.mss;
+    if (host.sysctl.tcp_timestamps !== 0) {
+      seg.hasTs = true;
+      seg.tsVal = (host.tsClockMs() + this.tsOffset) >>> 0;
+      seg.tsEcr = withAck ? this.tsRecent : 0;
+    }
+    seg.incarnation = this.incarnation;
+    this.sndNxt = seqAdd(this.iss, 1);
+    if (this.retransmits === 0) {
+      this.rttSeq = this.iss;
+      this.rttSent = host.now;
+    }
+    host.send(seg);
+    this.setTimer({ kind: 'retransmit', at: host.now + this.rto });
+  }
+
+  private sendAck(): void {
+    this.output(ACK, this.sndNxt, 0);
+  }
+
+  /** tcp_send_challenge_ack (RFC 5961), rate limited per socket like other out-of-window ACKs. */
+  private challengeAck(syn: boolean): void {
+    const mib = this.host.mib;
+    if (this.host.now - this.lastOowAck < TCP_INVALID_RATELIMIT) return;
+    this.lastOowAck = this.host.now;
+    mib.TcpExtTCPChallengeACK++;
+    if (syn) mib.TcpExtTCPSYNChallenge++;
+    this.sendAck();
+  }
+
+  /** tcp_send_dupack / out-of-window ACK, rate limited (tcp_oow_rate_limited). */
+  private dupAck(): void {
+    if (this.host.now - this.lastOowAck < TCP_INVALID_RATELIMIT) return;
+    this.lastOowAck = this.host.now;
+    this.sendAck();
+  }
+
+  /** Queue our FIN after the data and send what we can (tcp_send_fin). */
+  private sendFin(): void {
+    if (this.finQueued) return;
+    this.finQueued = true;
+    this.writeSeq = seqAdd(this.writeSeq, 1);
+    this.transmit();
+  }
+
+  /** Send new data and the FIN as far as the peer's window and our congestion window allow. */
+  private transmit(): void {
+    const host = this.host;
+    const dataEnd = this.finQueued ? seqAdd(this.writeSeq, -1) : this.writeSeq;
+    let sent = false;
+    while (before(this.sndNxt, this.writeSeq)) {
+      const inFlight = seqDiff(this.sndNxt, this.sndUna);
+      const room = Math.min(this.sndWnd, this.cwnd) - inFlight;
+      const pending = seqDiff(dataEnd, this.sndNxt);
+      if (pending > 0) {
+        if (room <= 0) break;
+        const len = Math.min(this.mss, pending, room);
+        const last = len === pending;
+        let flags = ACK | (last ? PSH : 0);
+        if (last && this.finQueued) flags |= FIN; // the FIN rides on the last data segment
+        this.startRtt(this.sndNxt);
+        this.output(flags, this.sndNxt, len);
+        this.sndNxt = seqAdd(this.sndNxt, len + (flags & FIN ? 1 : 0));
+      } else {
+        this.startRtt(this.sndNxt);
+        this.output(FIN | ACK, this.sndNxt, 0);
+        this.sndNxt = seqAdd(this.sndNxt, 1);
+      }
+      sent = true;
+    }
+    if (sent && this.timer.kind !== 'retransmit') this.setTimer({ kind: 'retransmit', at: host.now + this.rto });
+  }
+
+  private startRtt(seq: number): void {
+    if (this.rttSeq === -1) {
+      this.rttSeq = seq;
+      this.rttSent = this.host.now;
+    }
+  }
+
+  /** Retransmit the oldest unacknowledged segment (go-back-N from snd_una). */
+  private retransmitHead(): void {
+    const dataEnd = this.finQueued ? seqAdd(this.writeSeq, -1) : this.writeSeq;
+    const pending = seqDiff(dataEnd, this.sndUna);
+    this.host.mib.TcpRetransSegs++;
+    if (pending > 0) {
+      const len = Math.min(this.mss, pending);
+      let flags = ACK | (len === pending ? PSH : 0);
+      if (len === pending && this.finQueued) flags |= FIN;
+      this.output(flags, this.sndUna, len);
+      const end = seqAdd(this.sndUna, len + (flags & FIN ? 1 : 0));
+      if (before(this.sndNxt, end)) this.sndNxt = end;
+    } else {
+      this.output(FIN | ACK, this.sndUna, 0);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Timers.
+
+  setTimer(t: SocketTimer): void {
+    this.timer = t;
+    this.timerGen++;
+    if (t.kind !== 'idle') this.host.queue.at(t.at, this, this.timerGen * 2);
+  }
+
+  private scheduleDelack(): void {
+    if (this.delackAt !== null) return;
+    this.delackAt = this.host.now + TCP_DELACK;
+    this.delackGen++;
+    this.host.queue.at(this.delackAt, this, this.delackGen * 2 + 1);
+  }
+
+  private cancelDelack(): void {
+    if (this.delackAt !== null) {
+      this.delackAt = null;
+      this.delackGen++;
+    }
+  }
+
+  /** Queue callback: token = gen*2 for the lifecycle timer, gen*2+1 for the delayed ACK. */
+  fire(_now: Micros, token: number): void {
+    if (token % 2 === 1) {
+      if ((token - 1) / 2 !== this.delackGen || this.delackAt === null) return;
+      this.delackAt = null;
+      if (this.state !== 'CLOSE') this.sendAck();
+      return;
+    }
+    if (token / 2 !== this.timerGen) return;
+    const t = this.timer;
+    this.timer = IDLE;
+    switch (t.kind) {
+      case 'idle':
+        return;
+      case 'retransmit':
+        this.onRetransmitTimer();
+        return;
+      case 'fin_wait_2': {
+        // tcp_timer.c tcp_keepalive_timer for an orphaned FIN_WAIT_2: what is left of
+        // tcp_fin_time beyond TCP_TIMEWAIT_LEN is spent as a timewait socket; nothing left
+        // means RST. (So a tcp_fin_timeout of 90 s waits 30 s + 30 s, not 90 s.)
+        if (this.state !== 'FIN_WAIT_2' || !this.orphan) return;
+        const rest = this.finTime() - this.host.timewaitLen;
+        if (rest > 0) this.host.timeWait(this, 'FIN_WAIT_2', rest);
+        else this.abort(null);
+        return;
+      }
+    }
+  }
+
+  /** tcp_timer.c tcp_retransmit_timer / tcp_write_timeout. */
+  private onRetransmitTimer(): void {
+    const host = this.host;
+    const sysctl = host.sysctl;
+    if (this.state === 'SYN_SENT' || this.state === 'SYN_RECV') {
+      if (this.retransmits >= sysctl.tcp_syn_retries) {
+        host.mib.TcpExtTCPAbortOnTimeout++;
+        this.fail('ETIMEDOUT');
+        return;
+      }
+      this.retransmits++;
+      this.rto = Math.min(this.rto * 2, host.profile.rtoMax);
+      host.mib.TcpExtTCPSynRetrans++;
+      host.mib.TcpRetransSegs++;
+      this.rttSeq = -1;
+      this.sendSyn(this.state === 'SYN_RECV');
+      return;
+    }
+    if (!before(this.sndUna, this.writeSeq) || this.state === 'CLOSE') return; // all acked
+    const limit = this.orphan ? sysctl.tcp_orphan_retries || ORPHAN_RETRIES_DEFAULT : TCP_RETRIES2;
+    if (this.retransmits >= limit) {
+      host.mib.TcpExtTCPAbortOnTimeout++;
+      this.fail('ETIMEDOUT');
+      return;
+    }
+    this.retransmits++;
+    this.rto = Math.min(this.rto * 2, host.profile.rtoMax);
+    this.cwnd = this.mss;
+    this.rttSeq = -1; // Karn: never time a retransmitted segment
+    this.retransmitHead();
+    this.setTimer({ kind: 'retransmit', at: host.now + this.rto });
+  }
+
+  /** tcp_write_err: give up with an error the application sees. */
+  private fail(err: Errno): void {
+    this.error = err;
+    this.done();
+    if (!this.orphan) this.events.error?.(this, err);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Input.
+
+  /** Take over a connection from a request socket (tcp_create_openreq_child). */
+  initChild(args: {
+    lport: number;
+    raddr: Ipv4;
+    rport: number;
+    iss: number;
+    irs: number;
+    tsOk: boolean;
+    tsOffset: number;
+    tsRecent: number;
+    tsRecentStamp: number;
+    sndWnd: number;
+    mss: number;
+    peerIncarnation: number;
+    incarnation: number;
+    reuseaddr: boolean;
+    userBound: boolean;
+  }): void {
+    this.incarnation = args.incarnation;
+    this.userBound = args.userBound;
+    this.lport = args.lport;
+    this.raddr = args.raddr;
+    this.rport = args.rport;
+    this.iss = args.iss;
+    this.sndUna = this.sndNxt = this.writeSeq = seqAdd(args.iss, 1);
+    this.irs = args.irs;
+    this.rcvNxt = seqAdd(args.irs, 1);
+    this.tsOk = args.tsOk;
+    this.tsOffset = args.tsOffset;
+    this.tsRecent = args.tsRecent;
+    this.tsRecentStamp = args.tsRecentStamp;
+    this.sndWnd = args.sndWnd;
+    this.mss = args.mss;
+    this.peerIncarnation = args.peerIncarnation;
+    this.reuseaddr = args.reuseaddr;
+    this.setState('SYN_RECV');
+  }
+
+  /** A segment for this connection (the host found it by its 4-tuple). */
+  receive(seg: Segment): void {
+    const host = this.host;
+    this.lastRecv = host.now;
+    switch (this.state) {
+      case 'SYN_SENT':
+        this.rcvSynSent(seg);
+        return;
+      case 'CLOSE':
+      case 'LISTEN':
+      case 'TIME_WAIT':
+        throw new Error(`segment demultiplexed to a ${this.state} full socket`);
+      case 'SYN_RECV':
+      case 'ESTABLISHED':
+      case 'FIN_WAIT_1':
+      case 'FIN_WAIT_2':
+      case 'CLOSE_WAIT':
+      case 'CLOSING':
+      case 'LAST_ACK':
+        this.rcvSynchronized(seg);
+        return;
+    }
+  }
+
+  /** tcp_input.c tcp_rcv_synsent_state_process. */
+  private rcvSynSent(seg: Segment): void {
+    const host = this.host;
+    const f = seg.flags;
+    if (f & ACK) {
+      // An ACK that does not acknowledge our SYN: answer with RST (RFC 9293 3.10.7.3).
+      if (!after(seg.ack, this.iss) || after(seg.ack, this.sndNxt)) {
+        if (!(f & RST)) host.sendReset(seg);
+        return;
+      }
+      if (f & RST) {
+        this.reset(); // ECONNREFUSED
+        return;
+      }
+      if (!(f & SYN)) return;
+      // SYN-ACK: the connection is established.
+      this.irs = seg.seq;
+      this.rcvNxt = seqAdd(seg.seq, 1);
+      this.sndWnd = seg.win;
+      this.peerIncarnation = seg.incarnation;
+      if (seg.mss > 0) this.mss = Math.min(this.mss, seg.mss);
+      this.tsOk = seg.hasTs && host.sysctl.tcp_timestamps !== 0;
+      if (this.tsOk) {
+        this.tsRecent = seg.tsVal;
+        this.tsRecentStamp = host.seconds();
+      }
+      this.ackAdvance(seg.ack);
+      this.setState('ESTABLISHED');
+      this.sendAck();
+      this.events.connected?.(this);
+      return;
+    }
+    if (f & RST) return; // an RST without ACK cannot be for our SYN
+    if (f & SYN) {
+      // Simultaneous open (RFC 9293 3.5): SYN_RECV, answer with SYN-ACK from the same ISN.
+      this.irs = seg.seq;
+      this.rcvNxt = seqAdd(seg.seq, 1);
+      this.sndWnd = seg.win;
+      this.peerIncarnation = seg.incarnation;
+      this.tsOk = seg.hasTs && host.sysctl.tcp_timestamps !== 0;
+      if (this.tsOk) {
+        this.tsRecent = seg.tsVal;
+        this.tsRecentStamp = host.seconds();
+      }
+      this.setState('SYN_RECV');
+      this.retransmits = 0;
+      this.sendSyn(true);
+    }
+  }
+
+  /** Segments on a synchronized connection: tcp_validate_incoming, then tcp_rcv_state_process. */
+  private rcvSynchronized(seg: Segment): void {
+    const host = this.host;
+    const mib = host.mib;
+    const f = seg.flags;
+    const seq = seg.seq;
+    const endSeq = seqAdd(seq, seg.seqLen);
+
+    // PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate. RSTs are exempt.
+    if (this.tsOk && seg.hasTs && !(f & RST) && !pawsCheck(this.tsRecent, this.tsRecentStamp, seg.tsVal, TCP_PAWS_WINDOW, host.seconds())) {
+      mib.TcpExtPAWSEstab++;
+      this.dupAck();
+      return;
+    }
+
+    // tcp_sequence: acceptable if it overlaps the receive window.
+    const wndEnd = seqAdd(this.rcvNxt, this.rcvWnd);
+    const inWindow = !before(endSeq, this.rcvNxt) && !after(seq, wndEnd) && !(after(endSeq, wndEnd) && seq !== this.rcvNxt && seg.len > 0 && this.rcvQueue > 0);
+    if (!inWindow) {
+      if (f & RST) return;
+      if (f & SYN) {
+        this.challengeAck(true);
+        return;
+      }
+      this.dupAck();
+      return;
+    }
+
+    // RFC 5961 3.2: only an RST exactly at rcv_nxt resets; another in-window RST gets a challenge ACK.
+    if (f & RST) {
+      const atRcvNxt = seq === this.rcvNxt;
+      // tcp_reset_check: after the peer's FIN, an RST at rcv_nxt - 1 is accepted too.
+      const afterFin = seq === seqAdd(this.rcvNxt, -1) && (this.state === 'CLOSE_WAIT' || this.state === 'LAST_ACK' || this.state === 'CLOSING');
+      if (atRcvNxt || afterFin) this.reset();
+      else this.challengeAck(false);
+      return;
+    }
+
+    // RFC 5961 4.2: a SYN on a synchronized connection gets a challenge ACK.
+    if (f & SYN) {
+      this.challengeAck(true);
+      return;
+    }
+
+    if (!(f & ACK)) return;
+
+    // RFC 7323 4.3: remember the timestamp of a segment that covers rcv_nxt.
+    if (this.tsOk && seg.hasTs && !after(seq, this.rcvNxt)) {
+      this.tsRecent = seg.tsVal;
+      this.tsRecentStamp = host.seconds();
+    }
+
+    // tcp_ack. An ACK of something never sent, or an old one, is ignored (and outside
+    // ESTABLISHED the whole segment goes with it).
+    if (after(seg.ack, this.sndNxt)) {
+      if (this.state !== 'ESTABLISHED') return;
+    } else if (before(seg.ack, this.sndUna)) {
+      if (this.state !== 'ESTABLISHED') return;
+    } else {
+      this.sndWnd = seg.win;
+      if (after(seg.ack, this.sndUna)) this.ackAdvance(seg.ack, seg);
+    }
+
+    const ourFinAcked = this.finQueued && this.sndUna === this.writeSeq;
+    switch (this.state) {
+      case 'SYN_RECV': {
+        // The handshake's last ACK (a child's own, or simultaneous open).
+        this.setState('ESTABLISHED');
+        const parent = this.parent;
+        if (parent === null) this.events.connected?.(this);
+        break;
+      }
+      case 'FIN_WAIT_1':
+        if (!ourFinAcked) break;
+        this.setState('FIN_WAIT_2');
+        if (this.orphan) {
+          // Data after close() that goes beyond the FIN: reset (RFC 1122 4.2.2.13).
+          if (seg.len > 0 && after(seqAdd(endSeq, f & FIN ? -1 : 0), this.rcvNxt)) {
+            mib.TcpExtTCPAbortOnData++;
+            this.done();
+            host.sendReset(seg);
+            return;
+          }
+          this.orphanFinWait2((f & FIN) !== 0);
+          if (this.stateNow() !== 'FIN_WAIT_2' || !(f & FIN)) return; // now a timewait socket
+        }
+        break;
+      case 'CLOSING':
+        if (ourFinAcked) {
+          host.timeWait(this, 'TIME_WAIT', 0);
+          return;
+        }
+        break;
+      case 'LAST_ACK':
+        if (ourFinAcked) {
+          this.done();
+          return;
+        }
+        break;
+      case 'ESTABLISHED':
+      case 'FIN_WAIT_2':
+      case 'CLOSE_WAIT':
+      case 'SYN_SENT':
+      case 'CLOSE':
+      case 'LISTEN':
+      case 'TIME_WAIT':
+        break;
+    }
+
+    if (seg.len > 0 || f & FIN) {
+      if (!this.dataStep(seg)) return;
+    }
+    if (this.state !== 'CLOSE') this.transmit();
+  }
+
+  /**
+   * tcp_rcv_state_process step 7, data and FIN by state. False when the connection was
+   * reset here.
+   */
+  private dataStep(seg: Segment): boolean {
+    const s = this.state;
+    const peerFinSeen = s === 'CLOSE_WAIT' || s === 'CLOSING' || s === 'LAST_ACK';
+    // After the peer's FIN, anything at or beyond rcv_nxt is bogus: ignore it.
+    if (peerFinSeen && !before(seg.seq, this.rcvNxt)) return true;
+    if (peerFinSeen || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2') {
+      // RFC 1122 4.2.2.13: data after we shut down reading (close()) resets the connection.
+      const dataEnd = seqAdd(seg.seq, seg.len);
+      if (this.rcvShutdown && seg.len > 0 && after(dataEnd, this.rcvNxt)) {
+        this.host.mib.TcpExtTCPAbortOnData++;
+        this.error = 'ECONNRESET';
+        this.done();
+        this.host.sendReset(seg);
+        return false;
+      }
+    }
+    if (peerFinSeen || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'ESTABLISHED') this.dataQueue(seg);
+    return true;
+  }
+
+  /** The state, read afresh (TypeScript would otherwise keep an earlier narrowing). */
+  private stateNow(): TcpState {
+    return this.state;
+  }
+
+  /** tcp_input.c tcp_data_queue (in order only: an out-of-order segment is dropped and dup-ACKed). */
+  private dataQueue(seg: Segment): void {
+    const host = this.host;
+    const f = seg.flags;
+    const seq = seg.seq;
+    const endSeq = seqAdd(seq, seg.seqLen);
+    if (!after(endSeq, this.rcvNxt)) {
+      // A duplicate: ACK at once so the peer stops retransmitting (tcp_send_dupack).
+      this.sendAck();
+      return;
+    }
+    if (after(seq, this.rcvNxt)) {
+      // Out of order. Linux keeps it in the out-of-order queue; the model lets the sender retransmit.
+      this.sendAck();
+      return;
+    }
+    // In order, possibly overlapping what we already have: take the new part.
+    const fresh = seg.len - seqDiff(this.rcvNxt, seq);
+    if (fresh > 0) {
+      if (seg.incarnation !== this.peerIncarnation) host.staleAccepted(this, seg, fresh);
+      this.rcvQueue += fresh;
+      this.rcvNxt = seqAdd(this.rcvNxt, fresh);
+    }
+    const fin = (f & FIN) !== 0 && seqAdd(seq, seg.len) === this.rcvNxt;
+    if (fin) this.onFin();
+    if (this.state === 'CLOSE' || this.state === 'TIME_WAIT') return;
+    if (fin) {
+      // tcp_fin: in CLOSE_WAIT the ACK waits in the hope of riding on our FIN.
+      if (this.state === 'CLOSE_WAIT') this.scheduleDelack();
+      else this.sendAck();
+    } else if (this.pingpong) {
+      this.scheduleDelack();
+    } else {
+      this.sendAck();
+    }
+    if (!this.orphan) this.events.readable?.(this);
+  }
+
+  /** tcp_input.c tcp_fin: the peer has finished sending. */
+  private onFin(): void {
+    this.rcvNxt = seqAdd(this.rcvNxt, 1);
+    this.peerFin = true;
+    this.rcvShutdown = true;
+    switch (this.state) {
+      case 'SYN_RECV':
+      case 'ESTABLISHED':
+        this.setState('CLOSE_WAIT');
+        this.pingpong = true;
+        return;
+      case 'CLOSE_WAIT':
+      case 'CLOSING':
+      case 'LAST_ACK':
+        return; // a retransmitted FIN
+      case 'FIN_WAIT_1':
+        // Simultaneous close: our FIN is not yet acked. ACK theirs, go to CLOSING.
+        this.sendAck();
+        this.setState('CLOSING');
+        return;
+      case 'FIN_WAIT_2':
+        // Both FINs acknowledged after this ACK: TIME_WAIT.
+        this.sendAck();
+        this.host.timeWait(this, 'TIME_WAIT', 0);
+        return;
+      case 'SYN_SENT':
+      case 'CLOSE':
+      case 'LISTEN':
+      case 'TIME_WAIT':
+        return;
+    }
+  }
+
+  /** New data acknowledged: advance snd_una, sample the RTT, restart or stop the retransmit timer. */
+  private ackAdvance(ack: number, seg?: Segment): void {
+    const host = this.host;
+    const acked = seqDiff(ack, this.sndUna);
+    this.sndUna = ack;
+    this.retransmits = 0;
+    if (acked > 0) this.cwnd += Math.min(acked, this.mss); // slow start
+    if (this.rttSeq !== -1 && after(ack, this.rttSeq)) {
+      let sample = host.now - this.rttSent;
+      if (seg !== undefined && seg.hasTs && this.tsOk && seg.tsEcr !== 0) {
+        // RFC 7323 4.1: RTT from the echoed timestamp.
+        const ms = ((host.tsClockMs() + this.tsOffset - seg.tsEcr) | 0) * MS;
+        if (ms >= 0) sample = Math.max(sample, ms);
+      }
+      this.rttSample(sample);
+      this.rttSeq = -1;
+    }
+    if (!before(this.sndUna, this.sndNxt)) {
+      if (this.timer.kind === 'retransmit') this.setTimer(IDLE);
+    } else {
+      this.setTimer({ kind: 'retransmit', at: host.now + this.rto });
+    }
+  }
+
+  /** RFC 6298 2.2-2.3 with Linux's floor: RTO = SRTT + max(4 * RTTVAR, TCP_RTO_MIN). */
+  private rttSample(r: Micros): void {
+    const p = this.host.profile;
+    if (this.srtt === 0) {
+      this.srtt = Math.max(r, 1);
+      this.rttvar = r / 2;
+    } else {
+      this.rttvar = (3 * this.rttvar + Math.abs(this.srtt - r)) / 4;
+      this.srtt = (7 * this.srtt + r) / 8;
+    }
+    const rto = Math.round(this.srtt + Math.max(4 * this.rttvar, p.rtoMin));
+    this.rto = Math.min(Math.max(rto, p.rtoMin), p.rtoMax);
+  }
+}
+
+/** The application side of a close() blocked in SO_LINGER: woken by the ACK of our FIN or the timeout. */
+class LingerWait implements Due {
+  gen = 0;
+  constructor(private readonly sock: TcpSocket) {}
+  fire(_now: Micros, token: number): void {
+    if (token === this.gen) this.sock.lingerReturn();
+  }
+}
