@@ -274,6 +274,8 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
         this.sendReset(seg);
         return;
       case 'fin':
+        this.states.FIN_WAIT_2--;
+        this.states.TIME_WAIT++;
         this.armTimewait(tw, this.timewaitLen);
         this.timewaitAck(tw);
         return;
@@ -488,11 +490,9 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       mib.TcpExtListenDrops++;
       return;
     }
-    // The request queue holds at most backlog entries (SYN cookies are not modelled: drop).
-    if (listener.synQueueLen >= listener.backlog) {
-      mib.TcpExtListenDrops++;
-      return;
-    }
+    // A full request queue makes Linux answer with SYN cookies (tcp_syncookies = 1, the
+    // default): the connection still opens. The model keeps a request socket anyway.
+    if (listener.synQueueLen >= listener.backlog) mib.TcpExtSyncookiesSent++;
     const tsOk = seg.hasTs && this.sysctl.tcp_timestamps !== 0;
     const req = new RequestSock(
       this,

@@ -7,7 +7,6 @@ export const MIB_NAMES = [
   'TcpPassiveOpens', // a child socket created from a request socket (tcp_create_openreq_child)
   'TcpAttemptFails', // SYN_SENT/SYN_RECV -> CLOSE, or SYN_RECV -> LISTEN (tcp_set_state, tcp_check_req)
   'TcpEstabResets', // ESTABLISHED/CLOSE_WAIT -> CLOSE (tcp_set_state)
-  'TcpCurrEstab', // gauge: ESTABLISHED + CLOSE_WAIT now
   'TcpInSegs',
   'TcpOutSegs',
   'TcpRetransSegs',
@@ -26,6 +25,7 @@ export const MIB_NAMES = [
   'TcpExtTCPAbortOnLinger', // orphaned FIN_WAIT_2 reset because TCP_LINGER2 < 0
   'TcpExtListenOverflows', // accept queue full
   'TcpExtListenDrops',
+  'TcpExtSyncookiesSent', // request queue full: a SYN cookie answered (tcp_syn_flood_action)
   'TcpExtTCPChallengeACK', // RFC 5961 challenge ACKs sent
   'TcpExtTCPSYNChallenge', // ... of them, for a SYN in a synchronized state
   'TcpExtTCPSynRetrans', // SYN and SYN-ACK retransmissions

@@ -89,6 +89,8 @@ export class TcpSocket implements Due {
   // Receive sequence space.
   irs = 0;
   rcvNxt = 0;
+  /** rcv_wup: rcv_nxt when we last advertised a window (sent an ACK); the window starts there. */
+  rcvWup = 0;
   rcvWnd = DEFAULT_RCV_WND;
   /** Bytes received in order and not yet read by the application. */
   rcvQueue = 0;
@@ -501,7 +503,10 @@ export class TcpSocket implements Due {
       seg.tsEcr = this.tsRecent;
     }
     seg.incarnation = this.incarnation;
-    if (flags & ACK) this.cancelDelack();
+    if (flags & ACK) {
+      this.cancelDelack();
+      this.rcvWup = this.rcvNxt;
+    }
     host.send(seg);
   }
 
@@ -728,7 +733,7 @@ export class TcpSocket implements Due {
     this.iss = args.iss;
     this.sndUna = this.sndNxt = this.writeSeq = seqAdd(args.iss, 1);
     this.irs = args.irs;
-    this.rcvNxt = seqAdd(args.irs, 1);
+    this.rcvNxt = this.rcvWup = seqAdd(args.irs, 1);
     this.tsOk = args.tsOk;
     this.tsOffset = args.tsOffset;
     this.tsRecent = args.tsRecent;
@@ -781,7 +786,7 @@ export class TcpSocket implements Due {
       if (!(f & SYN)) return;
       // SYN-ACK: the connection is established.
       this.irs = seg.seq;
-      this.rcvNxt = seqAdd(seg.seq, 1);
+      this.rcvNxt = this.rcvWup = seqAdd(seg.seq, 1);
       this.sndWnd = seg.win;
       this.peerIncarnation = seg.incarnation;
       if (seg.mss > 0) this.mss = Math.min(this.mss, seg.mss);
@@ -800,7 +805,7 @@ export class TcpSocket implements Due {
     if (f & SYN) {
       // Simultaneous open (RFC 9293 3.5): SYN_RECV, answer with SYN-ACK from the same ISN.
       this.irs = seg.seq;
-      this.rcvNxt = seqAdd(seg.seq, 1);
+      this.rcvNxt = this.rcvWup = seqAdd(seg.seq, 1);
       this.sndWnd = seg.win;
       this.peerIncarnation = seg.incarnation;
       this.tsOk = seg.hasTs && host.sysctl.tcp_timestamps !== 0;
@@ -829,9 +834,10 @@ export class TcpSocket implements Due {
       return;
     }
 
-    // tcp_sequence: acceptable if it overlaps the receive window.
-    const wndEnd = seqAdd(this.rcvNxt, this.rcvWnd);
-    const inWindow = !before(endSeq, this.rcvNxt) && !after(seq, wndEnd) && !(after(endSeq, wndEnd) && seq !== this.rcvNxt && seg.len > 0 && this.rcvQueue > 0);
+    // tcp_sequence: acceptable if it overlaps the window we advertised, which starts at
+    // rcv_wup (so an RST right after the peer's FIN, before we ACKed it, still counts).
+    const wndEnd = seqAdd(this.rcvWup, this.rcvWnd);
+    const inWindow = !before(endSeq, this.rcvWup) && !after(seq, wndEnd) && !(after(endSeq, wndEnd) && this.rcvQueue > 0);
     if (!inWindow) {
       if (f & RST) return;
       if (f & SYN) {
