@@ -212,7 +212,7 @@ export class EventQueue {
           bestLane = lane;
         }
       }
-      if (bestTime > until) break;
+      if (bestTime > until || bestTime === Infinity) break;
       if (bestLane !== null) bestLane.pop(out);
       else this.popHeap(out);
       this.now = out.time;

@@ -31,6 +31,8 @@ export class Segment implements Due {
    * carries the TIME_WAIT's incarnation). Only the simulator can know this: see integrity.
    */
   incarnation = 0;
+  /** The sending socket's state when it sent this ('' when no socket sent it): for faults. */
+  senderState = '';
   /** Set when the network schedules the delivery. */
   to: SegmentSink | null = null;
 
@@ -63,6 +65,7 @@ export class Segment implements Due {
     c.hasTs = this.hasTs;
     c.mss = this.mss;
     c.incarnation = this.incarnation;
+    c.senderState = this.senderState;
     return c;
   }
 

@@ -16,7 +16,7 @@ import type { SegmentSink } from '../net/segment.js';
 import type { Errno } from './errno.js';
 import type { Mib } from './mib.js';
 import { emptyMib } from './mib.js';
-import { BindTable, INET_TABLE_PERTURB_SIZE, searchEphemeralPort } from './ports.js';
+import { BindTable, INET_TABLE_PERTURB_SIZE, PortSet, searchEphemeralPort } from './ports.js';
 import type { PortProbe } from './ports.js';
 import type { KernelProfile } from './profile.js';
 import { DEFAULT_MSS, TIMEWAIT_SOCK_BYTES, TW_ISN_GAP, TW_KILL_THRESHOLD } from './profile.js';
@@ -76,6 +76,8 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   readonly mib: Mib = emptyMib();
   /** Sockets per state now: full, request (SYN_RECV) and timewait (TIME_WAIT, or FIN_WAIT_2 substate). */
   readonly states: StateCounts = emptyStateCounts();
+  /** The most sockets each state has held at once. */
+  readonly statesPeak: StateCounts = emptyStateCounts();
   readonly binds = new BindTable();
   readonly integrity: Integrity = { staleSegmentsAccepted: 0, staleBytesAccepted: 0, resetsFromStaleState: 0 };
   timewaitCount = 0;
@@ -89,6 +91,10 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   /** The established hash: remote endpoint -> local port -> connection. */
   private readonly conns = new Map<number, Map<number, Conn>>();
   private readonly listeners = new Map<number, TcpSocket>();
+  /** Per destination we connect() to: the local ports with a socket to it (for the port search). */
+  private readonly destPorts = new Map<number, PortSet>();
+  /** ip_local_reserved_ports as a set, or null. */
+  private readonly reserved: PortSet | null;
   private readonly perturb = new Uint32Array(INET_TABLE_PERTURB_SIZE);
   // Boot-time secrets (net_secret, and the port and timestamp keys), drawn from the seed.
   private readonly seqKey: [number, number];
@@ -109,6 +115,11 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     this.seqKey = [o.rng.u32(), o.rng.u32()];
     this.portKey = [o.rng.u32(), o.rng.u32()];
     this.tsKey = [o.rng.u32(), o.rng.u32()];
+    this.reserved = null;
+    if (o.sysctl.ip_local_reserved_ports.length > 0) {
+      this.reserved = new PortSet();
+      for (const [lo, hi] of o.sysctl.ip_local_reserved_ports) for (let p = lo; p <= hi; p++) this.reserved.add(p);
+    }
     o.network.attach(o.address, this);
   }
 
@@ -158,6 +169,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     let m = this.conns.get(key);
     if (m === undefined) this.conns.set(key, (m = new Map()));
     m.set(lport, conn);
+    this.destPorts.get(key)?.add(lport);
   }
 
   private unhashConn(raddr: Ipv4, rport: number, lport: number, conn: Conn): void {
@@ -166,6 +178,19 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     if (m === undefined || m.get(lport) !== conn) return;
     m.delete(lport);
     if (m.size === 0) this.conns.delete(key);
+    this.destPorts.get(key)?.delete(lport);
+  }
+
+  /** The busy-port set of a destination, built from the hash on first use, then kept current. */
+  private busyPorts(raddr: Ipv4, rport: number): PortSet {
+    const key = endpointKey(raddr, rport);
+    let set = this.destPorts.get(key);
+    if (set === undefined) {
+      set = new PortSet();
+      for (const lport of this.conns.get(key)?.keys() ?? []) set.add(lport);
+      this.destPorts.set(key, set);
+    }
+    return set;
   }
 
   /** A full socket leaves the established hash (if it is still the one there). */
@@ -195,7 +220,13 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   stateChange(prev: TcpState, next: TcpState): void {
     // CLOSE sockets are not in any table: they are not counted.
     if (prev !== 'CLOSE') this.states[prev]--;
-    if (next !== 'CLOSE') this.states[next]++;
+    if (next !== 'CLOSE') this.bump(next);
+  }
+
+  /** One more socket in `state`; peaks follow. */
+  private bump(state: TcpState): void {
+    const n = ++this.states[state];
+    if (n > this.statesPeak[state]) this.statesPeak[state] = n;
   }
 
   /** Bytes held by timewait sockets now (tw_sock_TCP slab objects). */
@@ -275,7 +306,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
         return;
       case 'fin':
         this.states.FIN_WAIT_2--;
-        this.states.TIME_WAIT++;
+        this.bump('TIME_WAIT');
         this.armTimewait(tw, this.timewaitLen);
         this.timewaitAck(tw);
         return;
@@ -302,6 +333,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       seg.tsEcr = tw.tsRecent;
     }
     seg.incarnation = tw.incarnation;
+    seg.senderState = tw.substate;
     this.send(seg);
   }
 
@@ -348,7 +380,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     this.hashConn(sock.raddr, sock.rport, sock.lport, tw);
     this.timewaitCount++;
     if (this.timewaitCount > this.timewaitPeak) this.timewaitPeak = this.timewaitCount;
-    this.states[substate]++;
+    this.bump(substate);
     this.armTimewait(tw, t);
     sock.done();
   }
@@ -386,8 +418,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     if (sock.holdsPort) {
       // bind() fixed the port. Alone on it, nothing to check; otherwise the 4-tuple must be
       // free, and a TIME_WAIT on it is reused whenever it saw timestamps (twp == NULL).
-      const b = this.binds.get(sock.lport);
-      if (b !== undefined && b.owners > 1 && !this.tupleFree(sock, sock.lport, true)) return 'EADDRNOTAVAIL';
+      if (this.binds.ownerCount(sock.lport) > 1 && !this.tupleFree(sock, sock.lport, true)) return 'EADDRNOTAVAIL';
       this.hashConn(sock.raddr, sock.rport, sock.lport, sock);
       return null;
     }
@@ -396,10 +427,14 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     const [k0, k1] = this.portKey;
     const hashLo = keyedHash(k0, k1, this.address, sock.raddr, sock.rport, timeseed);
     const hashHi = keyedHash(k1, k0, this.address, sock.raddr, sock.rport, timeseed);
+    const reuse = this.sysctl.tcp_tw_reuse;
     const probe: PortProbe = {
-      isReserved: (port) => this.isReserved(port),
-      bucket: (port) => this.binds.get(port),
-      tupleFree: (port) => this.tupleFree(sock, port, false),
+      reserved: this.reserved,
+      bindOwned: this.binds.bindOwned,
+      busy: this.busyPorts(sock.raddr, sock.rport),
+      reuseMayApply:
+        this.profile.linuxExtensions && this.sysctl.tcp_timestamps !== 0 && (reuse === 1 || (reuse === 2 && (isLoopback(sock.raddr) || isLoopback(this.address)))),
+      takeBusy: (port) => this.tupleFree(sock, port, false),
     };
     const res = searchEphemeralPort(range, hashLo, hashHi, this.perturb, () => this.rng.below(8), probe);
     sock.connectProbes = res.probes;
@@ -412,8 +447,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   }
 
   private isReserved(port: number): boolean {
-    for (const [lo, hi] of this.sysctl.ip_local_reserved_ports) if (port >= lo && port <= hi) return true;
-    return false;
+    return this.reserved !== null && this.reserved.has(port);
   }
 
   /**
@@ -512,7 +546,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       seg.incarnation,
     );
     listener.synQueueLen++;
-    this.states.SYN_RECV++;
+    this.bump('SYN_RECV');
     this.hashConn(req.raddr, req.rport, req.lport, req);
     this.sendSynAck(req);
     this.armRequest(req, SYNACK_RTO_INIT);
@@ -527,6 +561,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       seg.tsEcr = req.tsRecent;
     }
     seg.incarnation = req.incarnation;
+    seg.senderState = 'SYN_RECV';
     this.send(seg);
   }
 

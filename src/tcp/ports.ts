@@ -1,59 +1,77 @@
 // Local ports: the bind table (one bucket per port in use) and the ephemeral port search of
 // connect() (inet_hashtables.c __inet_hash_connect, RFC 6056 algorithm 4 as Linux does it).
+//
+// This is a hot path: once a destination's ports are used up, Linux scans the whole range
+// on every connect(). The model gives the same answer and the same probe count, but finds
+// the first free candidate with bitmaps a word at a time instead of probing port by port.
 
-/**
- * A bind bucket (struct inet_bind_bucket): one per local port with any socket on it.
- * Timewait sockets keep their bucket reference, so their port stays taken.
- */
-export interface BindBucket {
-  readonly port: number;
-  /** Sockets on the port: full and timewait. */
-  owners: number;
-  /** Owners with SO_REUSEADDR that are not listening: they do not conflict with a SO_REUSEADDR bind(). */
-  reuseOwners: number;
-  /**
-   * tb->fastreuse: -1 when connect() created the bucket (the port search may share it with
-   * other destinations); >= 0 when bind() or listen() created it (the search skips it).
-   */
-  readonly fastreuse: -1 | 0 | 1;
+/** A set of ports 0..65535 as a bitmap. */
+export class PortSet {
+  readonly bits = new Uint32Array(65536 / 32);
+  has(port: number): boolean {
+    return (this.bits[port >>> 5]! & (1 << (port & 31))) !== 0;
+  }
+  add(port: number): void {
+    this.bits[port >>> 5]! |= 1 << (port & 31);
+  }
+  delete(port: number): void {
+    this.bits[port >>> 5]! &= ~(1 << (port & 31));
+  }
 }
 
+/**
+ * The bind hash (struct inet_bind_bucket per port), as arrays indexed by port. Timewait
+ * sockets keep their bucket reference, so their port stays taken.
+ */
 export class BindTable {
-  private readonly buckets = new Map<number, BindBucket>();
+  /** Sockets on the port: full and timewait. */
+  private readonly owners = new Int32Array(65536);
+  /** Owners with SO_REUSEADDR that are not listening. */
+  private readonly reuseOwners = new Int32Array(65536);
+  /**
+   * Ports whose bucket bind() or listen() created (tb->fastreuse >= 0): the connect() search
+   * skips them. A bucket connect() created (fastreuse = -1) may be shared across destinations.
+   */
+  readonly bindOwned = new PortSet();
+  private count = 0;
 
-  get(port: number): BindBucket | undefined {
-    return this.buckets.get(port);
-  }
-
+  /** Ports with a bucket. */
   get size(): number {
-    return this.buckets.size;
+    return this.count;
   }
 
-  /** Take a reference on `port`, creating its bucket (for connect() or for bind()). */
-  acquire(port: number, reuse: boolean, createdBy: 'connect' | 'bind'): BindBucket {
-    let b = this.buckets.get(port);
-    if (b === undefined) {
-      b = { port, owners: 0, reuseOwners: 0, fastreuse: createdBy === 'connect' ? -1 : reuse ? 1 : 0 };
-      this.buckets.set(port, b);
+  has(port: number): boolean {
+    return this.owners[port]! > 0;
+  }
+
+  ownerCount(port: number): number {
+    return this.owners[port]!;
+  }
+
+  /** Take a reference on `port`, creating its bucket if needed (for connect() or for bind()). */
+  acquire(port: number, reuse: boolean, createdBy: 'connect' | 'bind'): void {
+    if (this.owners[port] === 0) {
+      this.count++;
+      if (createdBy === 'bind') this.bindOwned.add(port);
     }
-    b.owners++;
-    if (reuse) b.reuseOwners++;
-    return b;
+    this.owners[port]!++;
+    if (reuse) this.reuseOwners[port]!++;
   }
 
   /** Drop a reference; the bucket goes with its last owner (inet_bind_bucket_destroy). */
   release(port: number, reuse: boolean): void {
-    const b = this.buckets.get(port);
-    if (b === undefined) throw new Error(`release of unbound port ${port}`);
-    b.owners--;
-    if (reuse) b.reuseOwners--;
-    if (b.owners === 0) this.buckets.delete(port);
+    if (this.owners[port]! <= 0) throw new Error(`release of unbound port ${port}`);
+    this.owners[port]!--;
+    if (reuse) this.reuseOwners[port]!--;
+    if (this.owners[port] === 0) {
+      this.count--;
+      this.bindOwned.delete(port);
+    }
   }
 
   /** An owner stops counting as "reuse, not listening" (listen() on a SO_REUSEADDR socket). */
   unmarkReuse(port: number): void {
-    const b = this.buckets.get(port);
-    if (b !== undefined) b.reuseOwners--;
+    if (this.owners[port]! > 0) this.reuseOwners[port]!--;
   }
 
   /**
@@ -63,30 +81,33 @@ export class BindTable {
    * SO_REUSEADDR of the socket they came from).
    */
   bindConflict(port: number, reuse: boolean): boolean {
-    const b = this.buckets.get(port);
-    if (b === undefined) return false;
+    if (this.owners[port] === 0) return false;
     if (!reuse) return true;
-    return b.owners - b.reuseOwners > 0;
+    return this.owners[port]! - this.reuseOwners[port]! > 0;
   }
 }
 
-/** What the connect() port search asks of the host about one candidate port. */
+/** What the connect() port search needs to know about one destination. */
 export interface PortProbe {
-  /** ip_local_reserved_ports. */
-  isReserved(port: number): boolean;
-  /** The port's bind bucket, if any. */
-  bucket(port: number): BindBucket | undefined;
+  /** ip_local_reserved_ports, or null when there are none. */
+  reserved: PortSet | null;
+  /** Ports bind()/listen() own. */
+  bindOwned: PortSet;
+  /** Ports with a socket (full, request or timewait) to this destination. */
+  busy: PortSet;
+  /** Whether a TIME_WAIT to this destination could be reused at all (tcp_tw_reuse, timestamps). */
+  reuseMayApply: boolean;
   /**
-   * __inet_check_established: true when the 4-tuple (ours, port, daddr, dport) is free,
-   * possibly by reusing a TIME_WAIT (the callee performs the reuse).
+   * For a busy port: __inet_check_established says the 4-tuple can be taken anyway (a
+   * reusable TIME_WAIT; the callee performs the reuse).
    */
-  tupleFree(port: number): boolean;
+  takeBusy(port: number): boolean;
 }
 
 export interface PortSearchResult {
   /** The chosen port, or 0 when none is free (EADDRNOTAVAIL). */
   port: number;
-  /** Candidate ports examined: the CPU cost of this connect(). */
+  /** Candidate ports examined, reserved ones not counted: the CPU cost of this connect(). */
   probes: number;
 }
 
@@ -98,10 +119,10 @@ export const INET_TABLE_PERTURB_SIZE = 1 << 16;
  *
  * The start is a per-destination keyed hash (secure_ipv4_port_ephemeral) plus a perturbation
  * slot; the scan steps by 2 over ports of the low end's parity first (connect() leaves the
- * other parity to bind()), then over the other parity. Reserved ports and ports whose bucket
- * was created by bind()/listen() are skipped; every other candidate is checked against the
- * 4-tuple table. After a success the slot advances by the probes used plus a small random
- * amount, so consecutive connects to one destination walk the range.
+ * other parity to bind()), then over the other parity, wrapping around the range. Reserved
+ * ports and ports whose bucket bind()/listen() created are skipped; every other candidate is
+ * checked against the 4-tuple table. After a success the slot advances by the candidates
+ * passed plus a small random amount, so consecutive connects to one destination walk the range.
  */
 export function searchEphemeralPort(
   range: readonly [number, number],
@@ -116,29 +137,94 @@ export function searchEphemeralPort(
   const high = range[1] + 1;
   let remaining = high - low;
   if (remaining > 1) remaining &= ~1;
+  const end = low + remaining; // candidates are low .. end-1
   const index = hashLo & (INET_TABLE_PERTURB_SIZE - 1);
-  let offset = (perturb[index]! + hashHi) % remaining;
   // In the first pass try ports of low's parity (inet_csk_get_port makes the opposite choice).
-  offset &= ~1;
-  const step = 2;
+  let offset = ((perturb[index]! + hashHi) % remaining) & ~1;
   let probes = 0;
-  for (;;) {
-    let port = low + offset;
-    for (let i = 0; i < remaining; i += step, port += step) {
-      if (port >= high) port -= remaining;
-      if (probe.isReserved(port)) continue;
-      probes++;
-      const b = probe.bucket(port);
-      if (b !== undefined && b.fastreuse >= 0) continue; // bind()/listen() owns it
-      if (b === undefined || probe.tupleFree(port)) {
-        // A little randomness for the next search: large on low contention, none on high.
-        const adv = Math.max(i, random8() * step);
-        perturb[index] = (perturb[index]! + adv + step) >>> 0;
-        return { port, probes };
-      }
+  for (let pass = 0; pass < 2; pass++, offset++) {
+    if (pass === 1 && remaining <= 1) break;
+    const start = low + offset;
+    const found = probe.reuseMayApply
+      ? scanOneByOne(start, low, end, probe)
+      : scanBitmaps(start, low, end, probe);
+    probes += found.probes;
+    if (found.port !== 0) {
+      // A little randomness for the next search: large on low contention, none on high.
+      const step = 2;
+      const adv = Math.max(found.index, random8() * step);
+      perturb[index] = (perturb[index]! + adv + step) >>> 0;
+      return { port: found.port, probes };
     }
-    offset++;
-    if ((offset & 1) !== 0 && remaining > 1) continue; // the other parity
-    return { port: 0, probes };
   }
+  return { port: 0, probes };
+}
+
+interface PassResult {
+  port: number;
+  probes: number;
+  /** Loop index i at the chosen port (2 per candidate, reserved ones included). */
+  index: number;
+}
+
+/** One parity pass, candidate by candidate, for when TIME_WAITs may be reused. */
+function scanOneByOne(start: number, low: number, end: number, probe: PortProbe): PassResult {
+  const span = end - low;
+  let probes = 0;
+  for (let i = 0, port = start; i < span; i += 2, port += 2) {
+    if (port >= end) port -= span;
+    if (probe.reserved?.has(port)) continue;
+    probes++;
+    if (probe.bindOwned.has(port)) continue;
+    if (!probe.busy.has(port) || probe.takeBusy(port)) return { port, probes, index: i };
+  }
+  return { port: 0, probes, index: 0 };
+}
+
+/** One parity pass with bitmaps: the first candidate that is neither reserved, bind-owned nor busy. */
+function scanBitmaps(start: number, low: number, end: number, probe: PortProbe): PassResult {
+  let port = firstFree(start, end, start & 1, probe);
+  let passed: number; // candidates before the chosen one, in scan order
+  if (port !== 0) {
+    passed = (port - start) >> 1;
+  } else {
+    port = firstFree(low + ((start - low) & 1), start, start & 1, probe);
+    passed = (end - start + 1) >> 1;
+    if (port !== 0) passed += (port - (low + ((start - low) & 1))) >> 1;
+  }
+  if (port === 0) {
+    const all = (end - low) >> 1;
+    return { port: 0, probes: all - reservedIn(low + ((start - low) & 1), end, probe), index: 0 };
+  }
+  const first = start;
+  const reservedBefore = port >= first ? reservedIn(first, port, probe) : reservedIn(first, end, probe) + reservedIn(low + ((start - low) & 1), port, probe);
+  return { port, probes: passed - reservedBefore + 1, index: passed * 2 };
+}
+
+/** First port p in [from, to) with p & 1 === parity that is not reserved, bind-owned or busy; 0 if none. */
+function firstFree(from: number, to: number, parity: number, probe: PortProbe): number {
+  if (from >= to) return 0;
+  const busy = probe.busy.bits;
+  const owned = probe.bindOwned.bits;
+  const reserved = probe.reserved?.bits;
+  const parityMask = parity === 0 ? 0x55555555 : 0xaaaaaaaa;
+  for (let w = from >>> 5; w <= (to - 1) >>> 5; w++) {
+    let taken = busy[w]! | owned[w]!;
+    if (reserved !== undefined) taken |= reserved[w]!;
+    let free = ~taken & parityMask;
+    const base = w << 5;
+    if (base < from) free &= ~0 << (from - base);
+    const n = to - base;
+    if (n < 32) free &= (1 << n) - 1;
+    if (free !== 0) return base + (31 - Math.clz32(free & -free));
+  }
+  return 0;
+}
+
+/** Reserved candidates (parity of `from`) in [from, to). */
+function reservedIn(from: number, to: number, probe: PortProbe): number {
+  if (probe.reserved === null || from >= to) return 0;
+  let n = 0;
+  for (let p = from; p < to; p += 2) if (probe.reserved.has(p)) n++;
+  return n;
 }

@@ -503,6 +503,7 @@ export class TcpSocket implements Due {
       seg.tsEcr = this.tsRecent;
     }
     seg.incarnation = this.incarnation;
+    seg.senderState = this.state;
     if (flags & ACK) {
       this.cancelDelack();
       this.rcvWup = this.rcvNxt;
@@ -521,6 +522,7 @@ export class TcpSocket implements Due {
       seg.tsEcr = withAck ? this.tsRecent : 0;
     }
     seg.incarnation = this.incarnation;
+    seg.senderState = this.state;
     this.sndNxt = seqAdd(this.iss, 1);
     if (this.retransmits === 0) {
       this.rttSeq = this.iss;
