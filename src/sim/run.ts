@@ -6,7 +6,7 @@ import type { Micros } from '../engine/time.js';
 import { SEC } from '../engine/time.js';
 import { formatDuration } from '../scenario/units.js';
 import type { Scenario } from '../scenario/types.js';
-import { MIB_NAMES } from '../tcp/mib.js';
+import { mibNamesFor } from '../tcp/mib.js';
 import { TIMEWAIT_SOCK_BYTES } from '../tcp/profile.js';
 import { TCP_STATES } from '../tcp/state.js';
 import type { StateCounts } from '../tcp/state.js';
@@ -106,7 +106,7 @@ function hostResults(world: World): Record<string, HostResult> {
   const out: Record<string, HostResult> = {};
   for (const [name, h] of world.hosts) {
     const mib: Record<string, number> = {};
-    for (const n of MIB_NAMES) mib[n] = h.mib[n];
+    for (const n of mibNamesFor(h.profile.name)) mib[n] = h.mib[n];
     out[name] = {
       states_end: nonZero(h.states),
       states_peak: nonZero(h.statesPeak),

@@ -16,7 +16,7 @@ import type { SegmentSink } from '../net/segment.js';
 import type { Errno } from './errno.js';
 import type { Mib } from './mib.js';
 import { emptyMib } from './mib.js';
-import { BindTable, INET_TABLE_PERTURB_SIZE, PortSet, searchEphemeralPort } from './ports.js';
+import { BindTable, INET_TABLE_PERTURB_SIZE, PortSet, searchEphemeralPort, searchSequentialPort } from './ports.js';
 import type { PortProbe } from './ports.js';
 import type { KernelProfile } from './profile.js';
 import { DEFAULT_MSS, TIMEWAIT_SOCK_BYTES, TW_ISN_GAP, TW_KILL_THRESHOLD } from './profile.js';
@@ -39,7 +39,7 @@ export interface IdSource {
 }
 
 /** How long the host has been up when the run starts: the seconds clock is never 0 (0 means "no timestamp" in ts_recent_stamp). */
-const BOOT_UPTIME_S = 1000;
+const BOOT_UPTIME_MIN_S = 1000;
 /** include/net/tcp.h TCP_TIMEOUT_INIT: first SYN-ACK retransmission after 1 s. */
 const SYNACK_RTO_INIT: Micros = 1 * SEC;
 /** secure_seq.c EPHEMERAL_PORT_SHUFFLE_PERIOD: the per-destination port offset changes every 10 s. */
@@ -101,6 +101,12 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   private readonly portKey: [number, number];
   private readonly tsKey: [number, number];
   private readonly clock: TwClock = { now: 0, seconds: 0 };
+  /** Uptime when the run starts: hosts booted at different times, so their clocks differ. */
+  private readonly uptimeS: number;
+  /** The pre-4.6 port search's host-wide hint. */
+  private readonly portHint = { value: 0 };
+  /** tcp_metrics per peer address: the last timestamp seen when a connection entered TIME_WAIT (tcp_tw_recycle). */
+  private readonly peerStamps = new Map<Ipv4, { ts: number; stamp: number }>();
 
   constructor(o: HostOptions) {
     this.name = o.name;
@@ -115,6 +121,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     this.seqKey = [o.rng.u32(), o.rng.u32()];
     this.portKey = [o.rng.u32(), o.rng.u32()];
     this.tsKey = [o.rng.u32(), o.rng.u32()];
+    this.uptimeS = BOOT_UPTIME_MIN_S + o.rng.below(1_000_000);
     this.reserved = null;
     if (o.sysctl.ip_local_reserved_ports.length > 0) {
       this.reserved = new PortSet();
@@ -131,11 +138,11 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   }
   /** ktime_get_seconds(): whole seconds of uptime. */
   seconds(): number {
-    return Math.floor(this.queue.now / SEC) + BOOT_UPTIME_S;
+    return Math.floor(this.queue.now / SEC) + this.uptimeS;
   }
   /** tcp_clock_ms(): the millisecond clock TSvals are drawn from. */
   tsClockMs(): number {
-    return Math.floor(this.queue.now / MS) + BOOT_UPTIME_S * 1000;
+    return Math.floor(this.queue.now / MS) + this.uptimeS * 1000;
   }
   nextIncarnation(): number {
     return this.ids.next();
@@ -149,7 +156,8 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
 
   /** secure_seq.c: the per-connection TSval offset (none unless tcp_timestamps = 1). */
   tsOffset(lport: number, raddr: Ipv4, rport: number): number {
-    if (this.sysctl.tcp_timestamps !== 1) return 0;
+    // Before 4.10 every connection showed the host's own clock (no offset).
+    if (this.sysctl.tcp_timestamps !== 1 || !this.profile.tsOffsets) return 0;
     return keyedHash(this.tsKey[0], this.tsKey[1], this.address, raddr, ((lport << 16) | rport) >>> 0);
   }
 
@@ -290,11 +298,11 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     switch (d.kind) {
       case 'drop':
         if (d.counter !== undefined) this.mib[d.counter]++;
-        if (d.rearm) this.armTimewait(tw, this.timewaitLen);
+        if (d.rearm) this.armTimewait(tw, tw.timeout);
         return;
       case 'ack':
         if (d.counter !== undefined) this.mib[d.counter]++;
-        if (d.rearm) this.armTimewait(tw, this.timewaitLen);
+        if (d.rearm) this.armTimewait(tw, tw.timeout);
         this.timewaitAck(tw);
         return;
       case 'kill':
@@ -307,7 +315,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       case 'fin':
         this.states.FIN_WAIT_2--;
         this.bump('TIME_WAIT');
-        this.armTimewait(tw, this.timewaitLen);
+        this.armTimewait(tw, tw.timeout);
         this.timewaitAck(tw);
         return;
       case 'syn': {
@@ -354,7 +362,9 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     }
     const rto35 = sock.rto * 4 - sock.rto / 2;
     let t = timeo < rto35 ? rto35 : timeo;
-    if (substate === 'TIME_WAIT') t = this.timewaitLen;
+    // tcp_tw_recycle (4.4): with the peer's timestamp remembered, TIME_WAIT lasts 3.5 * RTO.
+    const recycle = this.profile.twRecycle && this.sysctl.tcp_tw_recycle === 1 && sock.tsOk && this.rememberStamp(sock.raddr, sock.tsRecent, sock.tsRecentStamp);
+    if (substate === 'TIME_WAIT' && !recycle) t = this.timewaitLen;
     const tw = new TimewaitSock(
       this,
       substate,
@@ -372,9 +382,12 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       sock.peerIncarnation,
       sock.reuseaddr,
     );
+    tw.timeout = recycle ? rto35 : this.timewaitLen;
     // inet_timewait_sock.c __inet_twsk_schedule: a short wait counts as killed.
-    if (t <= TW_KILL_THRESHOLD) this.mib.TcpExtTWKilled++;
-    else this.mib.TcpExtTW++;
+    if (this.profile.twCountedAt === 'schedule') {
+      if (t <= TW_KILL_THRESHOLD) this.mib.TcpExtTWKilled++;
+      else this.mib.TcpExtTW++;
+    }
     // inet_twsk_hashdance: the timewait socket takes the 4-tuple and a port reference.
     this.binds.acquire(sock.lport, sock.reuseaddr, 'connect');
     this.hashConn(sock.raddr, sock.rport, sock.lport, tw);
@@ -389,13 +402,45 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   private armTimewait(tw: TimewaitSock, t: Micros): void {
     tw.timerGen++;
     tw.expires = this.queue.now + t;
+    tw.shortArm = t <= TW_KILL_THRESHOLD;
     if (t === this.timewaitLen || t === this.sysctl.tcp_fin_timeout * SEC) this.queue.lane(t).push(tw, tw.timerGen);
     else this.queue.at(tw.expires, tw, tw.timerGen);
   }
 
   twExpire(tw: TimewaitSock, token: number): void {
     if (token !== tw.timerGen) return; // re-armed or killed since
+    // 4.4 tw_timer_handler counted here, by the length of the last arming.
+    if (this.profile.twCountedAt === 'expiry') {
+      if (tw.shortArm) this.mib.TcpExtTWKilled++;
+      else this.mib.TcpExtTW++;
+    }
     this.removeTimewait(tw);
+  }
+
+  /**
+   * tcp_metrics.c tcp_remember_stamp (4.4): keep the peer's newest timestamp, or replace a
+   * stale one; true when the peer's metrics entry exists (it always does here).
+   */
+  private rememberStamp(peer: Ipv4, ts: number, stamp: number): boolean {
+    const m = this.peerStamps.get(peer);
+    if (m === undefined) {
+      this.peerStamps.set(peer, { ts, stamp });
+    } else if (((m.ts - ts) | 0) <= 0 || (this.seconds() - m.stamp > 60 && m.stamp <= stamp)) {
+      m.ts = ts;
+      m.stamp = stamp;
+    }
+    return true;
+  }
+
+  /**
+   * tcp_metrics.c tcp_peer_is_proven with paws_check (4.4 tcp_conn_request, tcp_tw_recycle on):
+   * a SYN from a peer whose remembered timestamp is less than TCP_PAWS_MSL (60 s) old is
+   * refused if it carries an older timestamp (more than TCP_PAWS_WINDOW behind) or none.
+   */
+  private peerProven(seg: Segment): boolean {
+    const m = this.peerStamps.get(seg.src);
+    if (m === undefined || this.seconds() - m.stamp >= 60) return true;
+    return !(!seg.hasTs || ((m.ts - seg.tsVal) | 0) > 1);
   }
 
   /** The timewait socket goes: out of the hash, its port reference dropped (inet_twsk_kill). */
@@ -436,7 +481,10 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
         this.profile.linuxExtensions && this.sysctl.tcp_timestamps !== 0 && (reuse === 1 || (reuse === 2 && (isLoopback(sock.raddr) || isLoopback(this.address)))),
       takeBusy: (port) => this.tupleFree(sock, port, false),
     };
-    const res = searchEphemeralPort(range, hashLo, hashHi, this.perturb, () => this.rng.below(8), probe);
+    const res =
+      this.profile.portSearch === 'even-first'
+        ? searchEphemeralPort(range, hashLo, hashHi, this.perturb, () => this.rng.below(8), probe)
+        : searchSequentialPort(range, keyedHash(k0, k1, this.address, sock.raddr, sock.rport), this.portHint, probe);
     sock.connectProbes = res.probes;
     if (res.port === 0) return 'EADDRNOTAVAIL';
     this.binds.acquire(res.port, sock.reuseaddr, 'connect');
@@ -477,7 +525,10 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     if (tw.substate === 'FIN_WAIT_2') reuse = 0;
     if (reuse === 2) reuse = isLoopback(tw.raddr) || isLoopback(this.address) ? 1 : 0;
     if (tw.tsRecentStamp === 0) return false;
-    const delayPassed = this.tsClockMs() - (tw.entryStampMs + this.sysctl.tcp_tw_reuse_delay) > 0;
+    const delayPassed =
+      this.profile.twReuseAge === 'entry-delay'
+        ? this.tsClockMs() - (tw.entryStampMs + this.sysctl.tcp_tw_reuse_delay) > 0
+        : this.seconds() - tw.tsRecentStamp > 1;
     if (!boundPort && !(reuse !== 0 && delayPassed)) return false;
     let seq = seqAdd(tw.sndNxt, TW_ISN_GAP);
     if (seq === 0) seq = 1;
@@ -527,6 +578,12 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     // A full request queue makes Linux answer with SYN cookies (tcp_syncookies = 1, the
     // default): the connection still opens. The model keeps a request socket anyway.
     if (listener.synQueueLen >= listener.backlog) mib.TcpExtSyncookiesSent++;
+    // 4.4 with tcp_tw_recycle: a SYN that did not hit a TIME_WAIT must come from a "proven"
+    // peer, or it is dropped without a word (the NAT trap).
+    if (twIsn === 0 && this.profile.twRecycle && this.sysctl.tcp_tw_recycle === 1 && !this.peerProven(seg)) {
+      mib.TcpExtPAWSPassive++;
+      return;
+    }
     const tsOk = seg.hasTs && this.sysctl.tcp_timestamps !== 0;
     const req = new RequestSock(
       this,

@@ -17,6 +17,7 @@ export const MIB_NAMES = [
   'TcpExtTWKilled', // timewait sockets killed early
   'TcpExtPAWSEstab', // segments dropped by PAWS on a full socket
   'TcpExtPAWSTimewait', // segments dropped by PAWS on a TIME_WAIT socket (6.15+)
+  'TcpExtPAWSPassive', // SYN refused by tcp_tw_recycle's per-peer timestamp check (4.4 only)
   'TcpExtTCPTimeWaitOverflow', // tcp_max_tw_buckets reached: no TIME_WAIT (inet_twsk_alloc)
   'TcpExtTCPAbortOnData', // RST because of unexpected data, or SO_LINGER 0 (tcp_disconnect)
   'TcpExtTCPAbortOnClose', // RST on close() with unread data (__tcp_close)
@@ -42,4 +43,11 @@ export function emptyMib(): Mib {
   const m = {} as Mib;
   for (const n of MIB_NAMES) m[n] = 0;
   return m;
+}
+
+/** Counters the profile's kernel has (nstat shows no others). */
+export function mibNamesFor(profile: 'linux-6.18' | 'linux-4.4' | 'rfc9293'): MibName[] {
+  // PAWSTimewait appeared in 6.15; PAWSPassive went with tcp_tw_recycle in 4.12.
+  const absent: MibName = profile === 'linux-4.4' ? 'TcpExtPAWSTimewait' : 'TcpExtPAWSPassive';
+  return MIB_NAMES.filter((n) => n !== absent);
 }

@@ -144,10 +144,7 @@ export function searchEphemeralPort(
   let probes = 0;
   for (let pass = 0; pass < 2; pass++, offset++) {
     if (pass === 1 && remaining <= 1) break;
-    const start = low + offset;
-    const found = probe.reuseMayApply
-      ? scanOneByOne(start, low, end, probe)
-      : scanBitmaps(start, low, end, probe);
+    const found = scan(low + offset, low, end, 2, probe);
     probes += found.probes;
     if (found.port !== 0) {
       // A little randomness for the next search: large on low contention, none on high.
@@ -160,18 +157,38 @@ export function searchEphemeralPort(
   return { port: 0, probes };
 }
 
+/**
+ * The connect() port search before Linux 4.6 (inet_hashtables.c __inet_hash_connect of 4.4):
+ * one host-wide hint plus a per-destination hash offset, every port in turn (no parity
+ * split); the hint advances by the number of candidates passed.
+ */
+export function searchSequentialPort(range: readonly [number, number], portOffset: number, hint: { value: number }, probe: PortProbe): PortSearchResult {
+  const low = range[0];
+  const high = range[1] + 1;
+  const remaining = high - low;
+  const offset = (hint.value + portOffset) >>> 0;
+  const found = scan(low + ((1 + offset) % remaining), low, high, 1, probe);
+  if (found.port !== 0) hint.value = (hint.value + found.index + 1) >>> 0; // i is 1-based there
+  return { port: found.port, probes: found.probes };
+}
+
 interface PassResult {
   port: number;
   probes: number;
-  /** Loop index i at the chosen port (2 per candidate, reserved ones included). */
+  /** Loop index at the chosen port: `step` per candidate passed, reserved ones included. */
   index: number;
 }
 
-/** One parity pass, candidate by candidate, for when TIME_WAITs may be reused. */
-function scanOneByOne(start: number, low: number, end: number, probe: PortProbe): PassResult {
+/** One pass over the candidates start, start+step, ... wrapping at end back to low's side. */
+function scan(start: number, low: number, end: number, step: 1 | 2, probe: PortProbe): PassResult {
+  return probe.reuseMayApply ? scanOneByOne(start, low, end, step, probe) : scanBitmaps(start, low, end, step, probe);
+}
+
+/** Candidate by candidate, for when TIME_WAITs may be reused (reusability depends on each one's age). */
+function scanOneByOne(start: number, low: number, end: number, step: 1 | 2, probe: PortProbe): PassResult {
   const span = end - low;
   let probes = 0;
-  for (let i = 0, port = start; i < span; i += 2, port += 2) {
+  for (let i = 0, port = start; i < span; i += step, port += step) {
     if (port >= end) port -= span;
     if (probe.reserved?.has(port)) continue;
     probes++;
@@ -181,37 +198,40 @@ function scanOneByOne(start: number, low: number, end: number, probe: PortProbe)
   return { port: 0, probes, index: 0 };
 }
 
-/** One parity pass with bitmaps: the first candidate that is neither reserved, bind-owned nor busy. */
-function scanBitmaps(start: number, low: number, end: number, probe: PortProbe): PassResult {
-  let port = firstFree(start, end, start & 1, probe);
+/** With bitmaps: the first candidate that is neither reserved, bind-owned nor busy. */
+function scanBitmaps(start: number, low: number, end: number, step: 1 | 2, probe: PortProbe): PassResult {
+  // Candidates wrap from `end` to the first port at or after `low` in step with `start`.
+  const wrapAt = step === 2 ? low + ((start - low) & 1) : low;
+  const count = (from: number, to: number): number => (to > from ? Math.ceil((to - from) / step) : 0);
+  let port = firstFree(start, end, step, probe);
   let passed: number; // candidates before the chosen one, in scan order
+  let reservedBefore: number;
   if (port !== 0) {
-    passed = (port - start) >> 1;
+    passed = count(start, port);
+    reservedBefore = reservedIn(start, port, step, probe);
   } else {
-    port = firstFree(low + ((start - low) & 1), start, start & 1, probe);
-    passed = (end - start + 1) >> 1;
-    if (port !== 0) passed += (port - (low + ((start - low) & 1))) >> 1;
+    port = firstFree(wrapAt, start, step, probe);
+    if (port === 0) {
+      const all = count(start, end) + count(wrapAt, start);
+      return { port: 0, probes: all - reservedIn(start, end, step, probe) - reservedIn(wrapAt, start, step, probe), index: 0 };
+    }
+    passed = count(start, end) + count(wrapAt, port);
+    reservedBefore = reservedIn(start, end, step, probe) + reservedIn(wrapAt, port, step, probe);
   }
-  if (port === 0) {
-    const all = (end - low) >> 1;
-    return { port: 0, probes: all - reservedIn(low + ((start - low) & 1), end, probe), index: 0 };
-  }
-  const first = start;
-  const reservedBefore = port >= first ? reservedIn(first, port, probe) : reservedIn(first, end, probe) + reservedIn(low + ((start - low) & 1), port, probe);
-  return { port, probes: passed - reservedBefore + 1, index: passed * 2 };
+  return { port, probes: passed - reservedBefore + 1, index: passed * step };
 }
 
-/** First port p in [from, to) with p & 1 === parity that is not reserved, bind-owned or busy; 0 if none. */
-function firstFree(from: number, to: number, parity: number, probe: PortProbe): number {
+/** First candidate p in [from, to) (every port, or every other one from `from`) that is not reserved, bind-owned or busy; 0 if none. */
+function firstFree(from: number, to: number, step: 1 | 2, probe: PortProbe): number {
   if (from >= to) return 0;
   const busy = probe.busy.bits;
   const owned = probe.bindOwned.bits;
   const reserved = probe.reserved?.bits;
-  const parityMask = parity === 0 ? 0x55555555 : 0xaaaaaaaa;
+  const stepMask = step === 1 ? 0xffffffff : (from & 1) === 0 ? 0x55555555 : 0xaaaaaaaa;
   for (let w = from >>> 5; w <= (to - 1) >>> 5; w++) {
     let taken = busy[w]! | owned[w]!;
     if (reserved !== undefined) taken |= reserved[w]!;
-    let free = ~taken & parityMask;
+    let free = ~taken & stepMask;
     const base = w << 5;
     if (base < from) free &= ~0 << (from - base);
     const n = to - base;
@@ -221,10 +241,10 @@ function firstFree(from: number, to: number, parity: number, probe: PortProbe): 
   return 0;
 }
 
-/** Reserved candidates (parity of `from`) in [from, to). */
-function reservedIn(from: number, to: number, probe: PortProbe): number {
+/** Reserved candidates in [from, to), stepping from `from`. */
+function reservedIn(from: number, to: number, step: number, probe: PortProbe): number {
   if (probe.reserved === null || from >= to) return 0;
   let n = 0;
-  for (let p = from; p < to; p += 2) if (probe.reserved.has(p)) n++;
+  for (let p = from; p < to; p += step) if (probe.reserved.has(p)) n++;
   return n;
 }

@@ -16,6 +16,22 @@ export interface KernelProfile {
   readonly rtoMax: Micros;
   /** Whether the Linux TIME_WAIT extensions (tw_reuse, SYN reopen with ISN + 65537) apply. */
   readonly linuxExtensions: boolean;
+  /**
+   * The connect() port search: 'even-first' (4.6+: per-destination offset plus perturbation
+   * table, low's parity first, step 2) or 'sequential' (before 4.6: one global hint, step 1).
+   */
+  readonly portSearch: 'even-first' | 'sequential';
+  /** Random per-connection TSval offsets (4.10+); without them every connection of a host
+   *  shows the host's own clock. */
+  readonly tsOffsets: boolean;
+  /** tcp_twsk_unique's age test: tcp_tw_reuse_delay ms since entering TIME_WAIT (6.14+), or
+   *  more than one whole second since the peer's last timestamp (older kernels). */
+  readonly twReuseAge: 'entry-delay' | 'stamp-seconds';
+  /** tcp_tw_recycle exists (removed in 4.12). */
+  readonly twRecycle: boolean;
+  /** When TcpExtTW/TWKilled count: when the timer is first armed (4.x later kernels), or when
+   *  it fires (4.4 tw_timer_handler). */
+  readonly twCountedAt: 'schedule' | 'expiry';
 }
 
 const linux: Omit<KernelProfile, 'name'> = {
@@ -24,11 +40,24 @@ const linux: Omit<KernelProfile, 'name'> = {
   rtoMin: 200 * MS,
   rtoMax: 120 * SEC,
   linuxExtensions: true,
+  portSearch: 'even-first',
+  tsOffsets: true,
+  twReuseAge: 'entry-delay',
+  twRecycle: false,
+  twCountedAt: 'schedule',
 };
 
 export const PROFILES: Readonly<Record<KernelProfileName, KernelProfile>> = {
   'linux-6.18': { name: 'linux-6.18', ...linux },
-  'linux-4.4': { name: 'linux-4.4', ...linux },
+  'linux-4.4': {
+    name: 'linux-4.4',
+    ...linux,
+    portSearch: 'sequential',
+    tsOffsets: false,
+    twReuseAge: 'stamp-seconds',
+    twRecycle: true,
+    twCountedAt: 'expiry',
+  },
   // RFC 9293 section 3.10.7.4: TIME-WAIT lasts 2*MSL, MSL = 2 minutes.
   rfc9293: { name: 'rfc9293', ...linux, timewaitLen: 240 * SEC, rtoMin: 1 * SEC, linuxExtensions: false },
 };

@@ -31,6 +31,10 @@ export class TimewaitSock implements Due {
   timerGen = 0;
   /** When the current timer fires. */
   expires: Micros = 0;
+  /** tw_timeout: what a restart re-arms to (TIME_WAIT length; 3.5 * RTO under tcp_tw_recycle). */
+  timeout: Micros = 0;
+  /** The timer was last armed for at most 4 s: its expiry counts as TWKilled (4.4 tw_kill). */
+  shortArm = false;
   /** tw_last_oow_ack_time: last out-of-window ACK sent (rate limit). */
   lastOowAck: Micros = -Infinity;
 
