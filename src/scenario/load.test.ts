@@ -166,6 +166,8 @@ describe('defaults', () => {
       bind: null,
       reuseaddr: false,
       recordPorts: false,
+      reuseport: false,
+      bindAddressNoPort: false,
     });
   });
 
@@ -251,6 +253,8 @@ describe('every key (test/scenarios/valid/everything.yaml)', () => {
       bind: { address: '0.0.0.0', port: 0 },
       reuseaddr: true,
       recordPorts: true,
+      reuseport: false,
+      bindAddressNoPort: false,
     });
     assert.deepEqual(merged, {
       ...first,

@@ -304,6 +304,8 @@ function readClient(r: Reader, view: MapView<typeof CLIENT>, duration: Micros): 
     bind,
     reuseaddr: view.get('reuseaddr'),
     recordPorts: view.get('record_ports'),
+    reuseport: view.get('reuseport'),
+    bindAddressNoPort: view.get('bind_address_no_port'),
   };
 }
 

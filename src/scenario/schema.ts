@@ -363,6 +363,9 @@ export const CLIENT = {
   bind: withDefault(bind, 'none'),
   reuseaddr: withDefault(boolean, false),
   record_ports: withDefault(boolean, false),
+  // Extensions to v1 (optional, so every v1 file still reads the same):
+  reuseport: withDefault(boolean, false),
+  bind_address_no_port: withDefault(boolean, false),
 };
 
 export const PROXY = {

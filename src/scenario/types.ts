@@ -79,6 +79,10 @@ export interface ClientSpec {
   bind: { address: string; port: number } | null;
   reuseaddr: boolean;
   recordPorts: boolean;
+  /** SO_REUSEPORT on the client socket (extension). */
+  reuseport: boolean;
+  /** IP_BIND_ADDRESS_NO_PORT: with bind port 0, the port is chosen by connect() per destination (extension). */
+  bindAddressNoPort: boolean;
 }
 
 export interface ProxySpec {

@@ -122,6 +122,8 @@ export class ClientWorkload implements Due {
     this.attempted++;
     const s = host.socket();
     s.setReuseAddr(spec.reuseaddr);
+    s.setReusePort(spec.reuseport);
+    s.setBindAddressNoPort(spec.bindAddressNoPort);
     s.setLinger(spec.linger as Linger);
     if (spec.bind !== null) {
       const e = s.bind(spec.bind.port);

@@ -152,3 +152,64 @@ snapshots: [2s, 9s, 11s]
     assert.deepEqual(r.snapshots.map((s) => s.hosts.client!.FIN_WAIT_2 ?? 0), [10, 10, 0]);
   });
 });
+
+describe('bind(port 0) before connect() (inet_csk_get_port) and IP_BIND_ADDRESS_NO_PORT', () => {
+  const twoDestinations = (extra: string): Result =>
+    simulate(
+      parseScenario(
+        `
+name: bind-zero
+duration: 2s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.ip_local_port_range: "40000 40099", net.ipv4.tcp_tw_reuse: 0 } }
+  server: { address: 198.18.0.2 }
+servers:
+  - { host: server, port: 80 }
+  - { host: server, port: 81 }
+clients:
+  - { host: client, target: server:80, count: 100, rate: serial, bind: "198.18.0.1:0"${extra}, record_ports: true }
+  - { host: client, target: server:81, count: 100, rate: serial, bind: "198.18.0.1:0"${extra}, start: 1s }
+`,
+        't',
+      ),
+    );
+
+  it('bind(0) takes a port for every destination: two destinations share one range (the Envoy/HAProxy trap)', () => {
+    const r = twoDestinations('');
+    assert.equal(r.clients[0]!.connected + r.clients[1]!.connected, 100);
+    assert.equal(r.clients[1]!.errors.EADDRINUSE, 100);
+    assert.ok(r.clients[0]!.local_ports!.slice(0, 50).every((p) => p % 2 === 1), 'bind() prefers odd ports');
+  });
+
+  it('IP_BIND_ADDRESS_NO_PORT defers the choice to connect(): each destination gets the whole range', () => {
+    const r = twoDestinations(', bind_address_no_port: true');
+    assert.equal(r.clients[0]!.connected, 100);
+    assert.equal(r.clients[1]!.connected, 100);
+  });
+});
+
+describe('tcp_syn_retries and ip_local_reserved_ports', () => {
+  it('tcp_syn_retries 2: a SYN nobody answers fails with ETIMEDOUT after 1 + 2 + 4 = 7 s', () => {
+    const text = `
+name: syn-retries
+duration: 10s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.tcp_syn_retries: 2 } }
+  server: { address: 198.18.0.2 }
+faults:
+  - { from: client, flags: S, action: drop }
+clients:
+  - { host: client, target: server:80, count: 1, rate: serial }
+snapshots: [6.9s, 7.1s]
+`;
+    const r = simulate(parseScenario(text, 't'));
+    assert.equal(r.clients[0]!.errors.ETIMEDOUT, 1);
+    assert.deepEqual(r.snapshots.map((s) => s.hosts.client!.SYN_SENT ?? 0), [1, 0]);
+  });
+
+  it('reserved ports are never handed out by connect()', () => {
+    const r = scenario({ client: 'count: 600, rate: serial, record_ports: true', sysctl: 'net.ipv4.tcp_tw_reuse: 0, net.ipv4.ip_local_reserved_ports: "40000-40099"' });
+    assert.equal(r.clients[0]!.connected, 400);
+    assert.ok(r.clients[0]!.local_ports!.every((p) => p >= 40100));
+  });
+});

@@ -53,6 +53,8 @@ export interface HostResult {
   /** nstat names; every modelled counter, zeros included. */
   mib: Record<string, number>;
   timewait_memory_bytes_peak: number;
+  /** The most local ports in use at once (bind buckets; twlab extension). */
+  bind_buckets_peak: number;
 }
 
 export interface Snapshot {

@@ -112,6 +112,7 @@ function hostResults(world: World): Record<string, HostResult> {
       states_peak: nonZero(h.statesPeak),
       mib,
       timewait_memory_bytes_peak: h.timewaitPeak * TIMEWAIT_SOCK_BYTES,
+      bind_buckets_peak: h.binds.peak,
     };
   }
   return out;

@@ -380,7 +380,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       this.tsClockMs(),
       sock.incarnation,
       sock.peerIncarnation,
-      sock.reuseaddr,
+      sock.bindFlags,
     );
     tw.timeout = recycle ? rto35 : this.timewaitLen;
     // inet_timewait_sock.c __inet_twsk_schedule: a short wait counts as killed.
@@ -389,7 +389,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       else this.mib.TcpExtTW++;
     }
     // inet_twsk_hashdance: the timewait socket takes the 4-tuple and a port reference.
-    this.binds.acquire(sock.lport, sock.reuseaddr, 'connect');
+    this.binds.acquire(sock.lport, sock.bindFlags, 'connect');
     this.hashConn(sock.raddr, sock.rport, sock.lport, tw);
     this.timewaitCount++;
     if (this.timewaitCount > this.timewaitPeak) this.timewaitPeak = this.timewaitCount;
@@ -447,7 +447,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   private removeTimewait(tw: TimewaitSock): void {
     tw.timerGen++;
     this.unhashConn(tw.raddr, tw.rport, tw.lport, tw);
-    this.binds.release(tw.lport, tw.reuse);
+    this.binds.release(tw.lport, tw.bindFlags);
     this.timewaitCount--;
     this.states[tw.substate]--;
   }
@@ -487,7 +487,8 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
         : searchSequentialPort(range, keyedHash(k0, k1, this.address, sock.raddr, sock.rport), this.portHint, probe);
     sock.connectProbes = res.probes;
     if (res.port === 0) return 'EADDRNOTAVAIL';
-    this.binds.acquire(res.port, sock.reuseaddr, 'connect');
+    sock.bindFlags = sock.sharingFlags();
+    this.binds.acquire(res.port, sock.bindFlags, 'connect');
     sock.lport = res.port;
     sock.holdsPort = true;
     this.hashConn(sock.raddr, sock.rport, sock.lport, sock);
@@ -542,7 +543,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
    * bind(port 0): inet_csk_get_port / inet_csk_find_open_port. A free port of the opposite
    * parity to the range's low end first (connect() takes the other half), then any.
    */
-  bindAnyPort(reuse: boolean): number {
+  bindAnyPort(flags: number): number {
     const [low, highIncl] = this.sysctl.ip_local_port_range;
     const remaining = highIncl - low + 1;
     const start = this.rng.below(remaining);
@@ -550,7 +551,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       for (let i = 0; i < remaining; i++) {
         const port = low + ((start + i) % remaining);
         if ((port - low) % 2 !== parity || this.isReserved(port)) continue;
-        if (!this.binds.bindConflict(port, reuse)) return port;
+        if (!this.binds.bindConflict(port, flags)) return port;
       }
     }
     return 0;
@@ -710,10 +711,12 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       peerIncarnation: req.peerIncarnation,
       incarnation: req.incarnation,
       reuseaddr: listener.reuseaddr,
+      reuseport: listener.reuseport,
       userBound: listener.userBound,
     });
     // __inet_inherit_port: the child shares the listener's bind bucket.
-    this.binds.acquire(child.lport, child.reuseaddr, 'bind');
+    child.bindFlags = child.sharingFlags();
+    this.binds.acquire(child.lport, child.bindFlags, 'bind');
     child.holdsPort = true;
     this.hashConn(child.raddr, child.rport, child.lport, child);
     mib.TcpPassiveOpens++;

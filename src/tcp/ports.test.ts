@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../engine/rng.js';
-import { BindTable, INET_TABLE_PERTURB_SIZE, PortSet, searchEphemeralPort } from './ports.js';
+import { BindTable, INET_TABLE_PERTURB_SIZE, PortSet, REUSEADDR, REUSEPORT, searchEphemeralPort } from './ports.js';
 import type { PortProbe } from './ports.js';
 
 function probe(busy: PortSet, opts: { reserved?: PortSet; bindOwned?: PortSet; oneByOne?: boolean } = {}): PortProbe {
@@ -115,21 +115,31 @@ describe('ephemeral port search (__inet_hash_connect)', () => {
 describe('bind table (inet_bind_bucket, inet_csk_bind_conflict)', () => {
   it('a bucket lives while it has owners', () => {
     const t = new BindTable();
-    t.acquire(5000, false, 'connect');
-    t.acquire(5000, false, 'connect');
-    t.release(5000, false);
+    t.acquire(5000, 0, 'connect');
+    t.acquire(5000, 0, 'connect');
+    t.release(5000, 0);
     assert.ok(t.has(5000));
-    t.release(5000, false);
+    t.release(5000, 0);
     assert.ok(!t.has(5000));
     assert.equal(t.size, 0);
   });
 
   it('bind() conflicts unless both sides have SO_REUSEADDR and the owner is not listening', () => {
     const t = new BindTable();
-    t.acquire(80, true, 'bind');
-    assert.ok(t.bindConflict(80, false));
-    assert.ok(!t.bindConflict(80, true));
-    t.unmarkReuse(80); // the owner listens
-    assert.ok(t.bindConflict(80, true));
+    t.acquire(80, REUSEADDR, 'bind');
+    assert.ok(t.bindConflict(80, 0));
+    assert.ok(!t.bindConflict(80, REUSEADDR));
+    t.changeFlags(80, REUSEADDR, 0); // the owner listens
+    assert.ok(t.bindConflict(80, REUSEADDR));
+  });
+
+  it('SO_REUSEPORT on both sides shares a port, listening or not', () => {
+    const t = new BindTable();
+    t.acquire(80, REUSEPORT, 'bind');
+    assert.ok(t.bindConflict(80, REUSEADDR));
+    assert.ok(!t.bindConflict(80, REUSEPORT));
+    t.acquire(80, REUSEADDR, 'bind');
+    assert.ok(t.bindConflict(80, REUSEPORT), 'the second owner has only SO_REUSEADDR');
+    assert.ok(!t.bindConflict(80, REUSEADDR | REUSEPORT));
   });
 });

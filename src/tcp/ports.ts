@@ -19,6 +19,10 @@ export class PortSet {
   }
 }
 
+/** How an owner of a port lets others share it: SO_REUSEADDR (not while listening) and SO_REUSEPORT. */
+export const REUSEADDR = 1;
+export const REUSEPORT = 2;
+
 /**
  * The bind hash (struct inet_bind_bucket per port), as arrays indexed by port. Timewait
  * sockets keep their bucket reference, so their port stays taken.
@@ -26,14 +30,18 @@ export class PortSet {
 export class BindTable {
   /** Sockets on the port: full and timewait. */
   private readonly owners = new Int32Array(65536);
-  /** Owners with SO_REUSEADDR that are not listening. */
-  private readonly reuseOwners = new Int32Array(65536);
+  /** Owners registered with REUSEADDR, with REUSEPORT, and with both. */
+  private readonly nAddr = new Int32Array(65536);
+  private readonly nPort = new Int32Array(65536);
+  private readonly nBoth = new Int32Array(65536);
   /**
    * Ports whose bucket bind() or listen() created (tb->fastreuse >= 0): the connect() search
    * skips them. A bucket connect() created (fastreuse = -1) may be shared across destinations.
    */
   readonly bindOwned = new PortSet();
   private count = 0;
+  /** The most ports ever in use at once. */
+  peak = 0;
 
   /** Ports with a bucket. */
   get size(): number {
@@ -48,42 +56,52 @@ export class BindTable {
     return this.owners[port]!;
   }
 
-  /** Take a reference on `port`, creating its bucket if needed (for connect() or for bind()). */
-  acquire(port: number, reuse: boolean, createdBy: 'connect' | 'bind'): void {
+  /** Take a reference on `port` with sharing `flags`, creating its bucket if needed. */
+  acquire(port: number, flags: number, createdBy: 'connect' | 'bind'): void {
     if (this.owners[port] === 0) {
-      this.count++;
+      if (++this.count > this.peak) this.peak = this.count;
       if (createdBy === 'bind') this.bindOwned.add(port);
     }
     this.owners[port]!++;
-    if (reuse) this.reuseOwners[port]!++;
+    this.count3(port, flags, 1);
   }
 
-  /** Drop a reference; the bucket goes with its last owner (inet_bind_bucket_destroy). */
-  release(port: number, reuse: boolean): void {
+  /** Drop a reference taken with `flags`; the bucket goes with its last owner (inet_bind_bucket_destroy). */
+  release(port: number, flags: number): void {
     if (this.owners[port]! <= 0) throw new Error(`release of unbound port ${port}`);
     this.owners[port]!--;
-    if (reuse) this.reuseOwners[port]!--;
+    this.count3(port, flags, -1);
     if (this.owners[port] === 0) {
       this.count--;
       this.bindOwned.delete(port);
     }
   }
 
-  /** An owner stops counting as "reuse, not listening" (listen() on a SO_REUSEADDR socket). */
-  unmarkReuse(port: number): void {
-    if (this.owners[port]! > 0) this.reuseOwners[port]!--;
+  /** An owner's sharing changes (listen() withdraws SO_REUSEADDR's leniency). */
+  changeFlags(port: number, from: number, to: number): void {
+    this.count3(port, from, -1);
+    this.count3(port, to, 1);
+  }
+
+  private count3(port: number, flags: number, d: number): void {
+    if (flags & REUSEADDR) this.nAddr[port]! += d;
+    if (flags & REUSEPORT) this.nPort[port]! += d;
+    if ((flags & (REUSEADDR | REUSEPORT)) === (REUSEADDR | REUSEPORT)) this.nBoth[port]! += d;
   }
 
   /**
-   * inet_connection_sock.c inet_csk_bind_conflict, for a host with one address: the port is
-   * free for a bind() unless some owner conflicts. Owners conflict unless both the new socket
-   * and the owner have SO_REUSEADDR and the owner is not listening (timewait sockets keep the
-   * SO_REUSEADDR of the socket they came from).
+   * inet_connection_sock.c inet_csk_bind_conflict, for a host with one address: a bind()
+   * with `flags` conflicts with an owner unless both have SO_REUSEADDR and the owner is not
+   * listening, or both have SO_REUSEPORT (same user assumed). Timewait sockets keep the
+   * flags of the socket they came from.
    */
-  bindConflict(port: number, reuse: boolean): boolean {
-    if (this.owners[port] === 0) return false;
-    if (!reuse) return true;
-    return this.owners[port]! - this.reuseOwners[port]! > 0;
+  bindConflict(port: number, flags: number): boolean {
+    const owners = this.owners[port]!;
+    if (owners === 0) return false;
+    const a = flags & REUSEADDR ? this.nAddr[port]! : 0;
+    const p = flags & REUSEPORT ? this.nPort[port]! : 0;
+    const both = flags & REUSEADDR && flags & REUSEPORT ? this.nBoth[port]! : 0;
+    return owners - (a + p - both) > 0;
   }
 }
 

@@ -14,6 +14,7 @@ import type { Errno } from './errno.js';
 import type { TcpHost } from './host.js';
 import { pawsCheck } from './paws.js';
 import { DEFAULT_MSS, DEFAULT_RCV_WND, TCP_INIT_CWND, TCP_INVALID_RATELIMIT, TCP_PAWS_WINDOW } from './profile.js';
+import { REUSEADDR, REUSEPORT } from './ports.js';
 import { after, before, seqAdd, seqDiff } from './seq.js';
 import type { TcpState } from './state.js';
 
@@ -68,6 +69,9 @@ export class TcpSocket implements Due {
 
   // Options.
   reuseaddr = false;
+  reuseport = false;
+  /** The sharing flags our bind-bucket reference was taken with (REUSEADDR/REUSEPORT). */
+  bindFlags = 0;
   linger: Linger = { on: false };
   /** IP_BIND_ADDRESS_NO_PORT: bind() with port 0 defers the port choice to connect(). */
   bindAddressNoPort = false;
@@ -160,6 +164,21 @@ export class TcpSocket implements Due {
     this.reuseaddr = on;
   }
 
+  /** setsockopt(SO_REUSEPORT). */
+  setReusePort(on: boolean): void {
+    this.reuseport = on;
+  }
+
+  /** setsockopt(IP_BIND_ADDRESS_NO_PORT). */
+  setBindAddressNoPort(on: boolean): void {
+    this.bindAddressNoPort = on;
+  }
+
+  /** REUSEADDR (unless listening) | REUSEPORT: how this socket lets others share its port. */
+  sharingFlags(): number {
+    return (this.reuseaddr && this.state !== 'LISTEN' ? REUSEADDR : 0) | (this.reuseport ? REUSEPORT : 0);
+  }
+
   /** setsockopt(SO_LINGER). */
   setLinger(linger: Linger): void {
     this.linger = linger;
@@ -169,10 +188,12 @@ export class TcpSocket implements Due {
   bind(port: number): Errno | null {
     if (this.state !== 'CLOSE' || this.holdsPort || this.userBound) return 'EINVAL';
     if (port === 0 && this.bindAddressNoPort) return null;
-    const chosen = port === 0 ? this.host.bindAnyPort(this.reuseaddr) : port;
+    const flags = this.sharingFlags();
+    const chosen = port === 0 ? this.host.bindAnyPort(flags) : port;
     if (chosen === 0) return 'EADDRINUSE';
-    if (port !== 0 && this.host.binds.bindConflict(port, this.reuseaddr)) return 'EADDRINUSE';
-    this.host.binds.acquire(chosen, this.reuseaddr, 'bind');
+    if (port !== 0 && this.host.binds.bindConflict(port, flags)) return 'EADDRINUSE';
+    this.bindFlags = flags;
+    this.host.binds.acquire(chosen, flags, 'bind');
     this.lport = chosen;
     this.holdsPort = true;
     this.userBound = true;
@@ -191,10 +212,12 @@ export class TcpSocket implements Due {
       if (e !== null) return e;
     }
     if (this.host.listenerOn(this.lport) !== undefined) return 'EADDRINUSE';
-    // A listening owner conflicts with every later bind(), SO_REUSEADDR or not.
-    if (this.reuseaddr) this.host.binds.unmarkReuse(this.lport);
     this.backlog = Math.min(backlog, this.host.sysctl.somaxconn);
     this.setState('LISTEN');
+    // A listening owner conflicts with every later SO_REUSEADDR bind().
+    const flags = this.sharingFlags();
+    this.host.binds.changeFlags(this.lport, this.bindFlags, flags);
+    this.bindFlags = flags;
     this.host.addListener(this);
     return null;
   }
@@ -463,7 +486,7 @@ export class TcpSocket implements Due {
   private countedOrphan = false;
 
   private releasePort(): void {
-    this.host.binds.release(this.lport, this.reuseaddr);
+    this.host.binds.release(this.lport, this.bindFlags);
     this.holdsPort = false;
   }
 
@@ -725,6 +748,7 @@ export class TcpSocket implements Due {
     peerIncarnation: number;
     incarnation: number;
     reuseaddr: boolean;
+    reuseport: boolean;
     userBound: boolean;
   }): void {
     this.incarnation = args.incarnation;
@@ -744,6 +768,7 @@ export class TcpSocket implements Due {
     this.mss = args.mss;
     this.peerIncarnation = args.peerIncarnation;
     this.reuseaddr = args.reuseaddr;
+    this.reuseport = args.reuseport;
     this.setState('SYN_RECV');
   }
 

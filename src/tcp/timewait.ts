@@ -59,8 +59,8 @@ export class TimewaitSock implements Due {
     readonly incarnation: number,
     /** The peer's incarnation it was talking to. */
     readonly peerIncarnation: number,
-    /** sk_reuse (SO_REUSEADDR) of the socket it came from: bind() conflicts look at it. */
-    readonly reuse: boolean,
+    /** REUSEADDR/REUSEPORT of the socket it came from: bind() conflicts look at them. */
+    readonly bindFlags: number,
   ) {}
 
   fire(_now: Micros, token: number): void {
