@@ -1,0 +1,79 @@
+// `twlab ARGS...` -> what to print and the exit code. Dispatches to a command, turns the
+// errors a user can fix (UsageError, ScenarioError) into one `twlab: ` line and exit 2,
+// and anything else into a short message and exit 1. No process access: main.ts calls it.
+
+import { readFileSync } from 'node:fs';
+import { ScenarioError } from '../scenario/errors.js';
+import { closest } from '../scenario/units.js';
+import { parseArgs, UsageError, wantsHelp } from './args.js';
+import { EXIT, HELP_FLAG, ok, type Command, type Context, type Output } from './command.js';
+import { commandHelp, overviewHelp, PLANNED_COMMANDS } from './commands/help.js';
+import { scenariosCommand } from './commands/scenarios.js';
+import { simulateCommand } from './commands/simulate.js';
+
+export const COMMANDS: readonly Command[] = [simulateCommand, scenariosCommand];
+
+export interface CliOptions {
+  /** TWLAB_DEBUG=1: unexpected errors come with their stack. */
+  debug?: boolean;
+}
+
+export function runCli(argv: readonly string[], context: Context, options: CliOptions = {}): Output {
+  try {
+    return dispatch(argv, context);
+  } catch (e) {
+    return failure(e, options.debug ?? false);
+  }
+}
+
+function dispatch(argv: readonly string[], context: Context): Output {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') return ok(overviewHelp(COMMANDS, packageVersion()));
+  if (first === '--version' || first === '-V') return ok(`${packageVersion()}\n`);
+  if (first.startsWith('-')) {
+    const guess = closest(first, ['--help', '--version']);
+    throw new UsageError(
+      guess ? `unknown flag ${first}; did you mean ${guess}?` : `unknown flag ${first}; a command comes first, its flags after it (twlab simulate --json)`,
+    );
+  }
+  if (first === 'help') return help(rest);
+  const command = findCommand(first);
+  if (wantsHelp(rest)) return ok(commandHelp(command));
+  return command.run(parseArgs(rest, [...command.flags, HELP_FLAG], command.name), context);
+}
+
+/** `twlab help`, `twlab help COMMAND`. */
+function help(operands: readonly string[]): Output {
+  if (operands.length > 1) throw new UsageError(`help takes one command, got ${operands.join(' ')}`);
+  const [name] = operands;
+  if (name === undefined || name === 'help') return ok(overviewHelp(COMMANDS, packageVersion()));
+  return ok(commandHelp(findCommand(name)));
+}
+
+function findCommand(name: string): Command {
+  const command = COMMANDS.find((c) => c.name === name);
+  if (command) return command;
+  const names = COMMANDS.map((c) => c.name);
+  if ((PLANNED_COMMANDS as readonly string[]).includes(name)) {
+    throw new UsageError(`${name} is planned but not in this version of twlab; commands: ${names.join(', ')}`);
+  }
+  const guess = closest(name, [...names, 'help']);
+  throw new UsageError(`unknown command "${name}"${guess ? `; did you mean ${guess}?` : ''}; commands: ${names.join(', ')}`);
+}
+
+function failure(e: unknown, debug: boolean): Output {
+  if (e instanceof UsageError) {
+    const helpLine = e.command ? `twlab ${e.command} --help` : 'twlab --help';
+    return { code: EXIT.usage, stdout: '', stderr: `twlab: ${e.message}\n(${helpLine} explains the usage)\n` };
+  }
+  if (e instanceof ScenarioError) return { code: EXIT.usage, stdout: '', stderr: `twlab: ${e.message}\n` };
+  const message = e instanceof Error ? e.message : String(e);
+  const detail = debug && e instanceof Error && e.stack ? `${e.stack}\n` : 'Set TWLAB_DEBUG=1 to see where it happened, and please report it.\n';
+  return { code: EXIT.failure, stdout: '', stderr: `twlab: unexpected error: ${message}\n${detail}` };
+}
+
+/** The version in the package's package.json: this module runs from dist/src/cli/. */
+export function packageVersion(): string {
+  const text = readFileSync(new URL('../../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
+}

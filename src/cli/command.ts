@@ -1,0 +1,48 @@
+// What every command is: a name, its help, its flags and a run function that takes parsed
+// arguments and returns what to print and the exit code. Commands never touch `process`;
+// main.ts does (style.md: only main touches process).
+
+import type { Args, FlagSpec } from './args.js';
+import type { Progress } from './progress.js';
+
+/** product.md: 0 success, 1 failure, 2 usage error (scenario errors count as usage). */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+export interface Output {
+  code: ExitCode;
+  /** Text for stdout, newline-terminated, or ''. */
+  stdout: string;
+  /** Text for stderr (errors, warnings), newline-terminated, or ''. */
+  stderr: string;
+}
+
+/** What the outside world lends a command. */
+export interface Context {
+  /** Colour on stdout: a terminal and NO_COLOR unset. */
+  color: boolean;
+  /** An updating status line on stderr; absent when stderr is not a terminal. */
+  progress?: Progress;
+}
+
+export interface Command {
+  name: string;
+  /** Operands as usage shows them, e.g. `[SCENARIO]`. */
+  operands: string;
+  /** One line for the command list. */
+  summary: string;
+  /** Paragraphs: what question the command answers and what it needs. */
+  about: string[];
+  /** Flags besides --help, which every command has. */
+  flags: FlagSpec[];
+  /** [command line, what it shows]. */
+  examples: [string, string][];
+  run(args: Args, context: Context): Output;
+}
+
+/** Every command's -h/--help. */
+export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', help: 'show this help and exit', default: '' };
+
+export function ok(stdout: string): Output {
+  return { code: EXIT.ok, stdout, stderr: '' };
+}

@@ -1,0 +1,167 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { RESULT_FORMAT, type Result } from '../sim/result.js';
+import { bytes, milliseconds, renderText, sparkline } from './text.js';
+
+/** A small client -> lb -> web run that ran out of ports towards web1. */
+function fixture(): Result {
+  return {
+    format: RESULT_FORMAT,
+    engine: 'simulate',
+    scenario: 'tiny-lb',
+    kernel: 'linux-6.18',
+    seed: 7,
+    simulated_seconds: 4,
+    clients: [
+      {
+        host: 'client',
+        target: 'lb:80',
+        attempted: 1200,
+        connected: 1150,
+        completed: 1140,
+        errors: { EADDRNOTAVAIL: 50, ECONNREFUSED: 0, ETIMEDOUT: 0, ECONNRESET: 0 },
+        connect_ms: { p50: 0.1, p99: 0.25, max: 1003.2 },
+        connect_probes: { p50: 1, p99: 480, max: 500 },
+      },
+    ],
+    proxies: [
+      {
+        host: 'lb',
+        requests: 1140,
+        failed: 3,
+        upstreams: [
+          { target: 'web1:80', attempted: 570, connected: 567, errors: { EADDRNOTAVAIL: 3 }, reused: 0, connect_probes: { p50: 2, p99: 300, max: 28232 } },
+        ],
+      },
+    ],
+    hosts: {
+      client: {
+        states_end: { ESTABLISHED: 0, TIME_WAIT: 500, CLOSE_WAIT: 0 },
+        states_peak: { TIME_WAIT: 500, SYN_SENT: 3 },
+        mib: { TcpActiveOpens: 1200, TcpPassiveOpens: 0, TcpExtTW: 0, TcpExtTCPTimeWaitOverflow: 2, TcpExtPAWSEstab: 9 },
+        timewait_memory_bytes_peak: 128000,
+        bind_buckets_peak: 503,
+      },
+      lb: {
+        states_end: {},
+        states_peak: {},
+        mib: { TcpActiveOpens: 0 },
+        timewait_memory_bytes_peak: 0,
+        bind_buckets_peak: 0,
+      },
+    },
+    snapshots: [],
+    integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 0 },
+    series: { interval_s: 1, t: [0, 1, 2, 3, 4], hosts: { client: { TIME_WAIT: [0, 100, 250, 400, 500] }, lb: { TIME_WAIT: [0, 0, 0, 0, 0] } } },
+    what_if: { lb: { timewait_len: '0s' } },
+  };
+}
+
+const lines = (text: string) => text.split('\n');
+const line = (text: string, start: string) => lines(text).find((l) => l.trimStart().startsWith(start));
+
+describe('text report', () => {
+  const text = renderText(fixture());
+
+  it('header: scenario, simulated time, kernel, seed', () => {
+    assert.equal(lines(text)[0], 'Scenario tiny-lb: 4 s simulated on the linux-6.18 model, seed 7');
+  });
+
+  it('what_if knobs are flagged as not Linux', () => {
+    assert.equal(lines(text)[1], 'What-if knobs (simulator only, not Linux behaviour): lb timewait_len=0s');
+  });
+
+  it('client: counts, failed (errno) and unfinished, non-zero errors only', () => {
+    assert.ok(text.includes('Client client → lb:80\n'));
+    assert.equal(line(text, 'attempted'), '  attempted 1200, connected 1150, completed 1140, failed 50, unfinished 10');
+    assert.equal(line(text, 'errors:'), '  errors: EADDRNOTAVAIL 50');
+  });
+
+  it('client: connect time and probes as an aligned p50/p99/max table', () => {
+    assert.equal(line(text, 'p50'), '                    p50    p99   max');
+    assert.equal(line(text, 'connect ms'), '  connect ms      0.100  0.250  1003');
+    assert.equal(line(text, 'connect probes'), '  connect probes      1    480   500');
+  });
+
+  it('proxy: requests, failures, one row per upstream with its errors', () => {
+    assert.equal(line(text, 'Proxy lb'), 'Proxy lb: 1140 requests, 3 failed');
+    assert.equal(line(text, 'upstream'), '  upstream  attempted  connected  reused  probes p50  p99    max  errors');
+    assert.equal(line(text, 'web1:80'), '  web1:80         570        567       0           2  300  28232  EADDRNOTAVAIL 3');
+  });
+
+  it('host: only states that had sockets, end and peak, in kernel order', () => {
+    const client = text.slice(text.indexOf('Host client'), text.indexOf('Host lb'));
+    assert.deepEqual(lines(client).slice(1, 4), ['  state      end  peak', '  SYN_SENT     0     3', '  TIME_WAIT  500   500']);
+    assert.ok(!client.includes('ESTABLISHED'));
+  });
+
+  it('host: timewait memory in binary units, local ports in use', () => {
+    assert.equal(line(text, 'timewait memory'), '  timewait memory peak: 125.0 KiB, local ports in use peak: 503');
+  });
+
+  it('host: key counters, non-zero only, others left to --json', () => {
+    const client = text.slice(text.indexOf('Host client'), text.indexOf('Host lb'));
+    assert.equal(line(client, 'TcpActiveOpens'), '  TcpActiveOpens             1200');
+    assert.equal(line(client, 'TcpExtTCPTimeWaitOverflow'), '  TcpExtTCPTimeWaitOverflow     2');
+    assert.ok(!client.includes('TcpPassiveOpens'));
+    assert.ok(!client.includes('TcpExtPAWSEstab'), 'not a key counter');
+  });
+
+  it('host: TIME_WAIT sparkline over the series, none for a host that never had one', () => {
+    assert.equal(line(text, 'TIME_WAIT 0'), '  TIME_WAIT 0–4 s  ▁▃▅▇█  max 500');
+    const lb = text.slice(text.indexOf('Host lb'));
+    assert.ok(lb.includes('no sockets'));
+    assert.ok(!lb.includes('▁'));
+  });
+
+  it('integrity: what only the simulator sees', () => {
+    assert.equal(line(text, 'Integrity'), 'Integrity (simulator only): stale segments accepted 0, stale bytes 0, resets from stale state 0');
+  });
+
+  it('no line is wider than 100 columns', () => {
+    for (const l of lines(text)) assert.ok([...l].length <= 100, l);
+  });
+
+  it('no colour unless asked; with colour, the same text inside ANSI codes', () => {
+    assert.ok(!text.includes('\x1b['));
+    const coloured = renderText(fixture(), { color: true });
+    assert.ok(coloured.includes('\x1b[1mScenario tiny-lb\x1b[22m'));
+    assert.ok(coloured.includes('\x1b[31mEADDRNOTAVAIL 50\x1b[39m'));
+    // eslint-disable-next-line no-control-regex
+    assert.equal(coloured.replace(/\x1b\[[0-9;]*m/g, ''), text);
+  });
+
+  it('a lab result names the real kernel and has no integrity line', () => {
+    const lab = renderText({ ...fixture(), engine: 'lab', kernel: '6.18.0-1-amd64', integrity: null });
+    assert.equal(lines(lab)[0], 'Scenario tiny-lb: 4 s on the real kernel 6.18.0-1-amd64, seed 7');
+    assert.ok(!lab.includes('Integrity'));
+  });
+});
+
+describe('sparkline', () => {
+  it('▁ for zero, █ for the maximum, the smallest non-zero value above ▁', () => {
+    assert.equal(sparkline([0, 1, 50, 100]), '▁▂▅█');
+  });
+
+  it('all zero: flat', () => {
+    assert.equal(sparkline([0, 0, 0]), '▁▁▁');
+  });
+
+  it('folds a long series to the width, keeping each cell\'s peak', () => {
+    const values = Array.from({ length: 120 }, (_, i) => (i === 61 ? 10 : 1));
+    const s = sparkline(values, 60);
+    assert.equal([...s].length, 60);
+    assert.equal([...s][30], '█');
+    assert.equal([...s].filter((c) => c === '█').length, 1);
+  });
+});
+
+describe('units', () => {
+  it('milliseconds: about three significant digits', () => {
+    assert.deepEqual([0, 0.1, 1.5, 30.04, 1000].map(milliseconds), ['0', '0.100', '1.50', '30.0', '1000']);
+  });
+
+  it('bytes: binary units', () => {
+    assert.deepEqual([0, 1023, 1024, 128000, 3 * 1024 * 1024].map(bytes), ['0 B', '1023 B', '1.0 KiB', '125.0 KiB', '3.0 MiB']);
+  });
+});

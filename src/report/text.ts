@@ -1,0 +1,255 @@
+// Result -> the human report `twlab simulate` prints: what ran, then clients, proxies and
+// hosts as small aligned tables, readable at 100 columns. A pure function; colour is an
+// option the CLI turns on for a terminal.
+
+import type { ClientResult, HostResult, Percentiles, ProxyResult, Result } from '../sim/result.js';
+import { TCP_STATES } from '../tcp/state.js';
+
+export interface TextOptions {
+  /** ANSI colour and bold; only for a terminal (the CLI decides). */
+  color?: boolean;
+}
+
+/** The counters worth a glance, in this order; the full set is in --json. */
+export const KEY_COUNTERS = [
+  'TcpActiveOpens',
+  'TcpPassiveOpens',
+  'TcpExtTW',
+  'TcpExtTWRecycled',
+  'TcpExtTCPTimeWaitOverflow',
+  'TcpExtTCPAbortOnData',
+  'TcpExtTCPAbortOnClose',
+  'TcpOutRsts',
+] as const;
+
+/** Widest sparkline; longer series are folded, each cell showing the maximum of its samples. */
+export const SPARK_WIDTH = 60;
+const SPARK = '▁▂▃▄▅▆▇█';
+
+type Style = 'bold' | 'dim' | 'red' | 'yellow';
+const ANSI: Record<Style, [string, string]> = {
+  bold: ['\x1b[1m', '\x1b[22m'],
+  dim: ['\x1b[2m', '\x1b[22m'],
+  red: ['\x1b[31m', '\x1b[39m'],
+  yellow: ['\x1b[33m', '\x1b[39m'],
+};
+
+type Paint = (style: Style, text: string) => string;
+
+/** A table cell: its text, how to align it, and an optional style applied after padding. */
+interface Cell {
+  text: string;
+  align?: 'left' | 'right';
+  style?: Style;
+}
+
+export function renderText(result: Result, options: TextOptions = {}): string {
+  const paint: Paint = options.color ? (style, text) => ANSI[style][0] + text + ANSI[style][1] : (_style, text) => text;
+  const blocks: string[][] = [header(result, paint)];
+  for (const client of result.clients) blocks.push(clientBlock(client, paint));
+  for (const proxy of result.proxies) blocks.push(proxyBlock(proxy, paint));
+  for (const [name, host] of Object.entries(result.hosts)) blocks.push(hostBlock(name, host, result, paint));
+  if (result.integrity) blocks.push(integrityBlock(result.integrity, paint));
+  return blocks.map((lines) => lines.join('\n')).join('\n\n') + '\n';
+}
+
+function header(result: Result, paint: Paint): string[] {
+  const ran =
+    result.engine === 'simulate'
+      ? `${seconds(result.simulated_seconds)} s simulated on the ${result.kernel} model`
+      : `${seconds(result.simulated_seconds)} s on the real kernel ${result.kernel}`;
+  const lines = [`${paint('bold', `Scenario ${result.scenario}`)}: ${ran}, seed ${result.seed}`];
+  const knobs = Object.entries(result.what_if ?? {}).flatMap(([host, set]) =>
+    Object.entries(set).map(([knob, value]) => `${host} ${knob}=${value}`),
+  );
+  if (knobs.length > 0) {
+    lines.push(paint('yellow', `What-if knobs (simulator only, not Linux behaviour): ${knobs.join(', ')}`));
+  }
+  return lines;
+}
+
+function clientBlock(client: ClientResult, paint: Paint): string[] {
+  const failed = Object.values(client.errors).reduce((sum, n) => sum + n, 0);
+  // Neither completed nor counted under an errno: still under way at the end, or ended
+  // without the full exchange (e.g. a proxy that closed without a response).
+  const unfinished = client.attempted - client.completed - failed;
+  return [
+    paint('bold', `Client ${client.host} → ${client.target}`),
+    `  attempted ${client.attempted}, connected ${client.connected}, completed ${client.completed}` +
+      (failed > 0 ? ', ' + paint('red', `failed ${failed}`) : '') +
+      (unfinished > 0 ? `, unfinished ${unfinished}` : ''),
+    `  errors: ${errorsText(client.errors, paint)}`,
+    ...table(
+      [
+        [{ text: '' }, ...PERCENTILE_HEADINGS],
+        [{ text: 'connect ms' }, ...percentileCells(client.connect_ms, milliseconds)],
+        [{ text: 'connect probes' }, ...percentileCells(client.connect_probes, count)],
+      ],
+      paint,
+    ),
+  ];
+}
+
+function proxyBlock(proxy: ProxyResult, paint: Paint): string[] {
+  const failed = proxy.failed > 0 ? paint('red', `${proxy.failed} failed`) : '0 failed';
+  const heading = ['upstream', 'attempted', 'connected', 'reused', 'probes p50', 'p99', 'max', 'errors'];
+  const rows: Cell[][] = [heading.map((text, i) => ({ text, align: i === 0 || i === 7 ? 'left' : 'right', style: 'dim' }))];
+  for (const u of proxy.upstreams) {
+    rows.push([
+      { text: u.target },
+      { text: count(u.attempted), align: 'right' },
+      { text: count(u.connected), align: 'right' },
+      { text: count(u.reused), align: 'right' },
+      ...percentileCells(u.connect_probes, count),
+      { text: errorsText(u.errors, paint) },
+    ]);
+  }
+  return [`${paint('bold', `Proxy ${proxy.host}`)}: ${proxy.requests} requests, ${failed}`, ...table(rows, paint)];
+}
+
+function hostBlock(name: string, host: HostResult, result: Result, paint: Paint): string[] {
+  const lines = [paint('bold', `Host ${name}`)];
+
+  const states = TCP_STATES.filter((s) => (host.states_end[s] ?? 0) > 0 || (host.states_peak[s] ?? 0) > 0);
+  if (states.length === 0) {
+    lines.push('  no sockets');
+  } else {
+    const rows: Cell[][] = [[{ text: 'state', style: 'dim' }, { text: 'end', align: 'right', style: 'dim' }, { text: 'peak', align: 'right', style: 'dim' }]];
+    for (const s of states) {
+      rows.push([{ text: s }, { text: count(host.states_end[s] ?? 0), align: 'right' }, { text: count(host.states_peak[s] ?? 0), align: 'right' }]);
+    }
+    lines.push(...table(rows, paint));
+  }
+
+  lines.push(`  timewait memory peak: ${bytes(host.timewait_memory_bytes_peak)}, local ports in use peak: ${host.bind_buckets_peak}`);
+
+  const counters = KEY_COUNTERS.filter((c) => (host.mib[c] ?? 0) !== 0);
+  if (counters.length > 0) {
+    const rows: Cell[][] = counters.map((c) => [
+      { text: c },
+      { text: count(host.mib[c] ?? 0), align: 'right', ...(WARNING_COUNTERS.has(c) ? { style: 'red' as const } : {}) },
+    ]);
+    lines.push(...table(rows, paint));
+  }
+
+  const spark = timeWaitSparkline(name, result);
+  if (spark) lines.push(`  ${spark}`);
+  return lines;
+}
+
+/** Counters that mean something went wrong, not just that something happened. */
+const WARNING_COUNTERS: ReadonlySet<string> = new Set(['TcpExtTCPTimeWaitOverflow', 'TcpExtTCPAbortOnData']);
+
+function integrityBlock(integrity: NonNullable<Result['integrity']>, paint: Paint): string[] {
+  const parts = [
+    `stale segments accepted ${integrity.stale_segments_accepted}`,
+    `stale bytes ${integrity.stale_bytes_accepted}`,
+    `resets from stale state ${integrity.resets_from_stale_state}`,
+  ].join(', ');
+  const bad = integrity.stale_segments_accepted + integrity.stale_bytes_accepted + integrity.resets_from_stale_state > 0;
+  return [`${paint('bold', 'Integrity')} (simulator only): ${bad ? paint('red', parts) : parts}`];
+}
+
+/** `TIME_WAIT 0–90 s  ▁▂▄▆██▇  max 28232`, or undefined without a series or when it stays 0. */
+function timeWaitSparkline(host: string, result: Result): string | undefined {
+  const values = result.series?.hosts?.[host]?.TIME_WAIT;
+  if (!values || values.length === 0) return undefined;
+  const max = Math.max(...values);
+  if (max <= 0) return undefined;
+  const t = result.series.t;
+  const span = t.length > 0 ? `${seconds(t[0] as number)}–${seconds(t[t.length - 1] as number)} s` : `${values.length} samples`;
+  return `TIME_WAIT ${span}  ${sparkline(values)}  max ${max}`;
+}
+
+/** One character per value (folded to at most `width` by taking maxima), ▁ for zero, █ for the maximum. */
+export function sparkline(values: readonly number[], width = SPARK_WIDTH): string {
+  const cells = values.length <= width ? [...values] : fold(values, width);
+  const max = Math.max(0, ...cells);
+  return cells
+    .map((v) => {
+      if (max === 0 || v <= 0) return SPARK[0];
+      return SPARK[1 + Math.round((v / max) * (SPARK.length - 2))];
+    })
+    .join('');
+}
+
+function fold(values: readonly number[], width: number): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < width; i++) {
+    const from = Math.floor((i * values.length) / width);
+    const to = Math.floor(((i + 1) * values.length) / width);
+    out.push(Math.max(...values.slice(from, Math.max(to, from + 1))));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------
+// Cells and tables
+
+const PERCENTILE_HEADINGS: Cell[] = ['p50', 'p99', 'max'].map((text) => ({ text, align: 'right', style: 'dim' }));
+
+function percentileCells(p: Percentiles, format: (n: number) => string): Cell[] {
+  return [p.p50, p.p99, p.max].map((n) => ({ text: format(n), align: 'right' }));
+}
+
+/** Non-zero errors by errno, `none` when there are none. */
+function errorsText(errors: Record<string, number>, paint: Paint): string {
+  const nonZero = Object.entries(errors).filter(([, n]) => n !== 0);
+  if (nonZero.length === 0) return 'none';
+  return nonZero.map(([errno, n]) => paint('red', `${errno} ${n}`)).join(', ');
+}
+
+/** Rows of cells -> lines indented by two, columns two apart, styles after padding. */
+function table(rows: Cell[][], paint: Paint): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell.text))));
+  return rows.map((row) => {
+    const last = row.length - 1;
+    const cells = row.map((cell, i) => {
+      const gap = ' '.repeat((widths[i] ?? 0) - visibleLength(cell.text));
+      // Left-aligned text in the last column needs no trailing padding.
+      const padded = cell.align === 'right' ? gap + cell.text : i === last ? cell.text : cell.text + gap;
+      return cell.style ? paint(cell.style, padded) : padded;
+    });
+    return ('  ' + cells.join('  ')).trimEnd();
+  });
+}
+
+/** Characters a terminal shows: code points, without ANSI sequences that a cell may already hold. */
+function visibleLength(text: string): number {
+  // eslint-disable-next-line no-control-regex
+  return [...text.replace(/\x1b\[[0-9;]*m/g, '')].length;
+}
+
+// ---------------------------------------------------------------------------------------
+// Numbers
+
+function count(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/** Milliseconds with about three significant digits: 0.105, 1.50, 30.1, 1000. */
+export function milliseconds(ms: number): string {
+  if (ms === 0) return '0';
+  if (ms < 1) return ms.toFixed(3);
+  if (ms < 10) return ms.toFixed(2);
+  if (ms < 100) return ms.toFixed(1);
+  return ms.toFixed(0);
+}
+
+/** Seconds without float noise: 90, 1.5, 0.25. */
+function seconds(s: number): string {
+  return String(Number(s.toFixed(3)));
+}
+
+/** Bytes in binary units: 512 B, 19.5 KiB, 2.3 MiB. */
+export function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
