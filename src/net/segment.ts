@@ -59,7 +59,12 @@ export class Segment implements Due {
 
   /** A copy (for duplication faults): same fields, not yet scheduled. */
   clone(): Segment {
-    const c = new Segment(this.src, this.sport, this.dst, this.dport, this.seq, this.ack, this.flags, this.win, this.len);
+    return this.rewritten(this.src, this.sport, this.dst, this.dport);
+  }
+
+  /** A copy with other addresses and ports (NAT), everything else the same. */
+  rewritten(src: Ipv4, sport: number, dst: Ipv4, dport: number): Segment {
+    const c = new Segment(src, sport, dst, dport, this.seq, this.ack, this.flags, this.win, this.len);
     c.tsVal = this.tsVal;
     c.tsEcr = this.tsEcr;
     c.hasTs = this.hasTs;

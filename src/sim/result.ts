@@ -55,6 +55,16 @@ export interface HostResult {
   timewait_memory_bytes_peak: number;
   /** The most local ports in use at once (bind buckets; twlab extension). */
   bind_buckets_peak: number;
+  /** Only on a host that masquerades (twlab extension). */
+  nat?: {
+    conntrack_end: number;
+    /** The most connections tracked at a series sample. */
+    conntrack_peak: number;
+    /** New connections whose source port clashed with another's and was rewritten. */
+    remapped_ports: number;
+    /** Segments dropped for want of a free port. */
+    dropped: number;
+  };
 }
 
 export interface Snapshot {

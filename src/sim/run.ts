@@ -114,6 +114,10 @@ function hostResults(world: World): Record<string, HostResult> {
       timewait_memory_bytes_peak: h.timewaitPeak * TIMEWAIT_SOCK_BYTES,
       bind_buckets_peak: h.binds.peak,
     };
+    const nat = world.nats.get(name);
+    if (nat !== undefined) {
+      out[name]!.nat = { conntrack_end: nat.sweep(), conntrack_peak: nat.stats.conntrackPeak, remapped_ports: nat.stats.remapped, dropped: nat.stats.dropped };
+    }
   }
   return out;
 }
@@ -173,6 +177,7 @@ class Sampler implements Due {
 
   fire(now: Micros): void {
     const k = this.samples++;
+    for (const nat of this.world.nats.values()) nat.sweep();
     this.t.push(now / SEC);
     for (const [name, h] of this.world.hosts) {
       const m = this.data.get(name)!;

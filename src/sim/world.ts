@@ -6,6 +6,7 @@ import { Rng } from '../engine/rng.js';
 import type { Micros } from '../engine/time.js';
 import type { Ipv4 } from '../net/addr.js';
 import { endpointKey, parseIpv4 } from '../net/addr.js';
+import { Masquerade } from '../net/nat.js';
 import { Network, PASS } from '../net/network.js';
 import type { SegmentFilter, Verdict } from '../net/network.js';
 import { flagLetters } from '../net/segment.js';
@@ -29,6 +30,8 @@ export class World {
   readonly hosts = new Map<string, TcpHost>();
   readonly byAddress = new Map<Ipv4, TcpHost>();
   readonly rng: Rng;
+  /** The NATs, by the name of the host that masquerades. */
+  readonly nats = new Map<string, Masquerade>();
   /** Request sizes of exchanges in flight, by the connecting socket's incarnation. */
   private readonly requests = new Map<number, number>();
   private readonly responders = new Map<number, number>();
@@ -55,6 +58,15 @@ export class World {
       });
       this.hosts.set(h.name, host);
       this.byAddress.set(address, host);
+    }
+    for (const h of scenario.hosts) {
+      if (h.nat === undefined) continue;
+      const nat = this.host(h.name);
+      const inside = new Set(h.nat.inside.map((n) => this.hostAddress(n)));
+      const m = new Masquerade(this.network, this.queue, nat.address, inside, this.rng.fork(`nat:${h.name}`), nat);
+      this.network.reattach(nat.address, m.replySink);
+      for (const a of inside) this.network.addGateway(a, m);
+      this.nats.set(h.name, m);
     }
     for (const l of scenario.links) this.addLink(l);
     for (const [i, f] of scenario.faults.entries()) this.network.addFilter(this.faultFilter(f, i));
@@ -100,16 +112,17 @@ export class World {
   private addLink(l: LinkSpec): void {
     const a = this.hostAddress(l.between[0]);
     const b = this.hostAddress(l.between[1]);
-    this.network.link(a, b, l.delay);
-    if (l.loss === 0 && l.duplicate === 0 && l.jitter === 0) return;
-    const rng = this.rng.fork(`link:${l.between[0]}-${l.between[1]}`);
-    this.network.addFilter((seg): Verdict => {
-      if (!((seg.src === a && seg.dst === b) || (seg.src === b && seg.dst === a))) return PASS;
-      if (l.loss > 0 && rng.float() < l.loss) return { kind: 'drop' };
-      if (l.duplicate > 0 && rng.float() < l.duplicate) return { kind: 'duplicate', after: 0 };
-      if (l.jitter > 0) return { kind: 'delay', by: rng.below(l.jitter + 1) };
-      return PASS;
-    });
+    let impair: SegmentFilter | null = null;
+    if (l.loss > 0 || l.duplicate > 0 || l.jitter > 0) {
+      const rng = this.rng.fork(`link:${l.between[0]}-${l.between[1]}`);
+      impair = (): Verdict => {
+        if (l.loss > 0 && rng.float() < l.loss) return { kind: 'drop' };
+        if (l.duplicate > 0 && rng.float() < l.duplicate) return { kind: 'duplicate', after: 0 };
+        if (l.jitter > 0) return { kind: 'delay', by: rng.below(l.jitter + 1) };
+        return PASS;
+      };
+    }
+    this.network.link(a, b, l.delay, impair);
   }
 
   private faultFilter(f: FaultSpec, _index: number): SegmentFilter {
@@ -138,9 +151,6 @@ export class World {
 }
 
 function refuseUnsupported(s: Scenario): void {
-  for (const h of s.hosts) {
-    if (h.nat !== undefined) throw new UnsupportedError(`hosts.${h.name}.nat`, 'NAT (masquerade)');
-  }
   for (const [i, l] of s.links.entries()) {
     if (l.reorder > 0) throw new UnsupportedError(`links[${i}].reorder`, 'reordering');
   }
