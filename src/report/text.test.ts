@@ -20,6 +20,7 @@ function fixture(): Result {
         connected: 1150,
         completed: 1140,
         errors: { EADDRNOTAVAIL: 50, ECONNREFUSED: 0, ETIMEDOUT: 0, ECONNRESET: 0 },
+        errors_first_s: { EADDRNOTAVAIL: 1.25 },
         connect_ms: { p50: 0.1, p99: 0.25, max: 1003.2 },
         connect_probes: { p50: 1, p99: 480, max: 500 },
       },
@@ -30,7 +31,7 @@ function fixture(): Result {
         requests: 1140,
         failed: 3,
         upstreams: [
-          { target: 'web1:80', attempted: 570, connected: 567, errors: { EADDRNOTAVAIL: 3 }, reused: 0, connect_probes: { p50: 2, p99: 300, max: 28232 } },
+          { target: 'web1:80', attempted: 570, connected: 567, errors: { EADDRNOTAVAIL: 3 }, errors_first_s: { EADDRNOTAVAIL: 3.5 }, reused: 0, connect_probes: { p50: 2, p99: 300, max: 28232 } },
         ],
       },
     ],

@@ -39,6 +39,19 @@ export function errorCounts(): Record<string, number> {
   return { EADDRNOTAVAIL: 0, ECONNREFUSED: 0, ETIMEDOUT: 0, ECONNRESET: 0 };
 }
 
+/** Counts errors by errno and remembers when each first happened (seconds). */
+export class ErrorLog {
+  readonly counts = errorCounts();
+  readonly first: Record<string, number> = {};
+  /** Errors since the sampler last looked. */
+  interval = 0;
+  add(err: string, now: Micros): void {
+    this.counts[err] = (this.counts[err] ?? 0) + 1;
+    if (this.first[err] === undefined) this.first[err] = now / 1_000_000;
+    this.interval++;
+  }
+}
+
 /** Read everything available; returns bytes read, and whether the stream ended. */
 function drain(s: TcpSocket): { bytes: number; eof: boolean } {
   let bytes = 0;
@@ -71,12 +84,10 @@ export class ClientWorkload implements Due {
   attempted = 0;
   connected = 0;
   completed = 0;
-  readonly errors = errorCounts();
+  readonly errors = new ErrorLog();
   readonly connectMs = new Samples();
   readonly probes = new Samples();
   readonly localPorts: number[] = [];
-  /** Errors in the current series interval (the sampler resets it). */
-  intervalErrors = 0;
 
   private launched = 0;
   private readonly host: TcpHost;
@@ -111,8 +122,7 @@ export class ClientWorkload implements Due {
   }
 
   private fail(err: Errno): void {
-    this.errors[err] = (this.errors[err] ?? 0) + 1;
-    this.intervalErrors++;
+    this.errors.add(err, this.host.now);
   }
 
   private launch(): void {
@@ -266,7 +276,7 @@ class Upstream {
   attempted = 0;
   connected = 0;
   reused = 0;
-  readonly errors = errorCounts();
+  readonly errors = new ErrorLog();
   readonly probes = new Samples();
   readonly idle: TcpSocket[] = [];
   readonly addr: Ipv4;
@@ -303,9 +313,6 @@ export class ProxyApp {
     this.host = world.host(spec.host);
     this.upstreams = spec.upstreams.map((e) => new Upstream(e));
   }
-
-  /** Errors in the current series interval (the sampler resets it). */
-  intervalErrors = 0;
 
   start(): void {
     const l = listenOn(this.host, this.spec.port, 4096);
@@ -351,8 +358,7 @@ export class ProxyApp {
     const r = s.connect(up.addr, up.port);
     up.probes.push(s.connectProbes);
     if (r !== 'EINPROGRESS') {
-      up.errors[r] = (up.errors[r] ?? 0) + 1;
-      this.intervalErrors++;
+      up.errors.add(r, this.host.now);
       s.close();
       this.failRelay(relay);
       return;
@@ -370,8 +376,7 @@ export class ProxyApp {
     s.events = {
       readable: (x) => this.onUpstreamReadable(x, relay),
       error: (x, e) => {
-        relay.upstream.errors[e] = (relay.upstream.errors[e] ?? 0) + 1;
-        this.intervalErrors++;
+        relay.upstream.errors.add(e, this.host.now);
         this.dropFromPool(relay.upstream, x);
         x.close();
         if (!relay.done) this.failRelay(relay);

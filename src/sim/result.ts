@@ -22,6 +22,8 @@ export interface ClientResult {
   completed: number;
   /** connect() and connection errors by errno name; the four main ones always present. */
   errors: Record<string, number>;
+  /** When each errno first happened, seconds into the run (twlab extension). */
+  errors_first_s: Record<string, number>;
   /** Time from connect() to ESTABLISHED, milliseconds, over connected attempts. */
   connect_ms: Percentiles;
   /** Candidate ports the connect() port search examined (twlab extension). */
@@ -35,6 +37,8 @@ export interface UpstreamResult {
   attempted: number;
   connected: number;
   errors: Record<string, number>;
+  /** When each errno first happened, seconds into the run (twlab extension). */
+  errors_first_s: Record<string, number>;
   /** Requests served on a pooled (keep-alive) connection. */
   reused: number;
   connect_probes: Percentiles;

@@ -68,7 +68,8 @@ export function run(scenario: Scenario, options: SimulateOptions = {}): Run {
       attempted: c.attempted,
       connected: c.connected,
       completed: c.completed,
-      errors: c.errors,
+      errors: c.errors.counts,
+      errors_first_s: c.errors.first,
       connect_ms: percentiles(c.connectMs),
       connect_probes: percentiles(c.probes),
       ...(c.spec.recordPorts ? { local_ports: c.localPorts } : {}),
@@ -81,7 +82,8 @@ export function run(scenario: Scenario, options: SimulateOptions = {}): Run {
         target: u.endpoint.text,
         attempted: u.attempted,
         connected: u.connected,
-        errors: u.errors,
+        errors: u.errors.counts,
+        errors_first_s: u.errors.first,
         reused: u.reused,
         connect_probes: percentiles(u.probes),
       })),
@@ -185,14 +187,15 @@ class Sampler implements Due {
       let errors = 0;
       for (const c of this.clients) {
         if (c.spec.host === name) {
-          errors += c.intervalErrors;
-          c.intervalErrors = 0;
+          errors += c.errors.interval;
+          c.errors.interval = 0;
         }
       }
       for (const p of this.proxies) {
-        if (p.spec.host === name) {
-          errors += p.intervalErrors;
-          p.intervalErrors = 0;
+        if (p.spec.host !== name) continue;
+        for (const u of p.upstreams) {
+          errors += u.errors.interval;
+          u.errors.interval = 0;
         }
       }
       this.put(m, 'connect_errors', k, errors);
