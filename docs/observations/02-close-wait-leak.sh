@@ -29,6 +29,17 @@ wait $W || true
 cap_stop
 echo "packets of the first connection (client side; time relative to its SYN):"
 show "$T/pcap" "port $(awk 'NR==1{print $3}' "$T/burst")" | sed 's/^/  /'
+echo "delay from the client's FIN to the server's ACK of it (all 50 connections):"
+show "$T/pcap" | python3 -c '
+import re, sys
+fin, d = {}, []
+for l in sys.stdin:
+    t = float(l.split()[0])
+    m = re.search(r"198\.18\.0\.1\.(\d+) > .*Flags \[F", l)
+    if m: fin[m.group(1)] = t; continue
+    m = re.search(r"> 198\.18\.0\.1\.(\d+): Flags \[\.\]", l)
+    if m and m.group(1) in fin: d.append((t - fin.pop(m.group(1))) * 1000)
+d.sort(); print(f"  n={len(d)} min={d[0]:.2f} ms median={d[len(d)//2]:.2f} ms max={d[-1]:.2f} ms")'
 echo "orphaned FIN_WAIT_2 lifetime (last seen minus close(), poll 50 ms):"
 python3 "$OBS/tw.py" lifetimes "$T/burst" "$T/fw2"
 snap "$C" >"$T/c1"; snap "$S" >"$T/s1"

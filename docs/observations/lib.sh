@@ -73,9 +73,11 @@ wait_port() { # wait (bounded) until something listens on NS:PORT
 hdr() { echo "== $* ($(uname -r), $(date -u +%FT%TZ))"; }
 
 # cap NS DEV FILE: start tcpdump (raw pcap) in NS on DEV; cap_stop stops all captures.
-CAP_PIDS=()
-cap() { ip netns exec "$1" tcpdump -nn -i "$2" -w "$3" -U tcp 2>/dev/null & CAP_PIDS+=($!); BG_PIDS+=($!); sleep 0.5; }
-cap_stop() { local p; sleep 0.2; for p in "${CAP_PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; CAP_PIDS=(); }
+CAP_PIDS=(); CAP_ERRS=()
+cap() { CAP_ERRS+=("$3.err")
+         ip netns exec "$1" tcpdump -nn -B 16384 -i "$2" -w "$3" -U --immediate-mode tcp 2>"$3.err" & CAP_PIDS+=($!); BG_PIDS+=($!); sleep 0.5; }
+cap_stop() { local p; sleep 0.2; for p in "${CAP_PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; CAP_PIDS=()
+             for p in "${CAP_ERRS[@]:-}"; do grep -h "dropped by kernel" "$p" 2>/dev/null | grep -v "^0 " | sed 's/^/  tcpdump: /' || true; done; CAP_ERRS=(); }
 # show FILE [FILTER]: print a capture, absolute seq numbers, relative times.
 show() { tcpdump -nn -S -tt -r "$1" ${2:+"$2"} 2>/dev/null |
          awk 'NR==1{t0=$1} {printf "%10.6f %s\n", $1-t0, substr($0, index($0,$2))}'; }

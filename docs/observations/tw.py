@@ -7,6 +7,8 @@
            first     : close right after accept (the server closes first)
            first-once: like first for one connection, then close the listener too
            greet     : send 100 bytes right after accept, then like after-peer
+      --close-delay D: after-peer/greet close D s after the EOF instead of at once.
+      --eof-send B: after-peer/greet send B bytes when the EOF arrives.
       Exits by itself after S seconds (default 30).
 
   tw.py burst DST PORT --count N [--rate R] [--linger0] [--send B] [--hold S] [--out F]
@@ -43,10 +45,12 @@ def serve(a):
     ls.setblocking(False)
     sel = selectors.DefaultSelector()
     sel.register(ls, selectors.EVENT_READ)
-    kept = []
+    kept, later = [], []
     end = time.monotonic() + a.seconds
     while time.monotonic() < end:
-        for key, _ in sel.select(timeout=0.2):
+        while later and later[0][0] <= time.monotonic():
+            later.pop(0)[1].close()
+        for key, _ in sel.select(timeout=0.02 if later else 0.2):
             s = key.fileobj
             if s is ls:
                 while True:
@@ -76,13 +80,18 @@ def serve(a):
                     d = b""
                 if d == b"":
                     sel.unregister(s)
-                    s.close()
+                    if a.eof_send:
+                        s.send(b"e" * a.eof_send)
+                    if a.close_delay:
+                        later.append((time.monotonic() + a.close_delay, s))
+                    else:
+                        s.close()
 
 
 def burst(a):
     n = a.count
     ok, fails, ports = 0, {}, []
-    per_sec = {}
+    per_sec, fail_sec = {}, {}
     out = open(a.out, "w") if a.out else None
     t0 = time.monotonic()
     for i in range(n):
@@ -108,6 +117,7 @@ def burst(a):
             err = 0
         except OSError as e:
             port, err = 0, e.errno
+            fail_sec[int(t)] = fail_sec.get(int(t), 0) + 1
             fails[errno.errorcode.get(e.errno, str(e.errno))] = fails.get(errno.errorcode.get(e.errno, str(e.errno)), 0) + 1
         s.close()
         if out:
@@ -122,6 +132,7 @@ def burst(a):
     print(json.dumps({
         "attempts": n, "connected": ok, "failed": fails, "elapsed_s": round(el, 3),
         "connected_per_second": [per_sec.get(k, 0) for k in range(int(el) + 1)],
+        "failed_per_second": [fail_sec.get(k, 0) for k in range(int(el) + 1)],
         "distinct_ports": len(set(ports)), "even_ports": len(even), "odd_ports": len(ports) - len(even),
         "leading_even": lead_even, "first_ports": ports[:12], "last_ports": ports[-6:],
     }))
@@ -203,6 +214,8 @@ def main():
     s = sp.add_parser("serve"); s.add_argument("port", type=int)
     s.add_argument("mode", choices=["after-peer", "never", "first", "first-once", "greet"])
     s.add_argument("--seconds", type=float, default=30)
+    s.add_argument("--close-delay", type=float, default=0)
+    s.add_argument("--eof-send", type=int, default=0)
     b = sp.add_parser("burst"); b.add_argument("dst"); b.add_argument("port", type=int)
     b.add_argument("--count", type=int, required=True); b.add_argument("--rate", type=float, default=0)
     b.add_argument("--linger0", action="store_true"); b.add_argument("--send", type=int, default=0)

@@ -16,10 +16,10 @@ import type { SegmentSink } from '../net/segment.js';
 import type { Errno } from './errno.js';
 import type { Mib } from './mib.js';
 import { emptyMib } from './mib.js';
-import { BindTable, INET_TABLE_PERTURB_SIZE, PortSet, searchEphemeralPort, searchSequentialPort } from './ports.js';
+import { BindTable, INET_TABLE_PERTURB_SIZE, PortSet, REUSEADDR, searchEphemeralPort, searchSequentialPort } from './ports.js';
 import type { PortProbe } from './ports.js';
 import type { KernelProfile } from './profile.js';
-import { DEFAULT_MSS, TIMEWAIT_SOCK_BYTES, TW_ISN_GAP, TW_KILL_THRESHOLD } from './profile.js';
+import { DEFAULT_MSS, TIMEWAIT_SOCK_BYTES, TW_ISN_GAP, TW_KILL_THRESHOLD, wheelExpiry } from './profile.js';
 import { RequestSock } from './request.js';
 import type { RequestOwner } from './request.js';
 import { after, before, seqAdd } from './seq.js';
@@ -100,9 +100,11 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   private readonly seqKey: [number, number];
   private readonly portKey: [number, number];
   private readonly tsKey: [number, number];
-  private readonly clock: TwClock = { now: 0, seconds: 0 };
+  private readonly clock: TwClock = { now: 0, seconds: 0, ms: 0 };
   /** Uptime when the run starts: hosts booted at different times, so their clocks differ. */
   private readonly uptimeS: number;
+  /** The jiffies counter at simulated time 0 (its phase decides where timer ticks fall). */
+  private readonly jiffiesAtZero: number;
   /** The pre-4.6 port search's host-wide hint. */
   private readonly portHint = { value: 0 };
   /** tcp_metrics per peer address: the last timestamp seen when a connection entered TIME_WAIT (tcp_tw_recycle). */
@@ -122,6 +124,9 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     this.portKey = [o.rng.u32(), o.rng.u32()];
     this.tsKey = [o.rng.u32(), o.rng.u32()];
     this.uptimeS = BOOT_UPTIME_MIN_S + o.rng.below(1_000_000);
+    // get_random_sleepable_once(table_perturb): the perturbation table starts random.
+    for (let i = 0; i < this.perturb.length; i++) this.perturb[i] = o.rng.u32();
+    this.jiffiesAtZero = this.uptimeS * o.profile.hz + (o.profile.hz > 0 ? o.rng.below(o.profile.hz) : 0);
     this.reserved = null;
     if (o.sysctl.ip_local_reserved_ports.length > 0) {
       this.reserved = new PortSet();
@@ -144,6 +149,16 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   tsClockMs(): number {
     return Math.floor(this.queue.now / MS) + this.uptimeS * 1000;
   }
+  /** When a kernel timer armed `delay` from now fires, on this host's timer wheel. */
+  timerAt(delay: Micros): Micros {
+    return wheelExpiry(this.queue.now, delay, this.profile.hz, this.jiffiesAtZero);
+  }
+
+  /** One jiffy (TCP_TIMEOUT_MIN is two), or a microsecond on a profile without a wheel. */
+  get jiffy(): Micros {
+    return this.profile.hz > 0 ? SEC / this.profile.hz : 1;
+  }
+
   nextIncarnation(): number {
     return this.ids.next();
   }
@@ -245,8 +260,10 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   // -----------------------------------------------------------------------------------------
   // Output.
 
-  send(seg: Segment): void {
-    this.mib.TcpOutSegs++;
+  /** Put a segment on the wire. Retransmissions count in TcpRetransSegs, not TcpOutSegs (__tcp_transmit_skb). */
+  send(seg: Segment, retransmission = false): void {
+    if (retransmission) this.mib.TcpRetransSegs++;
+    else this.mib.TcpOutSegs++;
     this.network.send(seg);
   }
 
@@ -294,14 +311,15 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   private timewaitInput(tw: TimewaitSock, seg: Segment): void {
     this.clock.now = this.queue.now;
     this.clock.seconds = this.seconds();
-    const d = timewaitStateProcess(tw, seg, this.sysctl, this.clock);
+    this.clock.ms = this.tsClockMs();
+    const d = timewaitStateProcess(tw, seg, this.sysctl, this.profile, this.clock);
     switch (d.kind) {
       case 'drop':
-        if (d.counter !== undefined) this.mib[d.counter]++;
+        for (const c of d.counters) this.mib[c]++;
         if (d.rearm) this.armTimewait(tw, tw.timeout);
         return;
       case 'ack':
-        if (d.counter !== undefined) this.mib[d.counter]++;
+        for (const c of d.counters) this.mib[c]++;
         if (d.rearm) this.armTimewait(tw, tw.timeout);
         this.timewaitAck(tw);
         return;
@@ -401,9 +419,10 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   /** inet_twsk_schedule / inet_twsk_reschedule. Fixed lengths share a FIFO lane. */
   private armTimewait(tw: TimewaitSock, t: Micros): void {
     tw.timerGen++;
-    tw.expires = this.queue.now + t;
+    tw.expires = this.timerAt(t);
     tw.shortArm = t <= TW_KILL_THRESHOLD;
-    if (t === this.timewaitLen || t === this.sysctl.tcp_fin_timeout * SEC) this.queue.lane(t).push(tw, tw.timerGen);
+    // The wheel keeps expiries of one fixed length in order, so they can share a lane.
+    if (t === this.timewaitLen || t === this.sysctl.tcp_fin_timeout * SEC) this.queue.lane(t).pushAt(tw.expires, tw, tw.timerGen);
     else this.queue.at(tw.expires, tw, tw.timerGen);
   }
 
@@ -540,18 +559,31 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   }
 
   /**
-   * bind(port 0): inet_csk_get_port / inet_csk_find_open_port. A free port of the opposite
-   * parity to the range's low end first (connect() takes the other half), then any.
+   * bind(port 0): inet_connection_sock.c inet_csk_find_open_port. From a random odd offset
+   * (the parity connect() leaves alone), then the other parity; with SO_REUSEADDR the lower
+   * half of the range first, then the upper. Any socket already on a port conflicts here
+   * (relax = false; ip_autobind_reuse is off by default), whatever its options.
    */
   bindAnyPort(flags: number): number {
-    const [low, highIncl] = this.sysctl.ip_local_port_range;
-    const remaining = highIncl - low + 1;
-    const start = this.rng.below(remaining);
-    for (const parity of [1, 0]) {
-      for (let i = 0; i < remaining; i++) {
-        const port = low + ((start + i) % remaining);
-        if ((port - low) % 2 !== parity || this.isReserved(port)) continue;
-        if (!this.binds.bindConflict(port, flags)) return port;
+    const lowAll = this.sysctl.ip_local_port_range[0];
+    const highAll = this.sysctl.ip_local_port_range[1] + 1;
+    const halves = flags & REUSEADDR && highAll - lowAll >= 4 ? [1, 2] : [0];
+    for (const half of halves) {
+      let low = lowAll;
+      let high = highAll;
+      const mid = lowAll + (((highAll - lowAll) >> 2) << 1);
+      if (half === 1) high = mid;
+      else if (half === 2) low = mid;
+      let remaining = high - low;
+      if (remaining > 1) remaining &= ~1;
+      let offset = this.rng.below(remaining) | 1;
+      for (let pass = 0; pass < 2; pass++, offset--) {
+        let port = low + offset;
+        for (let i = 0; i < remaining; i += 2, port += 2) {
+          if (port >= high) port -= remaining;
+          if (this.isReserved(port)) continue;
+          if (!this.binds.has(port)) return port;
+        }
       }
     }
     return 0;
@@ -610,7 +642,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     this.armRequest(req, SYNACK_RTO_INIT);
   }
 
-  private sendSynAck(req: RequestSock): void {
+  private sendSynAck(req: RequestSock, retransmission = false): void {
     const seg = new Segment(this.address, req.lport, req.raddr, req.rport, req.iss, seqAdd(req.irs, 1), SYN | ACK, 65535, 0);
     seg.mss = DEFAULT_MSS;
     if (req.tsOk) {
@@ -620,12 +652,12 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     }
     seg.incarnation = req.incarnation;
     seg.senderState = 'SYN_RECV';
-    this.send(seg);
+    this.send(seg, retransmission);
   }
 
   private armRequest(req: RequestSock, after: Micros): void {
     req.timerGen++;
-    this.queue.at(this.queue.now + after, req, req.timerGen);
+    this.queue.at(this.timerAt(after), req, req.timerGen);
   }
 
   /** inet_connection_sock.c reqsk_timer_handler: retransmit the SYN-ACK, at most tcp_synack_retries times. */
@@ -637,8 +669,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     }
     req.retrans++;
     this.mib.TcpExtTCPSynRetrans++;
-    this.mib.TcpRetransSegs++;
-    this.sendSynAck(req);
+    this.sendSynAck(req, true);
     this.armRequest(req, Math.min(SYNACK_RTO_INIT * 2 ** req.retrans, this.profile.rtoMax));
   }
 
@@ -654,11 +685,15 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     const f = seg.flags;
     const mib = this.mib;
     const rcvNxt = seqAdd(req.irs, 1);
-    // A retransmitted SYN: send the SYN-ACK again (rate limited).
+    // A retransmitted SYN: send the SYN-ACK again (rate limited), and push back the request
+    // timer (tcp_check_req -> tcp_rtx_synack, counted as a retransmission).
     if (seg.seq === req.irs && (f & (SYN | ACK | RST)) === SYN) {
       if (this.queue.now - req.lastOowAck >= 500 * MS) {
         req.lastOowAck = this.queue.now;
-        this.sendSynAck(req);
+        req.retrans++;
+        mib.TcpExtTCPSynRetrans++;
+        this.sendSynAck(req, true);
+        this.armRequest(req, Math.min(SYNACK_RTO_INIT * 2 ** req.retrans, this.profile.rtoMax));
       }
       return;
     }
@@ -679,8 +714,8 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     if (f & (RST | SYN)) {
       // embryonic_reset: the half-open connection is dropped.
       mib.TcpAttemptFails++;
-      if (f & RST) mib.TcpExtEmbryonicRsts++;
-      else this.sendReset(seg);
+      mib.TcpExtEmbryonicRsts++;
+      if (!(f & RST)) this.sendReset(seg);
       this.removeRequest(req);
       return;
     }

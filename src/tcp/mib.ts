@@ -12,9 +12,9 @@ export const MIB_NAMES = [
   'TcpRetransSegs',
   'TcpOutRsts', // every RST sent
   // /proc/net/netstat TcpExt (include/uapi/linux/snmp.h LINUX_MIB_*)
-  'TcpExtTW', // timewait sockets that expired after a full (> 4 s? see timewait.ts) wait
+  'TcpExtTW', // timewait sockets armed for more than 4 s (counted when armed; at expiry on 4.4)
   'TcpExtTWRecycled', // a TIME_WAIT 4-tuple reused by connect() (tcp_twsk_unique)
-  'TcpExtTWKilled', // timewait sockets killed early
+  'TcpExtTWKilled', // timewait sockets armed for 4 s or less (tcp_tw_recycle, short FIN_WAIT_2)
   'TcpExtPAWSEstab', // segments dropped by PAWS on a full socket
   'TcpExtPAWSTimewait', // segments dropped by PAWS on a TIME_WAIT socket (6.15+)
   'TcpExtPAWSPassive', // SYN refused by tcp_tw_recycle's per-peer timestamp check (4.4 only)
@@ -32,6 +32,10 @@ export const MIB_NAMES = [
   'TcpExtTCPSynRetrans', // SYN and SYN-ACK retransmissions
   'TcpExtTCPACKSkippedTimeWait', // out-of-window ACK from TIME_WAIT suppressed by rate limit
   'TcpExtTCPACKSkippedFinWait2',
+  'TcpExtTCPACKSkippedSeq', // dupack for an out-of-window segment suppressed by the rate limit
+  'TcpExtTCPACKSkippedPAWS', // ... for a PAWS-rejected segment
+  'TcpExtTCPACKSkippedChallenge', // challenge ACK suppressed by the rate limit
+  'TcpExtPAWSOldAck', // an old pure ACK rejected by PAWS (6.x tcp_disordered_ack_check)
   'TcpExtEmbryonicRsts', // RST received on a request socket
 ] as const;
 

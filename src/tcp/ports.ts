@@ -155,14 +155,13 @@ export function searchEphemeralPort(
   const high = range[1] + 1;
   let remaining = high - low;
   if (remaining > 1) remaining &= ~1;
-  const end = low + remaining; // candidates are low .. end-1
   const index = hashLo & (INET_TABLE_PERTURB_SIZE - 1);
   // In the first pass try ports of low's parity (inet_csk_get_port makes the opposite choice).
-  let offset = ((perturb[index]! + hashHi) % remaining) & ~1;
+  let offset = (((perturb[index]! + hashHi) >>> 0) % remaining) & ~1;
   let probes = 0;
   for (let pass = 0; pass < 2; pass++, offset++) {
     if (pass === 1 && remaining <= 1) break;
-    const found = scan(low + offset, low, end, 2, probe);
+    const found = scan(low + offset, high, remaining, 2, probe);
     probes += found.probes;
     if (found.port !== 0) {
       // A little randomness for the next search: large on low contention, none on high.
@@ -185,7 +184,7 @@ export function searchSequentialPort(range: readonly [number, number], portOffse
   const high = range[1] + 1;
   const remaining = high - low;
   const offset = (hint.value + portOffset) >>> 0;
-  const found = scan(low + ((1 + offset) % remaining), low, high, 1, probe);
+  const found = scan(low + ((1 + offset) % remaining), high, remaining, 1, probe);
   if (found.port !== 0) hint.value = (hint.value + found.index + 1) >>> 0; // i is 1-based there
   return { port: found.port, probes: found.probes };
 }
@@ -197,17 +196,20 @@ interface PassResult {
   index: number;
 }
 
-/** One pass over the candidates start, start+step, ... wrapping at end back to low's side. */
-function scan(start: number, low: number, end: number, step: 1 | 2, probe: PortProbe): PassResult {
-  return probe.reuseMayApply ? scanOneByOne(start, low, end, step, probe) : scanBitmaps(start, low, end, step, probe);
+/**
+ * One pass over `remaining / step` candidates start, start+step, ..., where a port at or
+ * beyond `high` wraps down by `remaining` (exactly Linux's loop; with an odd-sized range the
+ * last port can be a candidate and the first not).
+ */
+function scan(start: number, high: number, remaining: number, step: 1 | 2, probe: PortProbe): PassResult {
+  return probe.reuseMayApply ? scanOneByOne(start, high, remaining, step, probe) : scanBitmaps(start, high, remaining, step, probe);
 }
 
 /** Candidate by candidate, for when TIME_WAITs may be reused (reusability depends on each one's age). */
-function scanOneByOne(start: number, low: number, end: number, step: 1 | 2, probe: PortProbe): PassResult {
-  const span = end - low;
+function scanOneByOne(start: number, high: number, remaining: number, step: 1 | 2, probe: PortProbe): PassResult {
   let probes = 0;
-  for (let i = 0, port = start; i < span; i += step, port += step) {
-    if (port >= end) port -= span;
+  for (let i = 0, port = start; i < remaining; i += step, port += step) {
+    if (port >= high) port -= remaining;
     if (probe.reserved?.has(port)) continue;
     probes++;
     if (probe.bindOwned.has(port)) continue;
@@ -216,25 +218,28 @@ function scanOneByOne(start: number, low: number, end: number, step: 1 | 2, prob
   return { port: 0, probes, index: 0 };
 }
 
-/** With bitmaps: the first candidate that is neither reserved, bind-owned nor busy. */
-function scanBitmaps(start: number, low: number, end: number, step: 1 | 2, probe: PortProbe): PassResult {
-  // Candidates wrap from `end` to the first port at or after `low` in step with `start`.
-  const wrapAt = step === 2 ? low + ((start - low) & 1) : low;
-  const count = (from: number, to: number): number => (to > from ? Math.ceil((to - from) / step) : 0);
-  let port = firstFree(start, end, step, probe);
+/** With bitmaps: the first candidate that is neither reserved, bind-owned nor busy, found a word at a time. */
+function scanBitmaps(start: number, high: number, remaining: number, step: 1 | 2, probe: PortProbe): PassResult {
+  const total = Math.ceil(remaining / step);
+  // The candidates are two runs: [start, high) and, after the wrap, `rest` more from `wrapAt`.
+  const first = Math.min(total, Math.ceil((high - start) / step));
+  const firstEnd = start + first * step;
+  const wrapAt = firstEnd - remaining;
+  const rest = total - first;
+  const wrapEnd = wrapAt + rest * step;
+  let port = firstFree(start, firstEnd, step, probe);
   let passed: number; // candidates before the chosen one, in scan order
   let reservedBefore: number;
   if (port !== 0) {
-    passed = count(start, port);
+    passed = (port - start) / step;
     reservedBefore = reservedIn(start, port, step, probe);
   } else {
-    port = firstFree(wrapAt, start, step, probe);
+    port = rest > 0 ? firstFree(wrapAt, wrapEnd, step, probe) : 0;
     if (port === 0) {
-      const all = count(start, end) + count(wrapAt, start);
-      return { port: 0, probes: all - reservedIn(start, end, step, probe) - reservedIn(wrapAt, start, step, probe), index: 0 };
+      return { port: 0, probes: total - reservedIn(start, firstEnd, step, probe) - reservedIn(wrapAt, wrapEnd, step, probe), index: 0 };
     }
-    passed = count(start, end) + count(wrapAt, port);
-    reservedBefore = reservedIn(start, end, step, probe) + reservedIn(wrapAt, port, step, probe);
+    passed = first + (port - wrapAt) / step;
+    reservedBefore = reservedIn(start, firstEnd, step, probe) + reservedIn(wrapAt, port, step, probe);
   }
   return { port, probes: passed - reservedBefore + 1, index: passed * step };
 }

@@ -32,7 +32,26 @@ export interface KernelProfile {
   /** When TcpExtTW/TWKilled count: when the timer is first armed (4.x later kernels), or when
    *  it fires (4.4 tw_timer_handler). */
   readonly twCountedAt: 'schedule' | 'expiry';
+  /**
+   * CONFIG_HZ: kernel timers run on a jiffies timer wheel that rounds expiries up
+   * (kernel/time/timer.c calc_wheel_index), so a 60 s TIME_WAIT lasts 60-62 s at HZ=250.
+   * 250 is what this project's 6.18 host (and Debian/Ubuntu kernels) use. 0 = exact timers.
+   */
+  readonly hz: number;
+  /** tcp_syn_linear_timeouts (6.5+, default 4): that many SYN retransmissions at the initial
+   *  RTO before exponential backoff, and that many more before giving up. */
+  readonly synLinearTimeouts: number;
+  /** How long ts_recent is trusted for PAWS: TCP_PAWS_WRAP 2147 s (6.7+, usec TS), 24 days before. */
+  readonly pawsTrustS: number;
+  /** tcp_rfc1337=1 still restarted the TIME_WAIT timer on an RST before 5.9. */
+  readonly rfc1337RstRearms: boolean;
+  /** An old ACK (below snd_una) in a closing state is ignored but its FIN/data processed, and an
+   *  ACK beyond snd_nxt gets a challenge ACK (6.9+); before, both dropped the segment. */
+  readonly lenientOldAck: boolean;
 }
+
+/** include/net/tcp.h TCP_PAWS_24DAYS: before 6.7, ts_recent older than this is not trusted for PAWS. */
+export const TCP_PAWS_24DAYS_S = 60 * 60 * 24 * 24;
 
 const linux: Omit<KernelProfile, 'name'> = {
   timewaitLen: 60 * SEC,
@@ -45,6 +64,11 @@ const linux: Omit<KernelProfile, 'name'> = {
   twReuseAge: 'entry-delay',
   twRecycle: false,
   twCountedAt: 'schedule',
+  hz: 250,
+  synLinearTimeouts: 4,
+  pawsTrustS: 2147,
+  rfc1337RstRearms: false,
+  lenientOldAck: true,
 };
 
 export const PROFILES: Readonly<Record<KernelProfileName, KernelProfile>> = {
@@ -57,9 +81,21 @@ export const PROFILES: Readonly<Record<KernelProfileName, KernelProfile>> = {
     twReuseAge: 'stamp-seconds',
     twRecycle: true,
     twCountedAt: 'expiry',
+    synLinearTimeouts: 0,
+    pawsTrustS: TCP_PAWS_24DAYS_S,
+    rfc1337RstRearms: true,
+    lenientOldAck: false,
   },
   // RFC 9293 section 3.10.7.4: TIME-WAIT lasts 2*MSL, MSL = 2 minutes.
-  rfc9293: { name: 'rfc9293', ...linux, timewaitLen: 240 * SEC, rtoMin: 1 * SEC, linuxExtensions: false },
+  rfc9293: {
+    name: 'rfc9293',
+    ...linux,
+    timewaitLen: 240 * SEC,
+    rtoMin: 1 * SEC,
+    linuxExtensions: false,
+    hz: 0,
+    synLinearTimeouts: 0,
+  },
 };
 
 /** Size of a timewait socket: the tw_sock_TCP slab object on Linux 6.18 x86-64 (/proc/slabinfo). */
@@ -75,8 +111,6 @@ export const TW_ISN_GAP = 65535 + 2;
 
 /** include/net/tcp.h TCP_PAWS_WINDOW: a timestamp this far behind ts_recent is still accepted. */
 export const TCP_PAWS_WINDOW = 1;
-/** include/net/tcp.h TCP_PAWS_24DAYS: ts_recent older than this is not trusted for PAWS. */
-export const TCP_PAWS_24DAYS_S = 60 * 60 * 24 * 24;
 /** sysctl tcp_invalid_ratelimit default: out-of-window ACKs at most once per 500 ms. */
 export const TCP_INVALID_RATELIMIT: Micros = 500 * MS;
 /** The advertised receive window the model uses (no window scaling yet). */
@@ -85,3 +119,25 @@ export const DEFAULT_RCV_WND = 65535;
 export const DEFAULT_MSS = 1460;
 /** include/net/tcp.h TCP_INIT_CWND. */
 export const TCP_INIT_CWND = 10;
+
+/** kernel/time/timer.c: 6 bits of index per level, each level 8 times coarser. */
+const LVL_CLK_SHIFT = 3;
+const LVL_SIZE = 64;
+
+/**
+ * When a kernel timer armed `delay` after `now` really fires, on a timer wheel ticking at
+ * `hz` whose jiffies counter stood at `jiffiesAtZero` when simulated time was 0.
+ * calc_wheel_index: the level is chosen by the delay in jiffies; the expiry is rounded up to
+ * the tick after it at that level's granularity (8^level jiffies), so never early.
+ */
+export function wheelExpiry(now: Micros, delay: Micros, hz: number, jiffiesAtZero: number): Micros {
+  if (hz === 0) return now + delay;
+  const nowJ = Math.floor((now * hz) / SEC) + jiffiesAtZero;
+  const deltaJ = Math.ceil((delay * hz) / SEC); // msecs_to_jiffies rounds up
+  let lvl = 0;
+  while (lvl < 8 && deltaJ >= (LVL_SIZE - 1) << (lvl * LVL_CLK_SHIFT)) lvl++;
+  const shift = lvl * LVL_CLK_SHIFT;
+  const expiresJ = nowJ + deltaJ;
+  const bucketJ = (Math.floor(expiresJ / 2 ** shift) + 1) * 2 ** shift;
+  return Math.ceil(((bucketJ - jiffiesAtZero) * SEC) / hz);
+}

@@ -52,6 +52,16 @@ const TCP_RETRIES2 = 15;
 /** tcp_timer.c tcp_orphan_retries: 0 means 8. */
 const ORPHAN_RETRIES_DEFAULT = 8;
 
+/**
+ * tcp_timer.c tcp_model_timeout: how long `boundary` retransmissions take when the RTO starts
+ * at `rtoBase` and doubles up to `rtoMax` (tcp_retries2 = 15: 924.6 s; 8: 102.2 s).
+ */
+export function modelTimeout(boundary: number, rtoBase: Micros, rtoMax: Micros): Micros {
+  const thresh = Math.floor(Math.log2(rtoMax / rtoBase));
+  if (boundary <= thresh) return (2 ** (boundary + 1) - 1) * rtoBase;
+  return (2 ** (thresh + 1) - 1) * rtoBase + (boundary - thresh) * rtoMax;
+}
+
 /** Closing states in which a SO_LINGER close() keeps waiting (tcp.c tcp_close_state / closing). */
 function isClosingState(s: TcpState): boolean {
   return s === 'FIN_WAIT_1' || s === 'CLOSING' || s === 'LAST_ACK';
@@ -122,7 +132,12 @@ export class TcpSocket implements Due {
 
   // ACK policy: pingpong (interactive) mode delays ACKs hoping to piggyback them.
   pingpong = false;
-  private lastRecv: Micros = -Infinity;
+  /** When data last arrived (tcp_event_data_recv); pingpong looks at it. */
+  private lastDataRecv: Micros = -Infinity;
+  /** icsk_ack.ato: how long a delayed ACK waits; 0 until the first data arrives. */
+  private ato: Micros = 0;
+  /** retrans_stamp: when the segment now being retransmitted was first sent. */
+  private retransStamp: Micros = 0;
   private delackGen = 0;
   private delackAt: Micros | null = null;
   lastOowAck: Micros = -Infinity;
@@ -262,14 +277,20 @@ export class TcpSocket implements Due {
 
   /** send(): queue `bytes` (the send buffer is unbounded) and transmit what the window allows. */
   send(bytes: number): number | Errno {
-    if (this.sndShutdown || this.finQueued) return 'EPIPE';
-    if (this.state === 'CLOSE' || this.state === 'LISTEN') return this.error ?? 'ENOTCONN';
+    if (this.error !== null) {
+      // sk_stream_wait_connect: a pending error is reported once, then EPIPE.
+      const e = this.error;
+      this.error = null;
+      return e;
+    }
+    if (this.sndShutdown || this.finQueued || this.state === 'CLOSE') return 'EPIPE';
+    if (this.state === 'LISTEN') return 'ENOTCONN';
     if (this.state === 'SYN_SENT' || this.state === 'SYN_RECV') return 'EAGAIN';
     if (bytes <= 0) return 0;
     this.writeSeq = seqAdd(this.writeSeq, bytes);
-    // tcp_output.c tcp_event_data_sent: sending soon after receiving makes the
-    // connection interactive (pingpong): later ACKs wait to ride on data.
-    if (this.host.now - this.lastRecv < TCP_DELACK) this.pingpong = true;
+    // tcp_output.c tcp_event_data_sent: sending within ATO of the last data received makes
+    // the connection interactive (pingpong): later ACKs wait to ride on data.
+    if (this.host.now - this.lastDataRecv < TCP_DELACK) this.pingpong = true;
     this.transmit();
     return bytes;
   }
@@ -294,7 +315,16 @@ export class TcpSocket implements Due {
 
   /** shutdown(SHUT_WR / SHUT_RD / SHUT_RDWR). tcp.c tcp_shutdown. */
   shutdown(how: 'WR' | 'RD' | 'RDWR'): Errno | null {
-    if (this.state === 'CLOSE' || this.state === 'LISTEN' || this.state === 'SYN_SENT') return 'ENOTCONN';
+    // af_inet.c inet_shutdown: a connecting socket is disconnected, a listener stops listening.
+    if (this.state === 'SYN_SENT') {
+      this.closeState();
+      return null;
+    }
+    if (this.state === 'LISTEN') {
+      if (how !== 'WR') this.close();
+      return null;
+    }
+    if (this.state === 'CLOSE') return 'ENOTCONN';
     if (how !== 'WR') this.rcvShutdown = true;
     if (how !== 'RD' && !this.sndShutdown) {
       this.sndShutdown = true;
@@ -385,7 +415,8 @@ export class TcpSocket implements Due {
         this.setState('LAST_ACK');
         return true;
       case 'SYN_SENT':
-        // Nothing was established: just stop (no RST).
+        // Nothing was established: just stop (no RST, and not counted as a failed attempt).
+        this.quietClose = true;
         this.done();
         return false;
       case 'CLOSE':
@@ -409,9 +440,9 @@ export class TcpSocket implements Due {
     const host = this.host;
     const tmo = this.finTime();
     if (tmo > host.timewaitLen) {
-      this.setTimer({ kind: 'fin_wait_2', at: host.now + tmo - host.timewaitLen });
+      this.setTimer({ kind: 'fin_wait_2', at: host.timerAt(tmo - host.timewaitLen) });
     } else if (finInFlight) {
-      this.setTimer({ kind: 'fin_wait_2', at: host.now + tmo });
+      this.setTimer({ kind: 'fin_wait_2', at: host.timerAt(tmo) });
     } else {
       host.timeWait(this, 'FIN_WAIT_2', tmo);
     }
@@ -464,7 +495,7 @@ export class TcpSocket implements Due {
    * An orphan is destroyed here.
    */
   done(): void {
-    if (this.state === 'SYN_SENT' || this.state === 'SYN_RECV') this.host.mib.TcpAttemptFails++;
+    if ((this.state === 'SYN_SENT' || this.state === 'SYN_RECV') && !this.quietClose) this.host.mib.TcpAttemptFails++;
     this.setState('CLOSE');
     this.setTimer(IDLE);
     this.cancelDelack();
@@ -484,6 +515,8 @@ export class TcpSocket implements Due {
   }
   /** Counted in the host's orphan count (tcp_orphan_count). */
   private countedOrphan = false;
+  /** tcp_close_state took SYN_SENT straight to CLOSE: no tcp_done, no TcpAttemptFails. */
+  private quietClose = false;
 
   private releasePort(): void {
     this.host.binds.release(this.lport, this.bindFlags);
@@ -517,7 +550,7 @@ export class TcpSocket implements Due {
   // Output.
 
   /** Build and send one segment from this connection. */
-  private output(flags: number, seq: number, len: number): void {
+  private output(flags: number, seq: number, len: number, retransmission = false): void {
     const host = this.host;
     const seg = new Segment(host.address, this.lport, this.raddr, this.rport, seq, flags & ACK ? this.rcvNxt : 0, flags, this.rcvWnd, len);
     if (this.tsOk) {
@@ -531,7 +564,7 @@ export class TcpSocket implements Due {
       this.cancelDelack();
       this.rcvWup = this.rcvNxt;
     }
-    host.send(seg);
+    host.send(seg, retransmission);
   }
 
   /** The SYN of connect() (or SYN-ACK of a simultaneous open), first or retransmitted. */
@@ -551,28 +584,47 @@ export class TcpSocket implements Due {
       this.rttSeq = this.iss;
       this.rttSent = host.now;
     }
-    host.send(seg);
-    this.setTimer({ kind: 'retransmit', at: host.now + this.rto });
+    host.send(seg, this.retransmits > 0);
+    this.setTimer({ kind: 'retransmit', at: host.timerAt(this.rto) });
   }
 
   private sendAck(): void {
     this.output(ACK, this.sndNxt, 0);
   }
 
-  /** tcp_send_challenge_ack (RFC 5961), rate limited per socket like other out-of-window ACKs. */
-  private challengeAck(syn: boolean): void {
-    const mib = this.host.mib;
-    if (this.host.now - this.lastOowAck < TCP_INVALID_RATELIMIT) return;
+  /**
+   * tcp_oow_rate_limited: out-of-window ACKs at most once per tcp_invalid_ratelimit, except
+   * in answer to a segment with data or FIN and no SYN (a retransmission that needs the ACK).
+   */
+  private oowLimited(seg: Segment): boolean {
+    if (seg.seqLen > 0 && !(seg.flags & SYN)) return false;
+    if (this.host.now - this.lastOowAck < TCP_INVALID_RATELIMIT) return true;
     this.lastOowAck = this.host.now;
-    mib.TcpExtTCPChallengeACK++;
-    if (syn) mib.TcpExtTCPSYNChallenge++;
+    return false;
+  }
+
+  /** tcp_validate_incoming syn_challenge: counted whether or not the rate limit lets the ACK out. */
+  private synChallenge(seg: Segment): void {
+    this.host.mib.TcpExtTCPSYNChallenge++;
+    this.challengeAck(seg);
+  }
+
+  /** tcp_send_challenge_ack (RFC 5961), rate limited per socket. */
+  private challengeAck(seg: Segment): void {
+    if (this.oowLimited(seg)) {
+      this.host.mib.TcpExtTCPACKSkippedChallenge++;
+      return;
+    }
+    this.host.mib.TcpExtTCPChallengeACK++;
     this.sendAck();
   }
 
-  /** tcp_send_dupack / out-of-window ACK, rate limited (tcp_oow_rate_limited). */
-  private dupAck(): void {
-    if (this.host.now - this.lastOowAck < TCP_INVALID_RATELIMIT) return;
-    this.lastOowAck = this.host.now;
+  /** tcp_send_dupack for an unacceptable segment (rate limited). */
+  private dupAck(seg: Segment, skipped: 'TcpExtTCPACKSkippedSeq' | 'TcpExtTCPACKSkippedPAWS'): void {
+    if (this.oowLimited(seg)) {
+      this.host.mib[skipped]++;
+      return;
+    }
     this.sendAck();
   }
 
@@ -609,7 +661,7 @@ export class TcpSocket implements Due {
       }
       sent = true;
     }
-    if (sent && this.timer.kind !== 'retransmit') this.setTimer({ kind: 'retransmit', at: host.now + this.rto });
+    if (sent && this.timer.kind !== 'retransmit') this.setTimer({ kind: 'retransmit', at: host.timerAt(this.rto) });
   }
 
   private startRtt(seq: number): void {
@@ -623,16 +675,15 @@ export class TcpSocket implements Due {
   private retransmitHead(): void {
     const dataEnd = this.finQueued ? seqAdd(this.writeSeq, -1) : this.writeSeq;
     const pending = seqDiff(dataEnd, this.sndUna);
-    this.host.mib.TcpRetransSegs++;
     if (pending > 0) {
       const len = Math.min(this.mss, pending);
       let flags = ACK | (len === pending ? PSH : 0);
       if (len === pending && this.finQueued) flags |= FIN;
-      this.output(flags, this.sndUna, len);
+      this.output(flags, this.sndUna, len, true);
       const end = seqAdd(this.sndUna, len + (flags & FIN ? 1 : 0));
       if (before(this.sndNxt, end)) this.sndNxt = end;
     } else {
-      this.output(FIN | ACK, this.sndUna, 0);
+      this.output(FIN | ACK, this.sndUna, 0, true);
     }
   }
 
@@ -645,9 +696,13 @@ export class TcpSocket implements Due {
     if (t.kind !== 'idle') this.host.queue.at(t.at, this, this.timerGen * 2);
   }
 
+  /**
+   * tcp_send_delayed_ack: the ACK waits `ato` (0 until data has arrived, then TCP_ATO_MIN and
+   * adapting to the arrival pattern), on the timer wheel.
+   */
   private scheduleDelack(): void {
     if (this.delackAt !== null) return;
-    this.delackAt = this.host.now + TCP_DELACK;
+    this.delackAt = this.host.timerAt(this.ato);
     this.delackGen++;
     this.host.queue.at(this.delackAt, this, this.delackGen * 2 + 1);
   }
@@ -664,6 +719,11 @@ export class TcpSocket implements Due {
     if (token % 2 === 1) {
       if ((token - 1) / 2 !== this.delackGen || this.delackAt === null) return;
       this.delackAt = null;
+      // tcp_delack_timer_handler: the ACK found nothing to ride on; leave pingpong mode.
+      if (this.pingpong) {
+        this.pingpong = false;
+        this.ato = TCP_DELACK;
+      }
       if (this.state !== 'CLOSE') this.sendAck();
       return;
     }
@@ -693,33 +753,39 @@ export class TcpSocket implements Due {
   private onRetransmitTimer(): void {
     const host = this.host;
     const sysctl = host.sysctl;
+    const profile = host.profile;
     if (this.state === 'SYN_SENT' || this.state === 'SYN_RECV') {
-      if (this.retransmits >= sysctl.tcp_syn_retries) {
+      // tcp_syn_linear_timeouts (6.5+): the first retransmissions keep the initial RTO, and
+      // as many more are allowed before ETIMEDOUT.
+      const linear = this.state === 'SYN_SENT' ? profile.synLinearTimeouts : 0;
+      if (this.retransmits >= sysctl.tcp_syn_retries + linear) {
         host.mib.TcpExtTCPAbortOnTimeout++;
         this.fail('ETIMEDOUT');
         return;
       }
       this.retransmits++;
-      this.rto = Math.min(this.rto * 2, host.profile.rtoMax);
+      this.rto = this.retransmits <= linear ? profile.rtoInit : Math.min(this.rto * 2, profile.rtoMax);
       host.mib.TcpExtTCPSynRetrans++;
-      host.mib.TcpRetransSegs++;
       this.rttSeq = -1;
       this.sendSyn(this.state === 'SYN_RECV');
       return;
     }
     if (!before(this.sndUna, this.writeSeq) || this.state === 'CLOSE') return; // all acked
-    const limit = this.orphan ? sysctl.tcp_orphan_retries || ORPHAN_RETRIES_DEFAULT : TCP_RETRIES2;
-    if (this.retransmits >= limit) {
+    // tcp_write_timeout / retransmits_timed_out: give up once the time that `boundary`
+    // backed-off retransmissions from TCP_RTO_MIN would take has passed since the first send.
+    if (this.retransmits === 0) this.retransStamp = host.now - this.rto;
+    const boundary = this.orphan ? sysctl.tcp_orphan_retries || ORPHAN_RETRIES_DEFAULT : TCP_RETRIES2;
+    if (host.now - this.retransStamp >= modelTimeout(boundary, profile.rtoMin, profile.rtoMax)) {
       host.mib.TcpExtTCPAbortOnTimeout++;
       this.fail('ETIMEDOUT');
       return;
     }
     this.retransmits++;
-    this.rto = Math.min(this.rto * 2, host.profile.rtoMax);
+    this.rto = Math.min(this.rto * 2, profile.rtoMax);
     this.cwnd = this.mss;
     this.rttSeq = -1; // Karn: never time a retransmitted segment
     this.retransmitHead();
-    this.setTimer({ kind: 'retransmit', at: host.now + this.rto });
+    this.setTimer({ kind: 'retransmit', at: host.timerAt(this.rto) });
   }
 
   /** tcp_write_err: give up with an error the application sees. */
@@ -774,8 +840,6 @@ export class TcpSocket implements Due {
 
   /** A segment for this connection (the host found it by its 4-tuple). */
   receive(seg: Segment): void {
-    const host = this.host;
-    this.lastRecv = host.now;
     switch (this.state) {
       case 'SYN_SENT':
         this.rcvSynSent(seg);
@@ -803,6 +867,9 @@ export class TcpSocket implements Due {
     if (f & ACK) {
       // An ACK that does not acknowledge our SYN: answer with RST (RFC 9293 3.10.7.3).
       if (!after(seg.ack, this.iss) || after(seg.ack, this.sndNxt)) {
+        // "Previous FIN/ACK or RST/ACK might be ignored": unless the SYN was already
+        // retransmitted, send it again in TCP_TIMEOUT_MIN (2 jiffies), not after the RTO.
+        if (this.retransmits === 0) this.setTimer({ kind: 'retransmit', at: host.timerAt(2 * host.jiffy) });
         if (!(f & RST)) host.sendReset(seg);
         return;
       }
@@ -855,9 +922,17 @@ export class TcpSocket implements Due {
     const endSeq = seqAdd(seq, seg.seqLen);
 
     // PAWS (RFC 7323 5.3): an old timestamp marks an old duplicate. RSTs are exempt.
-    if (this.tsOk && seg.hasTs && !(f & RST) && !pawsCheck(this.tsRecent, this.tsRecentStamp, seg.tsVal, TCP_PAWS_WINDOW, host.seconds())) {
-      mib.TcpExtPAWSEstab++;
-      this.dupAck();
+    const profile = host.profile;
+    if (this.tsOk && seg.hasTs && !(f & RST) && !pawsCheck(this.tsRecent, this.tsRecentStamp, seg.tsVal, TCP_PAWS_WINDOW, host.seconds(), profile.pawsTrustS)) {
+      if (f & SYN) {
+        this.synChallenge(seg);
+      } else if (seg.seqLen === 0 && profile.lenientOldAck) {
+        // tcp_disordered_ack_check (6.x): an old pure ACK is dropped quietly.
+        mib.TcpExtPAWSOldAck++;
+      } else {
+        mib.TcpExtPAWSEstab++;
+        this.dupAck(seg, 'TcpExtTCPACKSkippedPAWS');
+      }
       return;
     }
 
@@ -867,11 +942,8 @@ export class TcpSocket implements Due {
     const inWindow = !before(endSeq, this.rcvWup) && !after(seq, wndEnd) && !(after(endSeq, wndEnd) && this.rcvQueue > 0);
     if (!inWindow) {
       if (f & RST) return;
-      if (f & SYN) {
-        this.challengeAck(true);
-        return;
-      }
-      this.dupAck();
+      if (f & SYN) this.synChallenge(seg);
+      else this.dupAck(seg, 'TcpExtTCPACKSkippedSeq');
       return;
     }
 
@@ -881,31 +953,39 @@ export class TcpSocket implements Due {
       // tcp_reset_check: after the peer's FIN, an RST at rcv_nxt - 1 is accepted too.
       const afterFin = seq === seqAdd(this.rcvNxt, -1) && (this.state === 'CLOSE_WAIT' || this.state === 'LAST_ACK' || this.state === 'CLOSING');
       if (atRcvNxt || afterFin) this.reset();
-      else this.challengeAck(false);
+      else this.challengeAck(seg);
       return;
     }
 
     // RFC 5961 4.2: a SYN on a synchronized connection gets a challenge ACK.
     if (f & SYN) {
-      this.challengeAck(true);
+      this.synChallenge(seg);
       return;
     }
 
     if (!(f & ACK)) return;
 
-    // RFC 7323 4.3: remember the timestamp of a segment that covers rcv_nxt.
-    if (this.tsOk && seg.hasTs && !after(seq, this.rcvNxt)) {
-      this.tsRecent = seg.tsVal;
-      this.tsRecentStamp = host.seconds();
+    // tcp_ack (RFC 5961 5.2): an ACK far below snd_una is a blind injection: challenge it.
+    if (before(seg.ack, seqAdd(this.sndUna, -Math.max(this.sndWnd, DEFAULT_RCV_WND)))) {
+      this.challengeAck(seg);
+      return;
     }
-
-    // tcp_ack. An ACK of something never sent, or an old one, is ignored (and outside
-    // ESTABLISHED the whole segment goes with it).
     if (after(seg.ack, this.sndNxt)) {
-      if (this.state !== 'ESTABLISHED') return;
-    } else if (before(seg.ack, this.sndUna)) {
-      if (this.state !== 'ESTABLISHED') return;
+      // An ACK of something never sent: the segment is dropped (6.9+ answers outside
+      // ESTABLISHED with a challenge ACK).
+      if (profile.lenientOldAck && this.state !== 'ESTABLISHED') this.challengeAck(seg);
+      return;
+    }
+    if (before(seg.ack, this.sndUna)) {
+      // An old ACK: ignored; in ESTABLISHED (and since 6.9 everywhere) its data and FIN still count.
+      if (this.state !== 'ESTABLISHED' && !profile.lenientOldAck) return;
     } else {
+      // tcp_replace_ts_recent (RFC 7323 4.3): remember the timestamp of a segment at or
+      // before the window's left edge, unless it is older than what we have.
+      if (this.tsOk && seg.hasTs && !after(seq, this.rcvWup) && pawsCheck(this.tsRecent, this.tsRecentStamp, seg.tsVal, 0, host.seconds(), profile.pawsTrustS)) {
+        this.tsRecent = seg.tsVal;
+        this.tsRecentStamp = host.seconds();
+      }
       this.sndWnd = seg.win;
       if (after(seg.ack, this.sndUna)) this.ackAdvance(seg.ack, seg);
     }
@@ -923,8 +1003,8 @@ export class TcpSocket implements Due {
         if (!ourFinAcked) break;
         this.setState('FIN_WAIT_2');
         if (this.orphan) {
-          // Data after close() that goes beyond the FIN: reset (RFC 1122 4.2.2.13).
-          if (seg.len > 0 && after(seqAdd(endSeq, f & FIN ? -1 : 0), this.rcvNxt)) {
+          // Data (or a FIN out of order) after close(): reset (RFC 1122 4.2.2.13).
+          if (seg.seqLen > 0 && after(seqAdd(endSeq, f & FIN ? -1 : 0), this.rcvNxt)) {
             mib.TcpExtTCPAbortOnData++;
             this.done();
             host.sendReset(seg);
@@ -972,9 +1052,10 @@ export class TcpSocket implements Due {
     // After the peer's FIN, anything at or beyond rcv_nxt is bogus: ignore it.
     if (peerFinSeen && !before(seg.seq, this.rcvNxt)) return true;
     if (peerFinSeen || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2') {
-      // RFC 1122 4.2.2.13: data after we shut down reading (close()) resets the connection.
+      // RFC 1122 4.2.2.13: data after we shut down reading (close()) resets the connection
+      // (tcp_rcv_state_process: end_seq != seq and beyond rcv_nxt, FIN not counted).
       const dataEnd = seqAdd(seg.seq, seg.len);
-      if (this.rcvShutdown && seg.len > 0 && after(dataEnd, this.rcvNxt)) {
+      if (this.rcvShutdown && seg.seqLen > 0 && after(dataEnd, this.rcvNxt)) {
         this.host.mib.TcpExtTCPAbortOnData++;
         this.error = 'ECONNRESET';
         this.done();
@@ -1013,6 +1094,7 @@ export class TcpSocket implements Due {
       if (seg.incarnation !== this.peerIncarnation) host.staleAccepted(this, seg, fresh);
       this.rcvQueue += fresh;
       this.rcvNxt = seqAdd(this.rcvNxt, fresh);
+      this.dataArrived(host.now);
     }
     const fin = (f & FIN) !== 0 && seqAdd(seq, seg.len) === this.rcvNxt;
     if (fin) this.onFin();
@@ -1027,6 +1109,21 @@ export class TcpSocket implements Due {
       this.sendAck();
     }
     if (!this.orphan) this.events.readable?.(this);
+  }
+
+  /**
+   * tcp_input.c tcp_event_data_recv: the delayed-ACK timeout starts at TCP_ATO_MIN with the
+   * first data and follows the spacing of arrivals (halving towards short gaps).
+   */
+  private dataArrived(now: Micros): void {
+    if (this.ato === 0) {
+      this.ato = TCP_DELACK;
+    } else {
+      const m = now - this.lastDataRecv;
+      if (m <= TCP_DELACK / 2) this.ato = this.ato / 2 + TCP_DELACK / 2;
+      else if (m < this.ato) this.ato = Math.min(this.ato / 2 + m, this.rto);
+    }
+    this.lastDataRecv = now;
   }
 
   /** tcp_input.c tcp_fin: the peer has finished sending. */
@@ -1082,7 +1179,7 @@ export class TcpSocket implements Due {
     if (!before(this.sndUna, this.sndNxt)) {
       if (this.timer.kind === 'retransmit') this.setTimer(IDLE);
     } else {
-      this.setTimer({ kind: 'retransmit', at: host.now + this.rto });
+      this.setTimer({ kind: 'retransmit', at: host.timerAt(this.rto) });
     }
   }
 

@@ -18,6 +18,7 @@ import { pawsReject } from './paws.js';
 import { after, before, seqAdd } from './seq.js';
 import type { Sysctls } from './sysctl.js';
 import type { MibName } from './mib.js';
+import type { KernelProfile } from './profile.js';
 
 export type TwSubstate = 'TIME_WAIT' | 'FIN_WAIT_2';
 
@@ -54,7 +55,7 @@ export class TimewaitSock implements Due {
     /** tw_ts_offset: this connection's TSval offset. */
     readonly tsOffset: number,
     /** tw_entry_stamp (ms): when the socket entered TIME_WAIT, for tcp_tw_reuse_delay. */
-    readonly entryStampMs: number,
+    public entryStampMs: number,
     /** The connection incarnation this socket continues (see Segment.incarnation). */
     readonly incarnation: number,
     /** The peer's incarnation it was talking to. */
@@ -70,20 +71,21 @@ export class TimewaitSock implements Due {
 
 /** What to do with the segment; `rearm` restarts the TIME_WAIT timer (inet_twsk_reschedule). */
 export type TwDecision =
-  | { kind: 'drop'; rearm: boolean; counter?: MibName } // TCP_TW_SUCCESS
-  | { kind: 'ack'; rearm: boolean; counter?: MibName } // TCP_TW_ACK: answer with an ACK
+  | { kind: 'drop'; rearm: boolean; counters: MibName[] } // TCP_TW_SUCCESS
+  | { kind: 'ack'; rearm: boolean; counters: MibName[] } // TCP_TW_ACK: answer with an ACK
   | { kind: 'kill' } // deschedule: the timewait socket is gone, nothing sent
   | { kind: 'rst' } // TCP_TW_RST: kill and answer with RST
   | { kind: 'fin'; } // FIN_WAIT_2 substate got the FIN: now TIME_WAIT, ACK, 60 s timer
   | { kind: 'syn'; isn: number }; // TCP_TW_SYN: a new connection may take over the 4-tuple
 
-const DROP: TwDecision = { kind: 'drop', rearm: false };
-const DROP_REARM: TwDecision = { kind: 'drop', rearm: true };
+const DROP: TwDecision = { kind: 'drop', rearm: false, counters: [] };
+const DROP_REARM: TwDecision = { kind: 'drop', rearm: true, counters: [] };
 
-/** A clock the decision needs: simulated time, and the seconds clock ts_recent_stamp uses. */
+/** A clock the decision needs: simulated time, the seconds clock of ts_recent_stamp, the ms clock of tw_entry_stamp. */
 export interface TwClock {
   now: Micros;
   seconds: number;
+  ms: number;
 }
 
 /** tcp_minisocks.c tcp_in_window: is [seq, endSeq) acceptable for window [sWin, eWin)? */
@@ -97,7 +99,7 @@ function inWindow(seq: number, endSeq: number, sWin: number, eWin: number): bool
  * tcp_minisocks.c tcp_timewait_state_process. Mutates only the fields Linux updates in place
  * (substate, rcv_nxt, ts_recent, last OOW ACK time); everything else is the caller's act.
  */
-export function timewaitStateProcess(tw: TimewaitSock, seg: Segment, sysctl: Sysctls, clock: TwClock): TwDecision {
+export function timewaitStateProcess(tw: TimewaitSock, seg: Segment, sysctl: Sysctls, profile: KernelProfile, clock: TwClock): TwDecision {
   const seq = seg.seq;
   const endSeq = seqAdd(seq, seg.seqLen);
   const isRst = (seg.flags & RST) !== 0;
@@ -105,12 +107,12 @@ export function timewaitStateProcess(tw: TimewaitSock, seg: Segment, sysctl: Sys
   const isAck = (seg.flags & ACK) !== 0;
   const isFin = (seg.flags & FIN) !== 0;
   const sawTs = seg.hasTs && tw.tsRecentStamp !== 0;
-  const paws = sawTs && pawsReject(tw.tsRecent, tw.tsRecentStamp, seg.tsVal, isRst, clock.seconds);
+  const paws = sawTs && pawsReject(tw.tsRecent, tw.tsRecentStamp, seg.tsVal, isRst, clock.seconds, profile.pawsTrustS);
 
   if (tw.substate === 'FIN_WAIT_2') {
     // "Just repeat all the checks of tcp_rcv_state_process()".
     if (paws || !inWindow(seq, endSeq, tw.rcvNxt, seqAdd(tw.rcvNxt, tw.rcvWnd))) {
-      return oowAck(tw, clock.now, 'TcpExtTCPACKSkippedFinWait2');
+      return oowAck(tw, seg, clock.now, 'TcpExtTCPACKSkippedFinWait2');
     }
     if (isRst) return { kind: 'kill' };
     if (isSyn && !before(seq, tw.rcvNxt)) return { kind: 'rst' };
@@ -121,9 +123,11 @@ export function timewaitStateProcess(tw: TimewaitSock, seg: Segment, sysctl: Sys
     // FIN arrived: enter true TIME_WAIT.
     tw.substate = 'TIME_WAIT';
     tw.rcvNxt = endSeq;
-    if (seg.hasTs) {
+    if (sawTs) {
+      // The real TIME_WAIT starts now: tcp_tw_reuse_delay counts from here.
       tw.tsRecentStamp = clock.seconds;
       tw.tsRecent = seg.tsVal;
+      tw.entryStampMs = clock.ms;
     }
     return { kind: 'fin' };
   }
@@ -134,12 +138,12 @@ export function timewaitStateProcess(tw: TimewaitSock, seg: Segment, sysctl: Sys
     // tcp_rfc1337 asks us to ignore it, and then it does not restart the timer either
     // (since "tcp: do not restart timewait timer on rst reception", Linux 5.9).
     if (isRst && sysctl.tcp_rfc1337 === 0) return { kind: 'kill' };
-    if (seg.hasTs && tw.tsRecentStamp !== 0) {
+    if (sawTs) {
       tw.tsRecent = seg.tsVal;
       tw.tsRecentStamp = clock.seconds;
     }
-    // A bare ACK restarts the timer.
-    return isRst ? DROP : DROP_REARM;
+    // A bare ACK restarts the timer (an ignored RST too, before Linux 5.9).
+    return isRst && !profile.rfc1337RstRearms ? DROP : DROP_REARM;
   }
 
   // RFC 1122 / RFC 6191: a new SYN may reopen the 4-tuple if it cannot be an old duplicate:
@@ -151,21 +155,26 @@ export function timewaitStateProcess(tw: TimewaitSock, seg: Segment, sysctl: Sys
     return { kind: 'syn', isn };
   }
 
-  const counter: MibName | undefined = paws ? 'TcpExtPAWSTimewait' : undefined;
+  const counters: MibName[] = paws ? ['TcpExtPAWSTimewait'] : [];
   if (!isRst) {
     // Out-of-window segment: ACK it (rate limited). Restart the timer, except for an
     // ACK-less SYN, which may be a good new SYN with a random sequence number below rcv_nxt.
     const rearm = paws || isAck;
-    const d = oowAck(tw, clock.now, 'TcpExtTCPACKSkippedTimeWait');
-    if (d.kind === 'ack') return { kind: 'ack', rearm, ...(counter ? { counter } : {}) };
-    return { kind: 'drop', rearm, counter: counter ?? 'TcpExtTCPACKSkippedTimeWait' };
+    const d = oowAck(tw, seg, clock.now, 'TcpExtTCPACKSkippedTimeWait');
+    if (d.kind === 'ack') return { kind: 'ack', rearm, counters };
+    return { kind: 'drop', rearm, counters: [...counters, 'TcpExtTCPACKSkippedTimeWait'] };
   }
-  return counter ? { kind: 'drop', rearm: false, counter } : DROP;
+  return { kind: 'drop', rearm: false, counters };
 }
 
-/** tcp_timewait_check_oow_rate_limit: at most one out-of-window ACK per tcp_invalid_ratelimit. */
-function oowAck(tw: TimewaitSock, now: Micros, skipped: MibName): TwDecision {
-  if (now - tw.lastOowAck < TCP_INVALID_RATELIMIT) return { kind: 'drop', rearm: false, counter: skipped };
-  tw.lastOowAck = now;
-  return { kind: 'ack', rearm: false };
+/**
+ * tcp_timewait_check_oow_rate_limit / tcp_oow_rate_limited: at most one out-of-window ACK
+ * per tcp_invalid_ratelimit, except for a segment with data or FIN and no SYN, which is
+ * always answered (the peer is retransmitting and needs the ACK).
+ */
+function oowAck(tw: TimewaitSock, seg: Segment, now: Micros, skipped: MibName): TwDecision {
+  const occupies = seg.seqLen > 0 && !(seg.flags & SYN);
+  if (!occupies && now - tw.lastOowAck < TCP_INVALID_RATELIMIT) return { kind: 'drop', rearm: false, counters: [skipped] };
+  if (!occupies) tw.lastOowAck = now;
+  return { kind: 'ack', rearm: false, counters: [] };
 }
