@@ -141,6 +141,16 @@ export class EventQueue {
     return lane;
   }
 
+  /**
+   * A lane of one's own, for events whose times are ordered only within one owner (a host's
+   * timer wheel rounds a fixed delay to its own tick boundaries).
+   */
+  privateLane(delay: Micros): Lane {
+    const lane = new Lane(this, delay);
+    this.lanes.push(lane);
+    return lane;
+  }
+
   /** Schedule `due` at absolute time `time` (not in the past). */
   at(time: Micros, due: Due, token: number): void {
     if (!(time >= this.now)) throw new Error(`cannot schedule at ${time}: now is ${this.now}`);

@@ -41,6 +41,19 @@ describe('sample scenarios', () => {
   });
 });
 
+describe('many hosts', () => {
+  it('hosts holding TIME_WAIT at once, each on its own timer wheel phase, all expire in order', () => {
+    const hosts = [1, 2, 3, 4].map((i) => `  c${i}: { address: 198.18.1.${i} }`).join('\n');
+    const clients = [1, 2, 3, 4].map((i) => `  - { host: c${i}, target: server:80, count: 200, rate: 100/s }`).join('\n');
+    const text = `name: many\nduration: 70s\nhosts:\n${hosts}\n  server: { address: 198.18.0.2 }\nservers:\n  - { host: server, port: 80 }\nclients:\n${clients}\nsnapshots: [3s, 69s]\n`;
+    const r = simulate(parseScenario(text, 'many'));
+    for (const i of [1, 2, 3, 4]) {
+      assert.equal(r.snapshots[0]!.hosts[`c${i}`]!.TIME_WAIT, 200);
+      assert.equal(r.snapshots[1]!.hosts[`c${i}`]!.TIME_WAIT ?? 0, 0);
+    }
+  });
+});
+
 describe('determinism', () => {
   const text = `
 name: determinism

@@ -4,7 +4,7 @@
 // glue (inet_hashtables.c __inet_hash_connect, tcp_ipv4.c tcp_twsk_unique), its counters.
 
 import { keyedHash } from '../engine/hash.js';
-import type { EventQueue } from '../engine/queue.js';
+import type { EventQueue, Lane } from '../engine/queue.js';
 import type { Rng } from '../engine/rng.js';
 import type { Micros } from '../engine/time.js';
 import { MS, SEC } from '../engine/time.js';
@@ -93,6 +93,8 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   private readonly listeners = new Map<number, TcpSocket>();
   /** Per destination we connect() to: the local ports with a socket to it (for the port search). */
   private readonly destPorts = new Map<number, PortSet>();
+  /** FIFO lanes for this host's fixed-length timewait timers. */
+  private readonly twLanes = new Map<Micros, Lane>();
   /** ip_local_reserved_ports as a set, or null. */
   private readonly reserved: PortSet | null;
   private readonly perturb = new Uint32Array(INET_TABLE_PERTURB_SIZE);
@@ -421,9 +423,15 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     tw.timerGen++;
     tw.expires = this.timerAt(t);
     tw.shortArm = t <= TW_KILL_THRESHOLD;
-    // The wheel keeps expiries of one fixed length in order, so they can share a lane.
-    if (t === this.timewaitLen || t === this.sysctl.tcp_fin_timeout * SEC) this.queue.lane(t).pushAt(tw.expires, tw, tw.timerGen);
+    // This host's wheel keeps expiries of one fixed length in order, so they can share a lane.
+    if (t === this.timewaitLen || t === this.sysctl.tcp_fin_timeout * SEC) this.twLane(t).pushAt(tw.expires, tw, tw.timerGen);
     else this.queue.at(tw.expires, tw, tw.timerGen);
+  }
+
+  private twLane(t: Micros): Lane {
+    let lane = this.twLanes.get(t);
+    if (lane === undefined) this.twLanes.set(t, (lane = this.queue.privateLane(t)));
+    return lane;
   }
 
   twExpire(tw: TimewaitSock, token: number): void {
