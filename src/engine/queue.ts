@@ -24,6 +24,9 @@ export class Lane {
   private dues: (Due | undefined)[];
   private head = 0;
   private count = 0;
+  /** Time and sequence number of the head entry (Infinity when empty): read by the queue's hot loop. */
+  headTime = Infinity;
+  headSeq = Infinity;
 
   constructor(
     private readonly queue: EventQueue,
@@ -42,13 +45,7 @@ export class Lane {
 
   /** Schedule `due` at now + delay. */
   push(due: Due, token: number): void {
-    if (this.count === this.times.length) this.grow();
-    const i = (this.head + this.count) % this.times.length;
-    this.times[i] = this.queue.now + this.delay;
-    this.seqs[i] = this.queue.nextSeq();
-    this.tokens[i] = token;
-    this.dues[i] = due;
-    this.count++;
+    this.pushAt(this.queue.now + this.delay, due, token);
   }
 
   /** Schedule `due` at an explicit time, which must not be earlier than the last one pushed. */
@@ -59,27 +56,31 @@ export class Lane {
     }
     if (this.count === this.times.length) this.grow();
     const i = (this.head + this.count) % this.times.length;
+    const seq = this.queue.nextSeq();
     this.times[i] = time;
-    this.seqs[i] = this.queue.nextSeq();
+    this.seqs[i] = seq;
     this.tokens[i] = token;
     this.dues[i] = due;
-    this.count++;
+    if (this.count++ === 0) {
+      this.headTime = time;
+      this.headSeq = seq;
+    }
   }
 
-  /** @internal */ headTime(): number {
-    return this.count === 0 ? Infinity : this.times[this.head]!;
-  }
-  /** @internal */ headSeq(): number {
-    return this.seqs[this.head]!;
-  }
   /** @internal */ pop(out: Popped): void {
     const i = this.head;
     out.time = this.times[i]!;
     out.token = this.tokens[i]!;
     out.due = this.dues[i]!;
     this.dues[i] = undefined;
-    this.head = (i + 1) % this.times.length;
-    this.count--;
+    this.head = i + 1 === this.times.length ? 0 : i + 1;
+    if (--this.count === 0) {
+      this.headTime = Infinity;
+      this.headSeq = Infinity;
+    } else {
+      this.headTime = this.times[this.head]!;
+      this.headSeq = this.seqs[this.head]!;
+    }
   }
 
   private grow(): void {
@@ -195,10 +196,7 @@ export class EventQueue {
   /** Time of the next event, or Infinity. */
   peekTime(): number {
     let best = this.hTime.length > 0 ? this.hTime[0]! : Infinity;
-    for (const lane of this.lanes) {
-      const lt = lane.headTime();
-      if (lt < best) best = lt;
-    }
+    for (const lane of this.lanes) if (lane.headTime < best) best = lane.headTime;
     return best;
   }
 
@@ -214,11 +212,13 @@ export class EventQueue {
       let bestTime = this.hTime.length > 0 ? this.hTime[0]! : Infinity;
       let bestSeq = this.hTime.length > 0 ? this.hSeq[0]! : Infinity;
       let bestLane: Lane | null = null;
-      for (const lane of this.lanes) {
-        const lt = lane.headTime();
-        if (lt < bestTime || (lt === bestTime && lt !== Infinity && lane.headSeq() < bestSeq)) {
+      const lanes = this.lanes;
+      for (let li = 0; li < lanes.length; li++) {
+        const lane = lanes[li]!;
+        const lt = lane.headTime;
+        if (lt < bestTime || (lt === bestTime && lane.headSeq < bestSeq)) {
           bestTime = lt;
-          bestSeq = lane.headSeq();
+          bestSeq = lane.headSeq;
           bestLane = lane;
         }
       }

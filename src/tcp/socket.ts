@@ -44,6 +44,8 @@ export type SocketTimer =
   | { kind: 'fin_wait_2'; at: Micros };
 
 const IDLE: SocketTimer = { kind: 'idle' };
+const LINGER_OFF: Linger = { on: false };
+const NO_CHILDREN: TcpSocket[] = [];
 
 /** include/net/tcp.h TCP_DELACK_MIN / TCP_ATO_MIN: 40 ms at HZ=1000. */
 export const TCP_DELACK: Micros = 40 * MS;
@@ -82,7 +84,7 @@ export class TcpSocket implements Due {
   reuseport = false;
   /** The sharing flags our bind-bucket reference was taken with (REUSEADDR/REUSEPORT). */
   bindFlags = 0;
-  linger: Linger = { on: false };
+  linger: Linger = LINGER_OFF;
   /** IP_BIND_ADDRESS_NO_PORT: bind() with port 0 defers the port choice to connect(). */
   bindAddressNoPort = false;
   /** bind() fixed the port (SOCK_BINDPORT_LOCK): it stays ours until close(). */
@@ -156,7 +158,8 @@ export class TcpSocket implements Due {
 
   // Listening sockets.
   backlog = 0;
-  readonly acceptQueue: TcpSocket[] = [];
+  /** Connections waiting for accept() (empty and shared until the socket listens). */
+  acceptQueue: TcpSocket[] = NO_CHILDREN;
   /** Request sockets (SYN_RECV) of this listener. */
   synQueueLen = 0;
   /** The listener a not-yet-accepted child belongs to. */
@@ -228,6 +231,7 @@ export class TcpSocket implements Due {
     }
     if (this.host.listenerOn(this.lport) !== undefined) return 'EADDRINUSE';
     this.backlog = Math.min(backlog, this.host.sysctl.somaxconn);
+    this.acceptQueue = [];
     this.setState('LISTEN');
     // A listening owner conflicts with every later SO_REUSEADDR bind().
     const flags = this.sharingFlags();
