@@ -446,7 +446,10 @@ export class TcpSocket implements Due {
     if (tmo > host.timewaitLen) {
       this.setTimer({ kind: 'fin_wait_2', at: host.timerAt(tmo - host.timewaitLen) });
     } else if (finInFlight) {
-      this.setTimer({ kind: 'fin_wait_2', at: host.timerAt(tmo) });
+      // The FIN in this same segment will normally take us to TIME_WAIT at once (and Linux
+      // then deletes this timer); arm it only if we are still in FIN_WAIT_2 afterwards, so
+      // a dead socket does not wait in the event queue.
+      this.finWait2Deferred = tmo;
     } else {
       host.timeWait(this, 'FIN_WAIT_2', tmo);
     }
@@ -519,6 +522,8 @@ export class TcpSocket implements Due {
   }
   /** Counted in the host's orphan count (tcp_orphan_count). */
   private countedOrphan = false;
+  /** An orphan FIN_WAIT_2 timer waiting for the end of the segment that set it (0 = none). */
+  private finWait2Deferred: Micros = 0;
   /** tcp_close_state took SYN_SENT straight to CLOSE: no tcp_done, no TcpAttemptFails. */
   private quietClose = false;
 
@@ -1042,6 +1047,11 @@ export class TcpSocket implements Due {
 
     if (seg.len > 0 || f & FIN) {
       if (!this.dataStep(seg)) return;
+    }
+    if (this.finWait2Deferred !== 0) {
+      const tmo = this.finWait2Deferred;
+      this.finWait2Deferred = 0;
+      if (this.state === 'FIN_WAIT_2') this.setTimer({ kind: 'fin_wait_2', at: host.timerAt(tmo) });
     }
     if (this.state !== 'CLOSE') this.transmit();
   }
