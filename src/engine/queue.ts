@@ -16,12 +16,20 @@ export interface Due {
   fire(now: Micros, token: number): void;
 }
 
+/**
+ * Receives the items of a lane that has one handler for all its entries (so the items need
+ * not know who handles them: a timewait socket carries no pointer back to its host).
+ */
+export interface LaneHandler {
+  fireItem(now: Micros, item: object, token: number): void;
+}
+
 /** A FIFO of events that all share one fixed delay, hence arrive in time order. */
 export class Lane {
   private times: Float64Array;
   private seqs: Float64Array;
-  private tokens: Float64Array;
-  private dues: (Due | undefined)[];
+  private tokens: Int32Array;
+  private dues: (object | undefined)[];
   private head = 0;
   private count = 0;
   /** Time and sequence number of the head entry (Infinity when empty): read by the queue's hot loop. */
@@ -31,25 +39,27 @@ export class Lane {
   constructor(
     private readonly queue: EventQueue,
     readonly delay: Micros,
+    /** With a handler, entries are plain items handed to it; without, they are Dues. */
+    readonly handler: LaneHandler | null = null,
     capacity = 1024,
   ) {
     this.times = new Float64Array(capacity);
     this.seqs = new Float64Array(capacity);
-    this.tokens = new Float64Array(capacity);
-    this.dues = new Array<Due | undefined>(capacity);
+    this.tokens = new Int32Array(capacity);
+    this.dues = new Array<object | undefined>(capacity);
   }
 
   get size(): number {
     return this.count;
   }
 
-  /** Schedule `due` at now + delay. */
-  push(due: Due, token: number): void {
+  /** Schedule `due` (an item, on a lane with a handler) at now + delay. */
+  push(due: object, token: number): void {
     this.pushAt(this.queue.now + this.delay, due, token);
   }
 
   /** Schedule `due` at an explicit time, which must not be earlier than the last one pushed. */
-  pushAt(time: Micros, due: Due, token: number): void {
+  pushAt(time: Micros, due: object, token: number): void {
     if (this.count > 0) {
       const last = this.times[(this.head + this.count - 1) % this.times.length]!;
       if (time < last) throw new Error(`lane ${this.delay}: time ${time} before ${last}`);
@@ -87,8 +97,8 @@ export class Lane {
     const cap = this.times.length * 2;
     const times = new Float64Array(cap);
     const seqs = new Float64Array(cap);
-    const tokens = new Float64Array(cap);
-    const dues = new Array<Due | undefined>(cap);
+    const tokens = new Int32Array(cap);
+    const dues = new Array<object | undefined>(cap);
     for (let k = 0; k < this.count; k++) {
       const j = (this.head + k) % this.times.length;
       times[k] = this.times[j]!;
@@ -107,7 +117,7 @@ export class Lane {
 interface Popped {
   time: number;
   token: number;
-  due: Due | undefined;
+  due: object | undefined;
 }
 
 export class EventQueue {
@@ -146,8 +156,8 @@ export class EventQueue {
    * A lane of one's own, for events whose times are ordered only within one owner (a host's
    * timer wheel rounds a fixed delay to its own tick boundaries).
    */
-  privateLane(delay: Micros): Lane {
-    const lane = new Lane(this, delay);
+  privateLane(delay: Micros, handler: LaneHandler | null = null): Lane {
+    const lane = new Lane(this, delay, handler);
     this.lanes.push(lane);
     return lane;
   }
@@ -223,11 +233,15 @@ export class EventQueue {
         }
       }
       if (bestTime > until || bestTime === Infinity) break;
-      if (bestLane !== null) bestLane.pop(out);
-      else this.popHeap(out);
+      let handler: LaneHandler | null = null;
+      if (bestLane !== null) {
+        bestLane.pop(out);
+        handler = bestLane.handler;
+      } else this.popHeap(out);
       this.now = out.time;
       this.fired++;
-      out.due!.fire(out.time, out.token);
+      if (handler !== null) handler.fireItem(out.time, out.due!, out.token);
+      else (out.due as Due).fire(out.time, out.token);
       out.due = undefined;
       if (stop !== undefined && stop()) return this.fired - start;
     }

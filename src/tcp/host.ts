@@ -4,7 +4,7 @@
 // glue (inet_hashtables.c __inet_hash_connect, tcp_ipv4.c tcp_twsk_unique), its counters.
 
 import { keyedHash } from '../engine/hash.js';
-import type { EventQueue, Lane } from '../engine/queue.js';
+import type { EventQueue, Lane, LaneHandler } from '../engine/queue.js';
 import type { Rng } from '../engine/rng.js';
 import type { Micros } from '../engine/time.js';
 import { MS, SEC } from '../engine/time.js';
@@ -28,7 +28,7 @@ import type { StateCounts, TcpState } from './state.js';
 import { emptyStateCounts } from './state.js';
 import type { Sysctls } from './sysctl.js';
 import { TimewaitSock, timewaitStateProcess } from './timewait.js';
-import type { TimewaitOwner, TwClock, TwSubstate } from './timewait.js';
+import type { TwClock, TwSubstate } from './timewait.js';
 
 /** What the established hash holds for a 4-tuple. */
 export type Conn = TcpSocket | RequestSock | TimewaitSock;
@@ -66,7 +66,7 @@ export interface Integrity {
   resetsFromStaleState: number;
 }
 
-export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
+export class TcpHost implements SegmentSink, RequestOwner {
   readonly name: string;
   readonly address: Ipv4;
   readonly sysctl: Sysctls;
@@ -93,6 +93,8 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
   private readonly listeners = new Map<number, TcpSocket>();
   /** Per destination we connect() to: the local ports with a socket to it (for the port search). */
   private readonly destPorts = new Map<number, PortSet>();
+  /** The few timewait sockets that tcp_tw_recycle shortened, with their timeout. */
+  private readonly recycleTimeouts = new Map<TimewaitSock, Micros>();
   /** FIFO lanes for this host's fixed-length timewait timers. */
   private readonly twLanes = new Map<Micros, Lane>();
   /** ip_local_reserved_ports as a set, or null. */
@@ -318,11 +320,11 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     switch (d.kind) {
       case 'drop':
         for (const c of d.counters) this.mib[c]++;
-        if (d.rearm) this.armTimewait(tw, tw.timeout);
+        if (d.rearm) this.armTimewait(tw, this.twTimeout(tw));
         return;
       case 'ack':
         for (const c of d.counters) this.mib[c]++;
-        if (d.rearm) this.armTimewait(tw, tw.timeout);
+        if (d.rearm) this.armTimewait(tw, this.twTimeout(tw));
         this.timewaitAck(tw);
         return;
       case 'kill':
@@ -335,7 +337,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
       case 'fin':
         this.states.FIN_WAIT_2--;
         this.bump('TIME_WAIT');
-        this.armTimewait(tw, tw.timeout);
+        this.armTimewait(tw, this.twTimeout(tw));
         this.timewaitAck(tw);
         return;
       case 'syn': {
@@ -386,23 +388,20 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     const recycle = this.profile.twRecycle && this.sysctl.tcp_tw_recycle === 1 && sock.tsOk && this.rememberStamp(sock.raddr, sock.tsRecent, sock.tsRecentStamp);
     if (substate === 'TIME_WAIT' && !recycle) t = this.timewaitLen;
     const tw = new TimewaitSock(
-      this,
       substate,
       sock.lport,
       sock.raddr,
       sock.rport,
       sock.rcvNxt,
       sock.sndNxt,
-      sock.rcvWnd,
       sock.tsOk ? sock.tsRecent : 0,
       sock.tsOk ? sock.tsRecentStamp : 0,
       sock.tsOffset,
       this.tsClockMs(),
       sock.incarnation,
-      sock.peerIncarnation,
       sock.bindFlags,
     );
-    tw.timeout = recycle ? rto35 : this.timewaitLen;
+    if (recycle) this.recycleTimeouts.set(tw, rto35);
     // inet_timewait_sock.c __inet_twsk_schedule: a short wait counts as killed.
     if (this.profile.twCountedAt === 'schedule') {
       if (t <= TW_KILL_THRESHOLD) this.mib.TcpExtTWKilled++;
@@ -425,14 +424,22 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     tw.shortArm = t <= TW_KILL_THRESHOLD;
     // This host's wheel keeps expiries of one fixed length in order, so they can share a lane.
     if (t === this.timewaitLen || t === this.sysctl.tcp_fin_timeout * SEC) this.twLane(t).pushAt(tw.expires, tw, tw.timerGen);
-    else this.queue.at(tw.expires, tw, tw.timerGen);
+    else this.queue.at(tw.expires, { fire: (_now, token) => this.twExpire(tw, token) }, tw.timerGen);
+  }
+
+  /** tw_timeout: what a restart re-arms to (TIME_WAIT length; 3.5 * RTO under tcp_tw_recycle). */
+  private twTimeout(tw: TimewaitSock): Micros {
+    return this.recycleTimeouts.get(tw) ?? this.timewaitLen;
   }
 
   private twLane(t: Micros): Lane {
     let lane = this.twLanes.get(t);
-    if (lane === undefined) this.twLanes.set(t, (lane = this.queue.privateLane(t)));
+    if (lane === undefined) this.twLanes.set(t, (lane = this.queue.privateLane(t, this.twHandler)));
     return lane;
   }
+
+  /** The timewait lanes hand their sockets here when their timers fire. */
+  private readonly twHandler: LaneHandler = { fireItem: (_now, item, token) => this.twExpire(item as TimewaitSock, token) };
 
   twExpire(tw: TimewaitSock, token: number): void {
     if (token !== tw.timerGen) return; // re-armed or killed since
@@ -475,6 +482,7 @@ export class TcpHost implements SegmentSink, TimewaitOwner, RequestOwner {
     tw.timerGen++;
     this.unhashConn(tw.raddr, tw.rport, tw.lport, tw);
     this.binds.release(tw.lport, tw.bindFlags);
+    this.recycleTimeouts.delete(tw);
     this.timewaitCount--;
     this.states[tw.substate]--;
   }

@@ -8,12 +8,11 @@
 // timewaitStateProcess() *decides* (like tcp_timewait_state_process returns
 // TCP_TW_SUCCESS | RST | ACK | SYN); the host *acts* on the decision.
 
-import type { Due } from '../engine/queue.js';
 import type { Micros } from '../engine/time.js';
 import type { Ipv4 } from '../net/addr.js';
 import type { Segment } from '../net/segment.js';
 import { ACK, FIN, RST, SYN } from '../net/segment.js';
-import { TCP_INVALID_RATELIMIT, TW_ISN_GAP } from './profile.js';
+import { DEFAULT_RCV_WND, TCP_INVALID_RATELIMIT, TW_ISN_GAP } from './profile.js';
 import { pawsReject } from './paws.js';
 import { after, before, seqAdd } from './seq.js';
 import type { Sysctls } from './sysctl.js';
@@ -22,50 +21,105 @@ import type { KernelProfile } from './profile.js';
 
 export type TwSubstate = 'TIME_WAIT' | 'FIN_WAIT_2';
 
-/** Who is told when a timewait socket's timer fires. */
-export interface TimewaitOwner {
-  twExpire(tw: TimewaitSock, token: number): void;
-}
+/** Bits of TimewaitSock.bits. */
+const FW2 = 1 << 0; // substate FIN_WAIT_2 (else TIME_WAIT)
+const SHORT_ARM = 1 << 1; // last armed for <= 4 s: counts as TWKilled at expiry (4.4)
+const FLAGS_SHIFT = 2; // then the socket's REUSEADDR/REUSEPORT bits
 
-export class TimewaitSock implements Due {
+/**
+ * The timewait socket. A host may hold hundreds of thousands of them, so it stays small:
+ * 32-bit values are kept as signed int32 (small integers, never boxed), booleans are bits,
+ * and what only a few need (a tcp_tw_recycle timeout, the out-of-window ACK time) lives with
+ * the host. The accessors give the usual unsigned values.
+ */
+export class TimewaitSock {
   /** Incremented on every (re)arm; the queue entry carrying another value is stale. */
   timerGen = 0;
   /** When the current timer fires. */
   expires: Micros = 0;
-  /** tw_timeout: what a restart re-arms to (TIME_WAIT length; 3.5 * RTO under tcp_tw_recycle). */
-  timeout: Micros = 0;
-  /** The timer was last armed for at most 4 s: its expiry counts as TWKilled (4.4 tw_kill). */
-  shortArm = false;
-  /** tw_last_oow_ack_time: last out-of-window ACK sent (rate limit). */
-  lastOowAck: Micros = -Infinity;
+  private bits: number;
+  /** lport << 16 | rport */
+  private readonly ports: number;
+  private readonly raddr32: number;
+  private rcvNxt32: number;
+  private readonly sndNxt32: number;
+  private tsRecent32: number;
+  private readonly tsOffset32: number;
 
   constructor(
-    private readonly owner: TimewaitOwner,
-    public substate: TwSubstate,
-    readonly lport: number,
-    readonly raddr: Ipv4,
-    readonly rport: number,
-    /** tw_rcv_nxt, tw_snd_nxt, tw_rcv_wnd */
-    public rcvNxt: number,
-    readonly sndNxt: number,
-    readonly rcvWnd: number,
+    substate: TwSubstate,
+    lport: number,
+    raddr: Ipv4,
+    rport: number,
+    /** tw_rcv_nxt, tw_snd_nxt */
+    rcvNxt: number,
+    sndNxt: number,
     /** tw_ts_recent and tw_ts_recent_stamp (seconds; 0 = never saw a timestamp). */
-    public tsRecent: number,
+    tsRecent: number,
     public tsRecentStamp: number,
     /** tw_ts_offset: this connection's TSval offset. */
-    readonly tsOffset: number,
+    tsOffset: number,
     /** tw_entry_stamp (ms): when the socket entered TIME_WAIT, for tcp_tw_reuse_delay. */
     public entryStampMs: number,
     /** The connection incarnation this socket continues (see Segment.incarnation). */
     readonly incarnation: number,
-    /** The peer's incarnation it was talking to. */
-    readonly peerIncarnation: number,
     /** REUSEADDR/REUSEPORT of the socket it came from: bind() conflicts look at them. */
-    readonly bindFlags: number,
-  ) {}
+    bindFlags: number,
+  ) {
+    this.bits = (substate === 'FIN_WAIT_2' ? FW2 : 0) | (bindFlags << FLAGS_SHIFT);
+    this.ports = (lport << 16) | rport;
+    this.raddr32 = raddr | 0;
+    this.rcvNxt32 = rcvNxt | 0;
+    this.sndNxt32 = sndNxt | 0;
+    this.tsRecent32 = tsRecent | 0;
+    this.tsOffset32 = tsOffset | 0;
+  }
 
-  fire(_now: Micros, token: number): void {
-    this.owner.twExpire(this, token);
+  get substate(): TwSubstate {
+    return this.bits & FW2 ? 'FIN_WAIT_2' : 'TIME_WAIT';
+  }
+  set substate(s: TwSubstate) {
+    this.bits = s === 'FIN_WAIT_2' ? this.bits | FW2 : this.bits & ~FW2;
+  }
+  get shortArm(): boolean {
+    return (this.bits & SHORT_ARM) !== 0;
+  }
+  set shortArm(v: boolean) {
+    this.bits = v ? this.bits | SHORT_ARM : this.bits & ~SHORT_ARM;
+  }
+  get bindFlags(): number {
+    return this.bits >>> FLAGS_SHIFT;
+  }
+  get lport(): number {
+    return this.ports >>> 16;
+  }
+  get rport(): number {
+    return this.ports & 0xffff;
+  }
+  get raddr(): Ipv4 {
+    return this.raddr32 >>> 0;
+  }
+  get rcvNxt(): number {
+    return this.rcvNxt32 >>> 0;
+  }
+  set rcvNxt(v: number) {
+    this.rcvNxt32 = v | 0;
+  }
+  get sndNxt(): number {
+    return this.sndNxt32 >>> 0;
+  }
+  get tsRecent(): number {
+    return this.tsRecent32 >>> 0;
+  }
+  set tsRecent(v: number) {
+    this.tsRecent32 = v | 0;
+  }
+  get tsOffset(): number {
+    return this.tsOffset32 >>> 0;
+  }
+  /** tw_rcv_wnd: the window the connection last advertised (the model's is fixed). */
+  get rcvWnd(): number {
+    return DEFAULT_RCV_WND;
   }
 }
 
@@ -174,7 +228,10 @@ export function timewaitStateProcess(tw: TimewaitSock, seg: Segment, sysctl: Sys
  */
 function oowAck(tw: TimewaitSock, seg: Segment, now: Micros, skipped: MibName): TwDecision {
   const occupies = seg.seqLen > 0 && !(seg.flags & SYN);
-  if (!occupies && now - tw.lastOowAck < TCP_INVALID_RATELIMIT) return { kind: 'drop', rearm: false, counters: [skipped] };
-  if (!occupies) tw.lastOowAck = now;
+  if (!occupies && now - (lastOowAck.get(tw) ?? -Infinity) < TCP_INVALID_RATELIMIT) return { kind: 'drop', rearm: false, counters: [skipped] };
+  if (!occupies) lastOowAck.set(tw, now);
   return { kind: 'ack', rearm: false, counters: [] };
 }
+
+/** tw_last_oow_ack_time, kept aside: few timewait sockets ever send an out-of-window ACK. */
+const lastOowAck = new WeakMap<TimewaitSock, Micros>();
