@@ -40,6 +40,8 @@ export interface IdSource {
 
 /** How long the host has been up when the run starts: the seconds clock is never 0 (0 means "no timestamp" in ts_recent_stamp). */
 const BOOT_UPTIME_MIN_S = 1000;
+/** How many ended connections the integrity oracle remembers per host (bounded memory). */
+const ENDED_PEERS_KEPT = 65536;
 /** include/net/tcp.h TCP_TIMEOUT_INIT: first SYN-ACK retransmission after 1 s. */
 const SYNACK_RTO_INIT: Micros = 1 * SEC;
 /** secure_seq.c EPHEMERAL_PORT_SHUFFLE_PERIOD: the per-destination port offset changes every 10 s. */
@@ -93,6 +95,10 @@ export class TcpHost implements SegmentSink, RequestOwner {
   private readonly listeners = new Map<number, TcpSocket>();
   /** Per destination we connect() to: the local ports with a socket to it (for the port search). */
   private readonly destPorts = new Map<number, PortSet>();
+  /** Peer incarnations of connections that ended here, the most recent ENDED_PEERS_KEPT of them. */
+  private readonly endedPeers = new Set<number>();
+  private readonly endedRing = new Float64Array(ENDED_PEERS_KEPT);
+  private endedNext = 0;
   /** The few timewait sockets that tcp_tw_recycle shortened, with their timeout. */
   private readonly recycleTimeouts = new Map<TimewaitSock, Micros>();
   /** FIFO lanes for this host's fixed-length timewait timers. */
@@ -277,6 +283,9 @@ export class TcpHost implements SegmentSink, RequestOwner {
    */
   sendReset(seg: Segment): void {
     if (seg.flags & RST) return;
+    // The oracle: this RST answers a connection that already ended here; the peer still
+    // holds that old incarnation.
+    if (seg.incarnation !== 0 && this.endedPeers.has(seg.incarnation)) this.integrity.resetsFromStaleState++;
     const rst =
       seg.flags & ACK
         ? new Segment(this.address, seg.dport, seg.src, seg.sport, seg.ack, 0, RST, 0, 0)
@@ -399,6 +408,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
       sock.tsOffset,
       this.tsClockMs(),
       sock.incarnation,
+      sock.peerIncarnation,
       sock.bindFlags,
     );
     if (recycle) this.recycleTimeouts.set(tw, rto35);
@@ -414,6 +424,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     if (this.timewaitCount > this.timewaitPeak) this.timewaitPeak = this.timewaitCount;
     this.bump(substate);
     this.armTimewait(tw, t);
+    sock.handedToTimewait = true;
     sock.done();
   }
 
@@ -483,6 +494,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.unhashConn(tw.raddr, tw.rport, tw.lport, tw);
     this.binds.release(tw.lport, tw.bindFlags);
     this.recycleTimeouts.delete(tw);
+    this.connectionEnded(tw.peerIncarnation);
     this.timewaitCount--;
     this.states[tw.substate]--;
   }
@@ -780,6 +792,16 @@ export class TcpHost implements SegmentSink, RequestOwner {
 
   // -----------------------------------------------------------------------------------------
   // The integrity oracle.
+
+  /** A connection with `peerIncarnation` ended here (its socket left the tables). */
+  connectionEnded(peerIncarnation: number): void {
+    if (peerIncarnation === 0 || this.endedPeers.has(peerIncarnation)) return;
+    const old = this.endedRing[this.endedNext]!;
+    if (old !== 0) this.endedPeers.delete(old);
+    this.endedRing[this.endedNext] = peerIncarnation;
+    this.endedNext = (this.endedNext + 1) % ENDED_PEERS_KEPT;
+    this.endedPeers.add(peerIncarnation);
+  }
 
   /** `sock` accepted `bytes` of payload sent by another incarnation of its 4-tuple. */
   staleAccepted(_sock: TcpSocket, seg: Segment, bytes: number): void {

@@ -507,6 +507,7 @@ export class TcpSocket implements Due {
     this.setTimer(IDLE);
     this.cancelDelack();
     this.host.unhash(this);
+    if (!this.handedToTimewait) this.host.connectionEnded(this.peerIncarnation);
     if (this.holdsPort && !this.userBound) this.releasePort();
     if (this.orphan) this.destroy();
     else if (this.lingerWait !== null) this.lingerReturn();
@@ -522,6 +523,8 @@ export class TcpSocket implements Due {
   }
   /** Counted in the host's orphan count (tcp_orphan_count). */
   private countedOrphan = false;
+  /** A timewait socket took over the 4-tuple: the connection has not ended yet. */
+  handedToTimewait = false;
   /** An orphan FIN_WAIT_2 timer waiting for the end of the segment that set it (0 = none). */
   private finWait2Deferred: Micros = 0;
   /** tcp_close_state took SYN_SENT straight to CLOSE: no tcp_done, no TcpAttemptFails. */

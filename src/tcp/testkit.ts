@@ -31,6 +31,8 @@ export interface PairOptions {
   b?: Partial<Record<keyof Sysctls, unknown>>;
   delay?: Micros;
   seed?: number;
+  /** what_if timewait_len for host a. */
+  aTimewaitLen?: Micros;
 }
 
 export class Pair {
@@ -48,7 +50,7 @@ export class Pair {
     let id = 0;
     const ids = { next: () => ++id };
     const sys = (over: PairOptions['a']): Sysctls => ({ ...defaultSysctls(profile), ...(over ?? {}) }) as Sysctls;
-    this.a = new TcpHost({ name: 'a', address: A_ADDR, sysctl: sys(o.a), profile: PROFILES[profile], queue: this.q, network: this.net, rng: rng.fork('a'), ids });
+    this.a = new TcpHost({ name: 'a', address: A_ADDR, sysctl: sys(o.a), profile: PROFILES[profile], queue: this.q, network: this.net, rng: rng.fork('a'), ids, ...(o.aTimewaitLen !== undefined ? { timewaitLen: o.aTimewaitLen } : {}) });
     this.b = new TcpHost({ name: 'b', address: B_ADDR, sysctl: sys(o.b), profile: PROFILES[profile], queue: this.q, network: this.net, rng: rng.fork('b'), ids });
     this.net.addFilter((seg): Verdict => {
       for (let i = 0; i < this.drops.length; i++) {

@@ -63,6 +63,8 @@ export class TimewaitSock {
     public entryStampMs: number,
     /** The connection incarnation this socket continues (see Segment.incarnation). */
     readonly incarnation: number,
+    /** The peer's incarnation (the integrity oracle remembers it when this socket goes). */
+    readonly peerIncarnation: number,
     /** REUSEADDR/REUSEPORT of the socket it came from: bind() conflicts look at them. */
     bindFlags: number,
   ) {
