@@ -54,6 +54,29 @@ describe('many hosts', () => {
   });
 });
 
+describe('impaired links', () => {
+  it('loss, duplication and reordering slow connections down but every exchange completes', () => {
+    const text = `
+name: impaired
+seed: 9
+duration: 20s
+hosts:
+  client: { address: 198.18.0.1 }
+  server: { address: 198.18.0.2 }
+links:
+  - { between: [client, server], delay: 2ms, jitter: 500us, loss: 0.03, duplicate: 0.02, reorder: 0.1 }
+servers:
+  - { host: server, port: 80, close: after-peer, response_bytes: 20000 }
+clients:
+  - { host: client, target: server:80, count: 200, rate: 50/s, request_bytes: 3000 }
+`;
+    const r = simulate(parseScenario(text, 'impaired'));
+    assert.equal(r.clients[0]!.completed, 200);
+    assert.ok(r.hosts.server!.mib.TcpRetransSegs! + r.hosts.client!.mib.TcpRetransSegs! > 0);
+    assert.ok(r.clients[0]!.connect_ms.max > 900, 'some lost SYN or SYN-ACK cost a 1 s retransmission');
+  });
+});
+
 describe('determinism', () => {
   const text = `
 name: determinism

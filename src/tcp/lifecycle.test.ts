@@ -160,6 +160,21 @@ describe('data (tcp_data_queue, tcp_retransmit_timer)', () => {
   });
 });
 
+describe('loss and reordering (tcp_data_queue_ofo, RFC 5681 fast retransmit)', () => {
+  it('out-of-order segments wait for the gap; the third duplicate ACK resends the lost one before the RTO', () => {
+    const p = new Pair();
+    const [c, s] = p.established();
+    p.dropNext((seg) => seg.len > 0);
+    const t0 = p.q.now;
+    c.send(5 * 1460);
+    p.run(50 * MS);
+    assert.equal(s.readable, 5 * 1460, 'all bytes in, in order');
+    assert.equal(p.a.mib.TcpExtTCPFastRetrans, 1);
+    const resent = p.log.filter((l) => l.seg.len > 0 && !l.dropped && l.seg.seq === c.iss + 1);
+    assert.ok(resent.length === 1 && resent[0]!.t - t0 < 10 * MS, 'resent within a few RTTs, not after 200 ms');
+  });
+});
+
 describe('active close: FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT (tcp_rcv_state_process, tcp_fin)', () => {
   it('close() sends FIN: FIN_WAIT_1, then FIN_WAIT_2 when it is acked; the peer is in CLOSE_WAIT', () => {
     const p = new Pair();

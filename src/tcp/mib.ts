@@ -30,6 +30,7 @@ export const MIB_NAMES = [
   'TcpExtTCPChallengeACK', // RFC 5961 challenge ACKs sent
   'TcpExtTCPSYNChallenge', // ... of them, for a SYN in a synchronized state
   'TcpExtTCPSynRetrans', // SYN and SYN-ACK retransmissions
+  'TcpExtTCPFastRetrans', // retransmitted before the RTO, on duplicate ACKs
   'TcpExtTCPACKSkippedTimeWait', // out-of-window ACK from TIME_WAIT suppressed by rate limit
   'TcpExtTCPACKSkippedFinWait2',
   'TcpExtTCPACKSkippedSeq', // dupack for an out-of-window segment suppressed by the rate limit

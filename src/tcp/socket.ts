@@ -128,6 +128,8 @@ export class TcpSocket implements Due {
   rto: Micros;
   /** Retransmissions of the current head segment (icsk_retransmits). */
   retransmits = 0;
+  /** Duplicate ACKs in a row for snd_una. */
+  private dupAcks = 0;
   /** Karn: the segment being timed (-1 none) and when it was sent. */
   private rttSeq = -1;
   private rttSent: Micros = 0;
@@ -998,8 +1000,20 @@ export class TcpSocket implements Due {
         this.tsRecent = seg.tsVal;
         this.tsRecentStamp = host.seconds();
       }
-      this.sndWnd = seg.win;
-      if (after(seg.ack, this.sndUna)) this.ackAdvance(seg.ack, seg);
+      if (after(seg.ack, this.sndUna)) {
+        this.sndWnd = seg.win;
+        this.ackAdvance(seg.ack, seg);
+      } else if (seg.seqLen === 0 && seg.win === this.sndWnd && before(this.sndUna, this.sndNxt)) {
+        // A duplicate ACK: the third means a segment was lost; resend it now rather than
+        // at the RTO (RFC 5681 3.2 fast retransmit; Linux does this with SACK in tcp_fastretrans_alert).
+        if (++this.dupAcks === 3) {
+          host.mib.TcpExtTCPFastRetrans++;
+          this.cwnd = Math.max(this.cwnd >> 1, 2 * this.mss);
+          this.retransmitHead();
+        }
+      } else {
+        this.sndWnd = seg.win;
+      }
     }
 
     const ourFinAcked = this.finQueued && this.sndUna === this.writeSeq;
@@ -1059,6 +1073,30 @@ export class TcpSocket implements Due {
     if (this.state !== 'CLOSE') this.transmit();
   }
 
+  /** Segments received beyond a gap, by sequence (null until the first one). */
+  private ooo: Segment[] | null = null;
+
+  private queueOutOfOrder(seg: Segment): void {
+    const q = (this.ooo ??= []);
+    let i = q.length;
+    while (i > 0 && after(q[i - 1]!.seq, seg.seq)) i--;
+    if (i > 0 && q[i - 1]!.seq === seg.seq && q[i - 1]!.seqLen >= seg.seqLen) return; // a duplicate
+    q.splice(i, 0, seg);
+  }
+
+  /** Take the new part of an in-order segment; true when it also brings the peer's FIN. */
+  private take(seg: Segment): boolean {
+    const host = this.host;
+    const fresh = seg.len - seqDiff(this.rcvNxt, seg.seq);
+    if (fresh > 0) {
+      if (seg.incarnation !== this.peerIncarnation) host.staleAccepted(this, seg, fresh);
+      this.rcvQueue += fresh;
+      this.rcvNxt = seqAdd(this.rcvNxt, fresh);
+      this.dataArrived(host.now);
+    }
+    return (seg.flags & FIN) !== 0 && seqAdd(seg.seq, seg.len) === this.rcvNxt;
+  }
+
   /**
    * tcp_rcv_state_process step 7, data and FIN by state. False when the connection was
    * reset here.
@@ -1092,7 +1130,6 @@ export class TcpSocket implements Due {
   /** tcp_input.c tcp_data_queue (in order only: an out-of-order segment is dropped and dup-ACKed). */
   private dataQueue(seg: Segment): void {
     const host = this.host;
-    const f = seg.flags;
     const seq = seg.seq;
     const endSeq = seqAdd(seq, seg.seqLen);
     if (!after(endSeq, this.rcvNxt)) {
@@ -1101,19 +1138,18 @@ export class TcpSocket implements Due {
       return;
     }
     if (after(seq, this.rcvNxt)) {
-      // Out of order. Linux keeps it in the out-of-order queue; the model lets the sender retransmit.
+      // Out of order: keep it for when the gap is filled (tcp_data_queue_ofo) and send a
+      // duplicate ACK at once, so the sender can retransmit fast.
+      this.queueOutOfOrder(seg);
       this.sendAck();
       return;
     }
-    // In order, possibly overlapping what we already have: take the new part.
-    const fresh = seg.len - seqDiff(this.rcvNxt, seq);
-    if (fresh > 0) {
-      if (seg.incarnation !== this.peerIncarnation) host.staleAccepted(this, seg, fresh);
-      this.rcvQueue += fresh;
-      this.rcvNxt = seqAdd(this.rcvNxt, fresh);
-      this.dataArrived(host.now);
+    // In order, possibly overlapping what we already have: take the new part, then whatever
+    // the out-of-order queue now continues.
+    let fin = this.take(seg);
+    while (!fin && this.ooo !== null && this.ooo.length > 0 && !after(this.ooo[0]!.seq, this.rcvNxt)) {
+      fin = this.take(this.ooo.shift()!);
     }
-    const fin = (f & FIN) !== 0 && seqAdd(seq, seg.len) === this.rcvNxt;
     if (fin) this.onFin();
     if (this.state === 'CLOSE' || this.state === 'TIME_WAIT') return;
     if (fin) {
@@ -1182,6 +1218,7 @@ export class TcpSocket implements Due {
     const acked = seqDiff(ack, this.sndUna);
     this.sndUna = ack;
     this.retransmits = 0;
+    this.dupAcks = 0;
     if (acked > 0) this.cwnd += Math.min(acked, this.mss); // slow start
     if (this.rttSeq !== -1 && after(ack, this.rttSeq)) {
       let sample = host.now - this.rttSent;
