@@ -1127,9 +1127,8 @@ export class TcpSocket implements Due {
     return this.state;
   }
 
-  /** tcp_input.c tcp_data_queue (in order only: an out-of-order segment is dropped and dup-ACKed). */
+  /** tcp_input.c tcp_data_queue: in-order data and FIN, out-of-order segments kept aside. */
   private dataQueue(seg: Segment): void {
-    const host = this.host;
     const seq = seg.seq;
     const endSeq = seqAdd(seq, seg.seqLen);
     if (!after(endSeq, this.rcvNxt)) {
