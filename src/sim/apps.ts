@@ -281,10 +281,16 @@ class Upstream {
   readonly idle: TcpSocket[] = [];
   readonly addr: Ipv4;
   readonly port: number;
-  constructor(readonly endpoint: Endpoint) {
+  /** The length of its responses (static: the scenario says it). */
+  readonly responseBytes: number;
+  constructor(
+    readonly endpoint: Endpoint,
+    world: World,
+  ) {
     const t = target(endpoint);
     this.addr = t.addr;
     this.port = t.port;
+    this.responseBytes = world.responseSize(endpoint);
   }
 }
 
@@ -311,7 +317,7 @@ export class ProxyApp {
     readonly spec: ProxySpec,
   ) {
     this.host = world.host(spec.host);
-    this.upstreams = spec.upstreams.map((e) => new Upstream(e));
+    this.upstreams = spec.upstreams.map((e) => new Upstream(e, world));
   }
 
   start(): void {
@@ -345,7 +351,7 @@ export class ProxyApp {
   private forward(client: TcpSocket, served: Served): void {
     this.requests++;
     const up = this.upstreams[this.rr++ % this.upstreams.length]!;
-    const relay: Relay = { client, served, upstream: up, sock: null, received: 0, expected: this.world.responseSize(up.endpoint), done: false };
+    const relay: Relay = { client, served, upstream: up, sock: null, received: 0, expected: up.responseBytes, done: false };
     const pooled = up.idle.pop();
     if (pooled !== undefined) {
       up.reused++;
