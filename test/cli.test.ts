@@ -28,8 +28,8 @@ describe('twlab help and version', () => {
     const r = twlab('help', 'simulate');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(twlab('simulate', '--help').stdout, r.stdout);
-    for (const flag of ['--json', '--seed N', '--duration D']) assert.ok(r.stdout.includes(flag), flag);
-    assert.equal(r.stdout.match(/default: /g)?.length, 3);
+    for (const flag of ['--json', '--seed N', '--duration D', '--set KEY=VALUE']) assert.ok(r.stdout.includes(flag), flag);
+    assert.equal(r.stdout.match(/default: /g)?.length, 4);
     assert.match(r.stdout, /^Examples:$/m);
   });
 
@@ -108,9 +108,9 @@ describe('twlab usage errors: exit 2, one message naming the mistake', () => {
     [['--seed', 'abc'], /^twlab: --seed: "abc" is not an integer; allowed: an integer from 0 to 4294967295$/m],
     [['--seed', '4294967296'], /^twlab: --seed: 4294967296 is above the limit/m],
     [['--seed', '-1'], /^twlab: --seed: -1 is negative/m],
-    [['--duration', '30'], /^twlab: --duration: "30" has no unit; allowed: /m],
+    [['--duration', '30'], /^twlab: --duration: 30 has no unit; allowed: /m],
     [['--duration', '0s'], /^twlab: --duration: "0s" is zero/m],
-    [['close-wait-leak', '--duration', '5s'], /^twlab: --duration 5s: the scenario takes a snapshot at 7s/m],
+    [['close-wait-leak', '--duration', '5s'], /^twlab: --duration: snapshots: 7s is after the end of the run; allowed: times from 0s to the duration, 5s$/m],
     [['a.yaml', 'b.yaml'], /^twlab: simulate takes one scenario, got 2/m],
   ] as const) {
     it(`simulate ${args.join(' ')}`, () => {

@@ -1,4 +1,4 @@
-// `twlab ARGS...` -> what to print and the exit code. Dispatches to a command, turns the
+// `twlab ARGS...` -> what to print and the exit code (a promise: sweep waits on workers). Dispatches to a command, turns the
 // errors a user can fix (UsageError, ScenarioError) into one `twlab: ` line and exit 2,
 // and anything else into a short message and exit 1. No process access: main.ts calls it.
 
@@ -9,24 +9,26 @@ import { parseArgs, UsageError, wantsHelp } from './args.js';
 import { EXIT, HELP_FLAG, ok, type Command, type Context, type Output } from './command.js';
 import { commandHelp, overviewHelp, PLANNED_COMMANDS } from './commands/help.js';
 import { scenariosCommand } from './commands/scenarios.js';
+import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
+import { sweepCommand } from './commands/sweep.js';
 
-export const COMMANDS: readonly Command[] = [simulateCommand, scenariosCommand];
+export const COMMANDS: readonly Command[] = [simulateCommand, sweepCommand, scenariosCommand, schemaCommand];
 
 export interface CliOptions {
   /** TWLAB_DEBUG=1: unexpected errors come with their stack. */
   debug?: boolean;
 }
 
-export function runCli(argv: readonly string[], context: Context, options: CliOptions = {}): Output {
+export async function runCli(argv: readonly string[], context: Context, options: CliOptions = {}): Promise<Output> {
   try {
-    return dispatch(argv, context);
+    return await dispatch(argv, context);
   } catch (e) {
     return failure(e, options.debug ?? false);
   }
 }
 
-function dispatch(argv: readonly string[], context: Context): Output {
+function dispatch(argv: readonly string[], context: Context): Output | Promise<Output> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') return ok(overviewHelp(COMMANDS, packageVersion()));
   if (first === '--version' || first === '-V') return ok(`${packageVersion()}\n`);

@@ -23,6 +23,8 @@ export interface Context {
   color: boolean;
   /** An updating status line on stderr; absent when stderr is not a terminal. */
   progress?: Progress;
+  /** CPUs this process may use (os.availableParallelism); sweep sizes its worker pool by it. */
+  cpus?: number;
 }
 
 export interface Command {
@@ -37,7 +39,8 @@ export interface Command {
   flags: FlagSpec[];
   /** [command line, what it shows]. */
   examples: [string, string][];
-  run(args: Args, context: Context): Output;
+  /** Synchronous, or a promise for commands that wait on workers (sweep). */
+  run(args: Args, context: Context): Output | Promise<Output>;
 }
 
 /** Every command's -h/--help. */

@@ -3,11 +3,12 @@
 // and the environment, lends the commands a progress line and colour, writes their output
 // and sets the exit code.
 
+import { availableParallelism } from 'node:os';
 import { runCli } from './cli.js';
 import { EXIT } from './command.js';
 import { createProgress } from './progress.js';
 
-function main(): void {
+async function main(): Promise<void> {
   const env = process.env;
   const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
   const color = process.stdout.isTTY === true && !noColor && env['TERM'] !== 'dumb';
@@ -15,18 +16,17 @@ function main(): void {
     ? createProgress({ write: (text) => process.stderr.write(text), now: () => performance.now(), columns: process.stderr.columns })
     : undefined;
 
-  const output = runCli(process.argv.slice(2), { color, ...(progress ? { progress } : {}) }, { debug: env['TWLAB_DEBUG'] === '1' });
+  const context = { color, cpus: availableParallelism(), ...(progress ? { progress } : {}) };
+  const output = await runCli(process.argv.slice(2), context, { debug: env['TWLAB_DEBUG'] === '1' });
   if (output.stdout) process.stdout.write(output.stdout);
   if (output.stderr) process.stderr.write(output.stderr);
   // Not process.exit(): that could cut off output still queued for a pipe.
   process.exitCode = output.code;
 }
 
-try {
-  main();
-} catch (e) {
+main().catch((e: unknown) => {
   // runCli turns every error into an Output; this is the last resort (e.g. a broken stdout).
   process.stderr.write(`twlab: ${e instanceof Error ? e.message : String(e)}\n`);
   if (process.env['TWLAB_DEBUG'] === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
   process.exitCode = EXIT.failure;
-}
+});

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseScenario } from '../scenario/load.js';
 import { RESULT_FORMAT, type Result } from '../sim/result.js';
-import { bytes, milliseconds, renderText, sparkline } from './text.js';
+import { bytes, milliseconds, renderText, sparkline, wrap } from './text.js';
 
 /** A small client -> lb -> web run that ran out of ports towards web1. */
 function fixture(): Result {
@@ -136,6 +137,54 @@ describe('text report', () => {
     const lab = renderText({ ...fixture(), engine: 'lab', kernel: '6.18.0-1-amd64', integrity: null });
     assert.equal(lines(lab)[0], 'Scenario tiny-lb: 4 s on the real kernel 6.18.0-1-amd64, seed 7');
     assert.ok(!lab.includes('Integrity'));
+  });
+});
+
+describe('text report: What happened', () => {
+  // The fixture's topology, enough for the verdict to name hosts, ranges and rates.
+  const scenario = parseScenario(
+    `
+name: tiny-lb
+seed: 7
+duration: 4s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.ip_local_port_range: "50000 50499" } }
+  lb: { address: 198.18.0.10, what_if: { timewait_len: 0s } }
+  web1: { address: 198.18.0.43 }
+servers: [{ host: web1, port: 80 }]
+clients: [{ host: client, target: lb:80, count: 1200, rate: 300/s }]
+proxies: [{ host: lb, port: 80, upstreams: [web1:80] }]
+`,
+    'tiny-lb.yaml',
+  );
+  const text = renderText(fixture(), { scenario, changed: ['client.sysctl.net.ipv4.tcp_tw_reuse=0'] });
+
+  it('comes right after the header, one bullet per sentence', () => {
+    const at = lines(text).indexOf('What happened');
+    assert.ok(at > 0, text);
+    assert.equal(lines(text)[at - 1], '', 'a blank line after the header');
+    assert.match(lines(text)[at + 1] ?? '', /^ {2}- client ran out of local ports to 198\.18\.0\.10:80 \(lb\) at t=1\.25 s/);
+    assert.ok(text.indexOf('What happened') < text.indexOf('Client client'));
+  });
+
+  it('long sentences wrap under their bullet, within 100 columns', () => {
+    const block = text.slice(text.indexOf('What happened'), text.indexOf('\n\n', text.indexOf('What happened')));
+    for (const l of lines(block).slice(1)) {
+      assert.match(l, /^ {2}- \S|^ {4}\S/, l);
+      assert.ok([...l].length <= 100, l);
+    }
+  });
+
+  it('the header names changes made on the command line', () => {
+    assert.equal(lines(text)[1], 'Changed on the command line: client.sysctl.net.ipv4.tcp_tw_reuse=0');
+  });
+
+  it('without the scenario there is no verdict', () => {
+    assert.ok(!renderText(fixture()).includes('What happened'));
+  });
+
+  it('wrap breaks at spaces, never inside a number grouped with no-break spaces', () => {
+    assert.deepEqual(wrap('aa bb 28\u00a0232 cc', 8), ['aa bb', '28\u00a0232', 'cc']);
   });
 });
 

@@ -2,13 +2,25 @@
 // hosts as small aligned tables, readable at 100 columns. A pure function; colour is an
 // option the CLI turns on for a terminal.
 
+import type { Scenario } from '../scenario/types.js';
 import type { ClientResult, HostResult, Percentiles, ProxyResult, Result } from '../sim/result.js';
 import { TCP_STATES } from '../tcp/state.js';
+import { bytes } from './format.js';
+import { verdict } from './verdict.js';
+
+export { bytes };
 
 export interface TextOptions {
   /** ANSI colour and bold; only for a terminal (the CLI decides). */
   color?: boolean;
+  /** The scenario that ran: with it the report says what happened and why (verdict.ts). */
+  scenario?: Scenario;
+  /** Changes made on the command line (`KEY=VALUE`), named in the header. */
+  changed?: readonly string[];
 }
+
+/** Sentences are wrapped to this width in the "What happened" block. */
+const VERDICT_WIDTH = 100;
 
 /** The counters worth a glance, in this order; the full set is in --json. */
 export const KEY_COUNTERS = [
@@ -45,7 +57,8 @@ interface Cell {
 
 export function renderText(result: Result, options: TextOptions = {}): string {
   const paint: Paint = options.color ? (style, text) => ANSI[style][0] + text + ANSI[style][1] : (_style, text) => text;
-  const blocks: string[][] = [header(result, paint)];
+  const blocks: string[][] = [header(result, options.changed ?? [], paint)];
+  if (options.scenario) blocks.push(verdictBlock(verdict(result, options.scenario), paint));
   for (const client of result.clients) blocks.push(clientBlock(client, paint));
   for (const proxy of result.proxies) blocks.push(proxyBlock(proxy, paint));
   for (const [name, host] of Object.entries(result.hosts)) blocks.push(hostBlock(name, host, result, paint));
@@ -53,7 +66,7 @@ export function renderText(result: Result, options: TextOptions = {}): string {
   return blocks.map((lines) => lines.join('\n')).join('\n\n') + '\n';
 }
 
-function header(result: Result, paint: Paint): string[] {
+function header(result: Result, changed: readonly string[], paint: Paint): string[] {
   const ran =
     result.engine === 'simulate'
       ? `${seconds(result.simulated_seconds)} s simulated on the ${result.kernel} model`
@@ -62,9 +75,31 @@ function header(result: Result, paint: Paint): string[] {
   const knobs = Object.entries(result.what_if ?? {}).flatMap(([host, set]) =>
     Object.entries(set).map(([knob, value]) => `${host} ${knob}=${value}`),
   );
+  if (changed.length > 0) lines.push(`Changed on the command line: ${changed.join(', ')}`);
   if (knobs.length > 0) {
     lines.push(paint('yellow', `What-if knobs (simulator only, not Linux behaviour): ${knobs.join(', ')}`));
   }
+  return lines;
+}
+
+/** `What happened` and one bullet per sentence, wrapped with a hanging indent. */
+function verdictBlock(sentences: readonly string[], paint: Paint): string[] {
+  return [paint('bold', 'What happened'), ...sentences.flatMap((s) => wrap(s, VERDICT_WIDTH - 4).map((line, i) => (i === 0 ? '  - ' : '    ') + line))];
+}
+
+/** Greedy word wrap at plain spaces (not at no-break ones); a longer word gets a line of its own. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/ +/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
   return lines;
 }
 
@@ -240,16 +275,4 @@ export function milliseconds(ms: number): string {
 /** Seconds without float noise: 90, 1.5, 0.25. */
 function seconds(s: number): string {
   return String(Number(s.toFixed(3)));
-}
-
-/** Bytes in binary units: 512 B, 19.5 KiB, 2.3 MiB. */
-export function bytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

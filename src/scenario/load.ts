@@ -132,17 +132,14 @@ function readScenario(r: Reader, top: MapView<typeof SCENARIO>, source: string):
 
   const snapshots = new Set<Micros>();
   for (const at of top.get('snapshots') ?? []) {
-    if (at.value > duration) {
-      r.fail(at.node, at.key, `${formatDuration(at.value)} is after the end of the run`, `times from 0s to the duration, ${formatDuration(duration)}`);
-    }
+    const late = snapshotProblem(at.value, duration);
+    if (late) r.fail(at.node, at.key, late.problem, late.allowed);
     snapshots.add(at.value);
   }
 
   const series = top.get('series');
-  const samples = Math.floor(duration / series) + 1;
-  if (samples > LIMITS.maxSamples) {
-    r.fail(top.at('series'), 'series', `${formatDuration(series)} gives ${samples} samples over ${formatDuration(duration)}`, `at most ${LIMITS.maxSamples} samples: a longer interval`);
-  }
+  const tooMany = seriesProblem(series, duration);
+  if (tooMany) r.fail(top.at('series'), 'series', tooMany.problem, tooMany.allowed);
 
   return {
     name,
@@ -160,6 +157,35 @@ function readScenario(r: Reader, top: MapView<typeof SCENARIO>, source: string):
     series,
     source,
   };
+}
+
+// ---------------------------------------------------------------------------------------
+// Keys checked against the run length. Exported for overrides.ts, which changes the duration
+// after loading (--duration, --set duration=...) and must check the same things.
+
+/** What is wrong with a value, and what would be accepted; undefined when nothing is. */
+export interface Problem {
+  problem: string;
+  allowed: string;
+}
+
+/** clients[].start: a workload must start before the run ends. */
+export function startProblem(start: Micros, duration: Micros): Problem | undefined {
+  if (start < duration) return undefined;
+  return { problem: `${formatDuration(start)} is not before the end of the run`, allowed: `a time before the duration, ${formatDuration(duration)}` };
+}
+
+/** snapshots[]: taken within the run. */
+export function snapshotProblem(at: Micros, duration: Micros): Problem | undefined {
+  if (at <= duration) return undefined;
+  return { problem: `${formatDuration(at)} is after the end of the run`, allowed: `times from 0s to the duration, ${formatDuration(duration)}` };
+}
+
+/** series: at most LIMITS.maxSamples samples over the run. */
+export function seriesProblem(series: Micros, duration: Micros): Problem | undefined {
+  const samples = Math.floor(duration / series) + 1;
+  if (samples <= LIMITS.maxSamples) return undefined;
+  return { problem: `${formatDuration(series)} gives ${samples} samples over ${formatDuration(duration)}`, allowed: `at most ${LIMITS.maxSamples} samples: a longer interval` };
 }
 
 function readHosts(r: Reader, entries: Named<typeof HOST>[], kernel: KernelProfileName): HostSpec[] {
@@ -283,9 +309,8 @@ function readServer(view: MapView<typeof SERVER>, listeners: Listeners): ServerS
 function readClient(r: Reader, view: MapView<typeof CLIENT>, duration: Micros): ClientSpec {
   const host = view.get('host');
   const start = view.get('start');
-  if (start >= duration) {
-    r.fail(view.at('start'), view.keyOf('start'), `${formatDuration(start)} is not before the end of the run`, `a time before the duration, ${formatDuration(duration)}`);
-  }
+  const late = startProblem(start, duration);
+  if (late) r.fail(view.at('start'), view.keyOf('start'), late.problem, late.allowed);
   const bind = view.get('bind');
   const address = r.hosts.get(host);
   if (bind && bind.address !== '0.0.0.0' && bind.address !== address) {

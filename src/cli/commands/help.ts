@@ -5,7 +5,7 @@ import { HELP_FLAG, type Command } from '../command.js';
 import type { FlagSpec } from '../args.js';
 
 /** Commands product.md describes that this version does not have yet. */
-export const PLANNED_COMMANDS = ['sweep', 'inspect', 'advise', 'exporter', 'lab', 'compare'] as const;
+export const PLANNED_COMMANDS = ['inspect', 'advise', 'exporter', 'lab', 'compare'] as const;
 
 const WIDTH = 88;
 
@@ -28,6 +28,10 @@ export function overviewHelp(commands: readonly Command[], version: string): str
     '  twlab simulate                        the article\'s load balancer at 1000 requests/s',
     '  twlab simulate small-range-burst      watch a 100-port range run out',
     '  twlab simulate my.yaml --json         your own scenario, as JSON for scripts',
+    '  twlab simulate small-range-burst --set client.sysctl.net.ipv4.tcp_tw_reuse=1',
+    '                                        the same with one sysctl changed',
+    '  twlab sweep small-range-burst --vary seed=1,2,3',
+    '                                        one table row per variant, run in parallel',
     '  twlab help simulate                   everything simulate can do',
     '',
     `Planned, not in this version: ${PLANNED_COMMANDS.join(', ')}.`,

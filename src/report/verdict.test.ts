@@ -1,0 +1,327 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseScenario } from '../scenario/load.js';
+import type { Scenario } from '../scenario/types.js';
+import { RESULT_FORMAT, type ClientResult, type HostResult, type Result, type UpstreamResult } from '../sim/result.js';
+import { DIGIT_GROUP, verdict } from './verdict.js';
+
+// Hand-built results: each case sets only the figures its sentence is about.
+
+const NONE = { p50: 0, p99: 0, max: 0 };
+const ERRORS = { EADDRNOTAVAIL: 0, ECONNREFUSED: 0, ETIMEDOUT: 0, ECONNRESET: 0 };
+
+function client(c: Partial<ClientResult> & Pick<ClientResult, 'host' | 'target'>): ClientResult {
+  return { attempted: 10, connected: 10, completed: 10, errors: { ...ERRORS }, errors_first_s: {}, connect_ms: NONE, connect_probes: NONE, ...c };
+}
+
+function upstream(u: Partial<UpstreamResult> & Pick<UpstreamResult, 'target'>): UpstreamResult {
+  return { attempted: 0, connected: 0, errors: { ...ERRORS }, errors_first_s: {}, reused: 0, connect_probes: NONE, ...u };
+}
+
+function host(h: Partial<HostResult> = {}): HostResult {
+  return { states_end: {}, states_peak: {}, mib: {}, timewait_memory_bytes_peak: 0, bind_buckets_peak: 0, ...h };
+}
+
+function result(scenario: Scenario, r: Partial<Result>): Result {
+  return {
+    format: RESULT_FORMAT,
+    engine: 'simulate',
+    scenario: scenario.name,
+    kernel: scenario.kernel,
+    seed: scenario.seed,
+    simulated_seconds: scenario.duration / 1e6,
+    clients: [],
+    proxies: [],
+    hosts: Object.fromEntries(scenario.hosts.map((h) => [h.name, host()])),
+    snapshots: [],
+    integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 0 },
+    series: { interval_s: 1, t: [], hosts: {} },
+    ...r,
+  };
+}
+
+/** The sentences with digit groups written as plain spaces, for readable expectations. */
+function says(result: Result, scenario: Scenario): string[] {
+  return verdict(result, scenario).map((s) => s.replaceAll(DIGIT_GROUP, ' '));
+}
+
+function sentence(sentences: string[], start: string): string {
+  const found = sentences.find((s) => s.startsWith(start));
+  assert.ok(found, `no sentence starting "${start}" in:\n${sentences.join('\n')}`);
+  return found;
+}
+
+/** The article's load balancer: 1000 requests/s, two upstreams. `extra` goes under hosts.lb. */
+function lbScenario({ kernel = 'linux-6.18', lb = '', web1 = '' } = {}): Scenario {
+  return parseScenario(
+    `
+name: lb-test
+kernel: ${kernel}
+duration: 90s
+hosts:
+  client: { address: 180.172.35.150, sysctl: { net.ipv4.ip_local_port_range: "1024 65535" } }
+  lb: { address: 10.162.74.10 ${lb} }
+  web1: { address: 10.162.74.43 ${web1} }
+  web2: { address: 10.162.74.44 }
+servers:
+  - { host: web1, port: 80 }
+  - { host: web2, port: 80 }
+clients:
+  - { host: client, target: lb:80, count: 90000, rate: 1000/s }
+proxies:
+  - { host: lb, port: 80, upstreams: [web1:80, web2:80] }
+`,
+    'lb-test.yaml',
+  );
+}
+
+function lbRanOut(scenario: Scenario): Result {
+  const failing = (target: string, first: number): UpstreamResult =>
+    upstream({ target, attempted: 45000, connected: 43000, errors: { ...ERRORS, EADDRNOTAVAIL: 2000 }, errors_first_s: { EADDRNOTAVAIL: first }, connect_probes: { p50: 7, p99: 28232, max: 28232 } });
+  return result(scenario, {
+    clients: [client({ host: 'client', target: 'lb:80', attempted: 90000, connected: 90000, completed: 86000 })],
+    proxies: [{ host: 'lb', requests: 90000, failed: 4000, upstreams: [failing('web1:80', 56.41), failing('web2:80', 56.52)] }],
+  });
+}
+
+describe('verdict: running out of ports (EADDRNOTAVAIL)', () => {
+  it('the host, the destinations, when, the range, and the TIME_WAIT arithmetic', () => {
+    const scenario = lbScenario();
+    const s = says(lbRanOut(scenario), scenario);
+    assert.equal(
+      sentence(s, 'lb ran out'),
+      'lb ran out of local ports to 10.162.74.43:80 (web1) at t=56.4 s and 10.162.74.44:80 (web2) at t=56.5 s: 4 000 of 90 000 connect() calls ' +
+        'failed with EADDRNOTAVAIL once all 28 232 ports of its range 32768-60999 were taken towards each.',
+    );
+    assert.equal(
+      sentence(s, 'On lb'),
+      'On lb, a 60 s TIME_WAIT lets 28 232 ports carry at most 470 new connections/s to one destination; the scenario asks 500/s to each.',
+    );
+    assert.match(sentence(s, 'tcp_tw_reuse'), /^tcp_tw_reuse is 2 on lb \(the default: loopback only\), so it does not apply to these destinations; with 1, connect\(\) could take over a TIME_WAIT port 1000 ms after/);
+  });
+
+  it('no TIME_WAIT arithmetic when the rate fits the range', () => {
+    const scenario = lbScenario({ lb: ', sysctl: { net.ipv4.ip_local_port_range: "32768 60999" }' });
+    const slow = { ...scenario, clients: scenario.clients.map((c) => ({ ...c, rate: { kind: 'open' as const, perSecond: 800 } })) };
+    const s = says(lbRanOut(slow), slow);
+    assert.ok(!s.some((x) => x.startsWith('On lb')), s.join('\n'));
+  });
+
+  it('tcp_tw_reuse=1 that did not save it, and timestamps that make it useless', () => {
+    const reuse = lbScenario({ lb: ', sysctl: { net.ipv4.tcp_tw_reuse: 1 }' });
+    assert.match(sentence(says(lbRanOut(reuse), reuse), 'tcp_tw_reuse'), /^tcp_tw_reuse is 1 on lb, yet ports ran out: it only takes over a TIME_WAIT port 1000 ms after/);
+    const noStamps = lbScenario({ web1: ', sysctl: { net.ipv4.tcp_timestamps: 0 }' });
+    assert.equal(sentence(says(lbRanOut(noStamps), noStamps), 'tcp_tw_reuse'), 'tcp_tw_reuse cannot help while tcp_timestamps is 0 on web1: reusing a TIME_WAIT port needs timestamps on both ends.');
+  });
+
+  it('rfc9293: a 240 s TIME_WAIT and no reuse at all', () => {
+    const scenario = lbScenario({ kernel: 'rfc9293' });
+    const s = says(lbRanOut(scenario), scenario);
+    assert.match(sentence(s, 'On lb'), /a 240 s TIME_WAIT lets 28 232 ports carry at most 117 new connections\/s/);
+    assert.ok(s.includes('On the rfc9293 profile connect() never takes over a TIME_WAIT port: tcp_tw_reuse is a Linux extension.'), s.join('\n'));
+  });
+
+  it('what_if timewait_len is flagged as not Linux, in the arithmetic and on its own', () => {
+    const scenario = lbScenario({ lb: ', what_if: { timewait_len: 120s }' });
+    const s = says(lbRanOut(scenario), scenario);
+    assert.match(sentence(s, 'On lb'), /a 120 s TIME_WAIT \(what_if, not Linux\) lets 28 232 ports carry at most 235/);
+    assert.equal(sentence(s, 'Not Linux'), "Not Linux: lb's TIME_WAIT lasts 120 s by what_if timewait_len, a simulator-only knob; the linux-6.18 TIME_WAIT is 60 s and no sysctl changes it.");
+  });
+
+  it('hosts with the same story are named together', () => {
+    const scenario = lbScenario();
+    const s = says(lbRanOut(scenario), scenario);
+    assert.match(sentence(s, 'connect() on lb'), /^connect\(\) on lb looked at 28 232 ports at p99 of a 28 232-port range: a connect\(\) that fails looks at every port of the range first\./);
+  });
+
+  it('a serial client: the count, not a rate, is what the range cannot hold', () => {
+    const scenario = parseScenario(
+      `
+name: burst
+duration: 2s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.ip_local_port_range: "50000 50099", net.ipv4.tcp_tw_reuse: 0 } }
+  server: { address: 198.18.0.2 }
+servers: [{ host: server, port: 9000 }]
+clients: [{ host: client, target: 198.18.0.2:9000, count: 150, rate: serial }]
+`,
+      'burst.yaml',
+    );
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: '198.18.0.2:9000', attempted: 150, connected: 100, completed: 100, errors: { ...ERRORS, EADDRNOTAVAIL: 50 }, errors_first_s: { EADDRNOTAVAIL: 0.0123 } })],
+    });
+    const s = says(r, scenario);
+    assert.match(sentence(s, 'client ran out'), /^client ran out of local ports to 198\.18\.0\.2:9000 \(server\) at t=0\.01 s: 50 of 150 connect\(\) calls/);
+    assert.equal(sentence(s, 'On client'), 'On client, 150 connections to one destination within 2 s need more than the 100 ports, each held for a 60 s TIME_WAIT.');
+    assert.match(sentence(s, 'tcp_tw_reuse'), /^tcp_tw_reuse is 0 on client; with 1/);
+  });
+});
+
+describe('verdict: other trouble', () => {
+  const pair = (serverExtra: string, clientExtra = ''): Scenario =>
+    parseScenario(
+      `
+name: pair
+duration: 10s
+hosts:
+  client: { address: 198.18.0.1 }
+  server: { address: 198.18.0.2 }
+servers: [{ host: server, port: 9001 ${serverExtra} }]
+clients: [{ host: client, target: server:9001, count: 50, rate: 10/s ${clientExtra} }]
+`,
+      'pair.yaml',
+    );
+
+  it('CLOSE_WAIT left by an application that never closes', () => {
+    const scenario = pair(', close: never');
+    const r = result(scenario, { clients: [client({ host: 'client', target: 'server:9001' })], hosts: { client: host(), server: host({ states_end: { CLOSE_WAIT: 50 } }) } });
+    assert.equal(
+      sentence(says(r, scenario), 'server holds'),
+      'server holds 50 CLOSE_WAIT sockets at the end: the peers closed, but the application never closes its side (close: never on port 9001), so they stay until it does.',
+    );
+  });
+
+  it('CLOSE_WAIT at the end of a server that does close is not called a leak', () => {
+    const scenario = pair(', close: after-peer');
+    const r = result(scenario, { clients: [client({ host: 'client', target: 'server:9001' })], hosts: { client: host(), server: host({ states_end: { CLOSE_WAIT: 1 } }) } });
+    assert.ok(!says(r, scenario).some((s) => s.includes('CLOSE_WAIT')));
+  });
+
+  it('SO_LINGER 0: resets instead of FINs', () => {
+    const scenario = pair(', close: first, linger: 0');
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:9001', completed: 0, errors: { ...ERRORS, ECONNRESET: 50 }, errors_first_s: { ECONNRESET: 0.1 } })],
+      hosts: { client: host(), server: host({ mib: { TcpExtTCPAbortOnData: 50 } }) },
+    });
+    assert.equal(
+      sentence(says(r, scenario), 'server closed'),
+      'server closed 50 connections with SO_LINGER 0 (TcpExtTCPAbortOnData): each close() sent an RST instead of a FIN, which leaves no TIME_WAIT but throws away data not yet delivered. client saw ECONNRESET 50 times.',
+    );
+  });
+
+  it('tcp_max_tw_buckets overflow', () => {
+    const scenario = parseScenario(
+      `
+name: buckets
+duration: 10s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.tcp_max_tw_buckets: 100 } }
+  server: { address: 198.18.0.2 }
+servers: [{ host: server, port: 9001 }]
+clients: [{ host: client, target: server:9001, count: 500, rate: 50/s }]
+`,
+      'buckets.yaml',
+    );
+    const r = result(scenario, { clients: [client({ host: 'client', target: 'server:9001', attempted: 500, connected: 500, completed: 500 })], hosts: { client: host({ mib: { TcpExtTCPTimeWaitOverflow: 400 } }), server: host() } });
+    assert.match(sentence(says(r, scenario), 'client hit'), /^client hit net\.ipv4\.tcp_max_tw_buckets \(100\): 400 connections closed without a TIME_WAIT \(TcpExtTCPTimeWaitOverflow\)/);
+  });
+
+  it('stale segments accepted, with the what_if that allowed it', () => {
+    const scenario = parseScenario(
+      `
+name: stale
+duration: 10s
+hosts:
+  client: { address: 198.18.0.1, what_if: { timewait_len: 0s } }
+  server: { address: 198.18.0.2 }
+servers: [{ host: server, port: 9001 }]
+clients: [{ host: client, target: server:9001, count: 5, rate: 1/s }]
+`,
+      'stale.yaml',
+    );
+    const r = result(scenario, { clients: [client({ host: 'client', target: 'server:9001' })], integrity: { stale_segments_accepted: 1, stale_bytes_accepted: 100, resets_from_stale_state: 0 } });
+    const s = says(r, scenario);
+    assert.equal(
+      sentence(s, '1 segment'),
+      '1 segment (100 bytes) of an earlier connection was accepted by a later one on the same 4-tuple: the corruption TIME_WAIT exists to prevent. ' +
+        'Here TIME_WAIT was shortened on client by what_if timewait_len (simulator only, not Linux).',
+    );
+    assert.match(sentence(s, 'Not Linux'), /client's TIME_WAIT lasts 0 s/);
+  });
+
+  it('tcp_tw_recycle behind NAT: timeouts, PAWS drops, and why', () => {
+    const scenario = parseScenario(
+      `
+name: recycle
+kernel: linux-4.4
+duration: 60s
+hosts:
+  c1: { address: 198.18.1.1 }
+  c2: { address: 198.18.1.2 }
+  nat1: { address: 198.18.0.254, nat: { inside: [c1, c2] } }
+  server: { address: 198.18.0.2, sysctl: { net.ipv4.tcp_tw_recycle: 1 } }
+servers: [{ host: server, port: 80, close: first }]
+clients:
+  - { host: c1, target: server:80, count: 100, rate: 5/s }
+  - { host: c2, target: server:80, count: 100, rate: 5/s }
+`,
+      'recycle.yaml',
+    );
+    const r = result(scenario, {
+      clients: [
+        client({ host: 'c1', target: 'server:80', attempted: 100, connected: 2, completed: 2, errors: { ...ERRORS, ETIMEDOUT: 98 }, errors_first_s: { ETIMEDOUT: 15.4 } }),
+        client({ host: 'c2', target: 'server:80', attempted: 100, connected: 100, completed: 100 }),
+      ],
+      hosts: { c1: host(), c2: host(), nat1: host(), server: host({ mib: { TcpExtPAWSPassive: 300 } }) },
+    });
+    const s = says(r, scenario);
+    assert.equal(sentence(s, 'Connections to'), 'Connections to 198.18.0.2:80 (server) timed out (ETIMEDOUT) for c1 (98 of 100, the first at t=15.4 s).');
+    assert.match(sentence(s, 'server dropped'), /^server dropped 300 SYNs .* \(TcpExtPAWSPassive\), which it does because net\.ipv4\.tcp_tw_recycle is 1\.$/);
+    assert.match(sentence(s, 'c1 and c2 reach server through nat1'), /tcp_tw_recycle takes their SYNs for old duplicates/);
+  });
+});
+
+describe('verdict: costs and a quiet run', () => {
+  const quiet = (): Scenario =>
+    parseScenario(
+      `
+name: quiet
+duration: 10s
+hosts:
+  client: { address: 198.18.0.1 }
+  server: { address: 198.18.0.2 }
+servers: [{ host: server, port: 9001 }]
+clients: [{ host: client, target: server:9001, count: 10, rate: 1/s }]
+`,
+      'quiet.yaml',
+    );
+
+  it('no errors: one line that says so, then who holds TIME_WAIT and its memory', () => {
+    const scenario = quiet();
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:9001', attempted: 56464, completed: 56464 })],
+      hosts: {
+        client: host({ states_peak: { TIME_WAIT: 56464 }, timewait_memory_bytes_peak: 56464 * 256 }),
+        server: host({ states_peak: { TIME_WAIT: 3 }, timewait_memory_bytes_peak: 768 }),
+      },
+    });
+    assert.deepEqual(says(r, scenario), [
+      'No errors: all 56 464 client connections completed.',
+      'client holds 56 464 TIME_WAIT sockets at peak, 13.8 MiB of kernel memory (256 B each); server 3 (768 B).',
+    ]);
+  });
+
+  it('a long port search without failures: the even half of the range is full', () => {
+    const scenario = quiet();
+    const r = result(scenario, { clients: [client({ host: 'client', target: 'server:9001', connect_probes: { p50: 6, p99: 14137, max: 28232 } })] });
+    assert.equal(
+      sentence(says(r, scenario), 'connect() on client'),
+      'connect() on client looked at 14 137 ports at p99 of a 28 232-port range: Linux tries ports of one parity first, so once that half of the range is taken ' +
+        'every connect() scans past it before it finds a free port. That search is CPU time the kernel spends on every new connection.',
+    );
+  });
+
+  it('connections that neither completed nor failed are not called a success', () => {
+    const scenario = quiet();
+    const r = result(scenario, { clients: [client({ host: 'client', target: 'server:9001', attempted: 10, completed: 4 })] });
+    assert.deepEqual(says(r, scenario), [
+      'No errors counted, and 4 of 10 client connections completed; the other 6 did not finish (still open at the end of the run, or closed before the exchange was done).',
+    ]);
+  });
+
+  it('short searches are not mentioned', () => {
+    const scenario = quiet();
+    const r = result(scenario, { clients: [client({ host: 'client', target: 'server:9001', connect_probes: { p50: 1, p99: 999, max: 5000 } })] });
+    assert.ok(!says(r, scenario).some((s) => s.includes('looked at')));
+  });
+});
