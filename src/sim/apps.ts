@@ -217,6 +217,8 @@ interface Served {
   received: number;
   answered: number;
   closing: boolean;
+  /** A proxy has this connection's current request upstream. */
+  busy: boolean;
 }
 
 function listenOn(host: TcpHost, port: number, backlog: number): TcpSocket {
@@ -242,7 +244,7 @@ export class ServerApp {
   }
 
   private serve(s: TcpSocket): void {
-    const st: Served = { requestBytes: this.world.requestSize(s.peerIncarnation), received: 0, answered: 0, closing: false };
+    const st: Served = { requestBytes: this.world.requestSize(s.peerIncarnation), received: 0, answered: 0, closing: false, busy: false };
     s.setLinger(this.spec.linger as Linger);
     s.events = { readable: (x) => this.onReadable(x, st) };
     this.onReadable(s, st);
@@ -328,24 +330,34 @@ export class ProxyApp {
   }
 
   private serve(s: TcpSocket): void {
-    const st: Served = { requestBytes: this.world.requestSize(s.peerIncarnation), received: 0, answered: 0, closing: false };
+    const st: Served = { requestBytes: this.world.requestSize(s.peerIncarnation), received: 0, answered: 0, closing: false, busy: false };
     s.events = { readable: (x) => this.onClientReadable(x, st) };
     this.onClientReadable(s, st);
   }
 
-  /** The client side: a complete request goes upstream; the client's EOF closes (after-peer). */
+  /**
+   * The client side: each complete request goes upstream in turn (several on a kept-alive
+   * connection, one at a time); the client's EOF closes (after-peer).
+   */
   private onClientReadable(s: TcpSocket, st: Served): void {
     if (st.closing) return;
     const { bytes, eof } = drain(s);
     st.received += bytes;
-    if (st.answered === 0 && (st.requestBytes === 0 || st.received >= st.requestBytes)) {
-      st.answered = 1;
-      this.forward(s, st);
-    }
+    this.pump(s, st);
     if (eof) {
       st.closing = true;
       s.close();
     }
+  }
+
+  /** Forward the next complete request unless one is already upstream. */
+  private pump(s: TcpSocket, st: Served): void {
+    if (st.busy || st.closing) return;
+    const complete = st.requestBytes === 0 ? st.answered === 0 : st.received >= (st.answered + 1) * st.requestBytes;
+    if (!complete) return;
+    st.answered++;
+    st.busy = true;
+    this.forward(s, st);
   }
 
   private forward(client: TcpSocket, served: Served): void {
@@ -410,7 +422,9 @@ export class ProxyApp {
   /** The whole response is in: relay it to the client, then keep or close the upstream connection. */
   private respond(relay: Relay): void {
     relay.done = true;
+    relay.served.busy = false;
     if (relay.expected > 0 && !relay.served.closing) relay.client.send(relay.expected);
+    this.pump(relay.client, relay.served);
     const s = relay.sock!;
     const up = relay.upstream;
     if (this.spec.keepalive > 0 && up.idle.length < this.spec.keepalive && s.state === 'ESTABLISHED') {
@@ -443,6 +457,7 @@ export class ProxyApp {
   /** No answer from upstream: the client's connection is closed without a response. */
   private failRelay(relay: Relay): void {
     relay.done = true;
+    relay.served.busy = false;
     this.failed++;
     if (!relay.served.closing) {
       relay.served.closing = true;

@@ -553,6 +553,17 @@ describe('RFC 5961 and PAWS on an established connection (tcp_validate_incoming)
     assert.equal(p.a.mib.TcpExtTCPSYNChallenge, 1);
   });
 
+  it('an ACK below snd_una by more than min(max_window, bytes_acked) is a blind injection: challenge ACK (RFC 5961 5.2, tcp_ack)', () => {
+    const p = new Pair();
+    const [c] = p.established();
+    const from = p.log.length;
+    p.inject(segBtoA(80, c.lport, c.rcvNxt, c.sndUna - 1000, ACK, 10));
+    p.run(10 * MS);
+    assert.equal(c.readable, 0, 'its data is not taken');
+    assert.equal(p.a.mib.TcpExtTCPChallengeACK, 1);
+    assert.deepEqual(p.texts(from), ['b>a . 10', 'a>b .']);
+  });
+
   it('PAWS: a segment whose TSval is older than ts_recent is dropped, TcpExtPAWSEstab', () => {
     const p = new Pair();
     const [c] = p.established();

@@ -116,4 +116,28 @@ describe('linux-4.4: timestamps and ports', () => {
     assert.equal(p.a.socket().connect(B_ADDR, 80), 'EINPROGRESS');
     assert.equal(p.a.mib.TcpExtTWRecycled, 1);
   });
+
+  it('no fast SYN retry after an unacceptable ACK (that came in ~4.20): the SYN waits for its 1 s timer', () => {
+    const p = new Pair({ profile: 'linux-4.4' });
+    const l = p.listen();
+    const c = p.a.socket();
+    c.setReuseAddr(true);
+    c.bind(40000);
+    c.connect(B_ADDR, 80);
+    p.run(10 * MS);
+    const s = l.accept() as TcpSocket;
+    closeOnEof(c);
+    s.close();
+    p.run(10 * MS);
+    l.close();
+    const c2 = p.a.socket();
+    c2.setReuseAddr(true);
+    c2.bind(40000);
+    const from = p.log.length;
+    c2.connect(B_ADDR, 80);
+    p.run(2 * SEC);
+    const syns = p.log.slice(from).filter((x) => x.seg.flags === SYN).map((x) => x.t - p.log[from]!.t);
+    assert.equal(syns.length, 2);
+    assert.ok(syns[1]! >= 1 * SEC, `retried after ${syns[1]} us`);
+  });
 });

@@ -45,6 +45,8 @@ export interface KernelProfile {
   readonly pawsTrustS: number;
   /** tcp_rfc1337=1 still restarted the TIME_WAIT timer on an RST before 5.9. */
   readonly rfc1337RstRearms: boolean;
+  /** An unacceptable ACK in SYN_SENT re-sends the SYN after 2 jiffies (since ~4.20), not the RTO. */
+  readonly synFastRetry: boolean;
   /** An old ACK (below snd_una) in a closing state is ignored but its FIN/data processed, and an
    *  ACK beyond snd_nxt gets a challenge ACK (6.9+); before, both dropped the segment. */
   readonly lenientOldAck: boolean;
@@ -68,6 +70,7 @@ const linux: Omit<KernelProfile, 'name'> = {
   synLinearTimeouts: 4,
   pawsTrustS: 2147,
   rfc1337RstRearms: false,
+  synFastRetry: true,
   lenientOldAck: true,
 };
 
@@ -84,6 +87,7 @@ export const PROFILES: Readonly<Record<KernelProfileName, KernelProfile>> = {
     synLinearTimeouts: 0,
     pawsTrustS: TCP_PAWS_24DAYS_S,
     rfc1337RstRearms: true,
+    synFastRetry: false,
     lenientOldAck: false,
   },
   // RFC 9293 section 3.10.7.4: TIME-WAIT lasts 2*MSL, MSL = 2 minutes.

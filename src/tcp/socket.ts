@@ -130,6 +130,14 @@ export class TcpSocket implements Due {
   retransmits = 0;
   /** Duplicate ACKs in a row for snd_una. */
   private dupAcks = 0;
+  /** tp->bytes_acked (the SYN included) and tp->max_window: the RFC 5961 5.2 bound. */
+  private bytesAcked = 0;
+  private maxWindow = 0;
+
+  private setSndWnd(w: number): void {
+    this.sndWnd = w;
+    if (w > this.maxWindow) this.maxWindow = w;
+  }
   /** Karn: the segment being timed (-1 none) and when it was sent. */
   private rttSeq = -1;
   private rttSent: Micros = 0;
@@ -844,7 +852,8 @@ export class TcpSocket implements Due {
     this.tsOffset = args.tsOffset;
     this.tsRecent = args.tsRecent;
     this.tsRecentStamp = args.tsRecentStamp;
-    this.sndWnd = args.sndWnd;
+    this.setSndWnd(args.sndWnd);
+    this.bytesAcked = 1; // the handshake's final ACK acknowledged our SYN
     this.mss = args.mss;
     this.peerIncarnation = args.peerIncarnation;
     this.reuseaddr = args.reuseaddr;
@@ -883,7 +892,7 @@ export class TcpSocket implements Due {
       if (!after(seg.ack, this.iss) || after(seg.ack, this.sndNxt)) {
         // "Previous FIN/ACK or RST/ACK might be ignored": unless the SYN was already
         // retransmitted, send it again in TCP_TIMEOUT_MIN (2 jiffies), not after the RTO.
-        if (this.retransmits === 0) this.setTimer({ kind: 'retransmit', at: host.timerAt(2 * host.jiffy) });
+        if (this.retransmits === 0 && host.profile.synFastRetry) this.setTimer({ kind: 'retransmit', at: host.timerAt(2 * host.jiffy) });
         if (!(f & RST)) host.sendReset(seg);
         return;
       }
@@ -895,7 +904,7 @@ export class TcpSocket implements Due {
       // SYN-ACK: the connection is established.
       this.irs = seg.seq;
       this.rcvNxt = this.rcvWup = seqAdd(seg.seq, 1);
-      this.sndWnd = seg.win;
+      this.setSndWnd(seg.win);
       this.peerIncarnation = seg.incarnation;
       if (seg.mss > 0) this.mss = Math.min(this.mss, seg.mss);
       this.tsOk = seg.hasTs && host.sysctl.tcp_timestamps !== 0;
@@ -914,7 +923,7 @@ export class TcpSocket implements Due {
       // Simultaneous open (RFC 9293 3.5): SYN_RECV, answer with SYN-ACK from the same ISN.
       this.irs = seg.seq;
       this.rcvNxt = this.rcvWup = seqAdd(seg.seq, 1);
-      this.sndWnd = seg.win;
+      this.setSndWnd(seg.win);
       this.peerIncarnation = seg.incarnation;
       this.tsOk = seg.hasTs && host.sysctl.tcp_timestamps !== 0;
       if (this.tsOk) {
@@ -979,8 +988,9 @@ export class TcpSocket implements Due {
 
     if (!(f & ACK)) return;
 
-    // tcp_ack (RFC 5961 5.2): an ACK far below snd_una is a blind injection: challenge it.
-    if (before(seg.ack, seqAdd(this.sndUna, -Math.max(this.sndWnd, DEFAULT_RCV_WND)))) {
+    // tcp_ack (RFC 5961 5.2): an ACK below snd_una by more than min(max_window, bytes_acked)
+    // acknowledges bytes we never sent: a blind injection. Challenge it.
+    if (before(seg.ack, seqAdd(this.sndUna, -Math.min(this.maxWindow, this.bytesAcked)))) {
       this.challengeAck(seg);
       return;
     }
@@ -1001,7 +1011,7 @@ export class TcpSocket implements Due {
         this.tsRecentStamp = host.seconds();
       }
       if (after(seg.ack, this.sndUna)) {
-        this.sndWnd = seg.win;
+        this.setSndWnd(seg.win);
         this.ackAdvance(seg.ack, seg);
       } else if (seg.seqLen === 0 && seg.win === this.sndWnd && before(this.sndUna, this.sndNxt)) {
         // A duplicate ACK: the third means a segment was lost; resend it now rather than
@@ -1012,7 +1022,7 @@ export class TcpSocket implements Due {
           this.retransmitHead();
         }
       } else {
-        this.sndWnd = seg.win;
+        this.setSndWnd(seg.win);
       }
     }
 
@@ -1216,6 +1226,7 @@ export class TcpSocket implements Due {
     const host = this.host;
     const acked = seqDiff(ack, this.sndUna);
     this.sndUna = ack;
+    this.bytesAcked += acked;
     this.retransmits = 0;
     this.dupAcks = 0;
     if (acked > 0) this.cwnd += Math.min(acked, this.mss); // slow start
