@@ -19,11 +19,7 @@ export interface SegmentSink {
 }
 
 export class Segment implements Due {
-  /** TSval/TSecr of the timestamp option (RFC 7323), valid when hasTs. */
-  tsVal = 0;
-  tsEcr = 0;
-  hasTs = false;
-  /** MSS option, on SYN segments only (0 = absent). */
+  /** The MSS option, on SYN segments only (0 = absent). */
   mss = 0;
   /**
    * The connection incarnation that sent this segment (unique per socket in a run), or 0 for
@@ -35,18 +31,59 @@ export class Segment implements Due {
   senderState = '';
   /** Set when the network schedules the delivery. */
   to: SegmentSink | null = null;
+  /** Whether the timestamp option is present. */
+  hasTs = false;
+  // Millions of segments pass through a run: 32-bit values are kept as int32, which V8 stores
+  // without a heap box; the accessors give the usual unsigned values.
+  private readonly src32: number;
+  private readonly dst32: number;
+  private readonly seq32: number;
+  private readonly ack32: number;
+  private tsVal32 = 0;
+  private tsEcr32 = 0;
 
   constructor(
-    readonly src: Ipv4,
+    src: Ipv4,
     readonly sport: number,
-    readonly dst: Ipv4,
+    dst: Ipv4,
     readonly dport: number,
-    readonly seq: number,
-    readonly ack: number,
+    seq: number,
+    ack: number,
     readonly flags: number,
     readonly win: number,
     readonly len: number,
-  ) {}
+  ) {
+    this.src32 = src | 0;
+    this.dst32 = dst | 0;
+    this.seq32 = seq | 0;
+    this.ack32 = ack | 0;
+  }
+
+  get src(): Ipv4 {
+    return this.src32 >>> 0;
+  }
+  get dst(): Ipv4 {
+    return this.dst32 >>> 0;
+  }
+  get seq(): number {
+    return this.seq32 >>> 0;
+  }
+  get ack(): number {
+    return this.ack32 >>> 0;
+  }
+  /** TSval/TSecr of the timestamp option (RFC 7323), valid when hasTs. */
+  get tsVal(): number {
+    return this.tsVal32 >>> 0;
+  }
+  set tsVal(v: number) {
+    this.tsVal32 = v | 0;
+  }
+  get tsEcr(): number {
+    return this.tsEcr32 >>> 0;
+  }
+  set tsEcr(v: number) {
+    this.tsEcr32 = v | 0;
+  }
 
   /** Sequence space the segment occupies: payload plus one for SYN and one for FIN. */
   get seqLen(): number {
