@@ -4,28 +4,22 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MS, SEC } from '../engine/time.js';
-import { ACK, FIN, Segment } from '../net/segment.js';
-import { A_ADDR, B_ADDR, Pair, closeOnEof } from './testkit.js';
+import { ACK, Segment } from '../net/segment.js';
+import { A_ADDR, B_ADDR, Pair, closeOnEof, connectFrom, dropLastAck } from './testkit.js';
 import type { TcpSocket } from './socket.js';
 
 describe('integrity oracle', () => {
   it('counts bytes a connection accepts from an earlier incarnation of its 4-tuple (the reason for TIME_WAIT)', () => {
     const p = new Pair({ aTimewaitLen: 0 });
     const l = p.listen();
-    const c1 = p.a.socket();
-    c1.setReuseAddr(true);
-    c1.bind(40000);
-    c1.connect(B_ADDR, 80);
+    const c1 = connectFrom(p);
     p.run(10 * MS);
     closeOnEof(l.accept() as TcpSocket);
     const old = c1.incarnation;
     c1.close();
     p.run(10 * MS);
     assert.equal(p.a.states.TIME_WAIT, 0, 'TIME_WAIT skipped (what_if)');
-    const c2 = p.a.socket();
-    c2.setReuseAddr(true);
-    c2.bind(40000);
-    c2.connect(B_ADDR, 80);
+    connectFrom(p);
     p.run(10 * MS);
     const s2 = l.accept() as TcpSocket;
     // A delayed duplicate of the old connection, in the new one's window.
@@ -51,11 +45,7 @@ describe('integrity oracle', () => {
     const p = new Pair({ aTimewaitLen: 0 });
     const [c, s] = p.established();
     closeOnEof(s);
-    let sawServerFin = false;
-    p.dropNext((seg) => {
-      if (seg.src === B_ADDR && seg.flags & FIN) sawServerFin = true;
-      return sawServerFin && seg.src === A_ADDR && seg.flags === ACK;
-    });
+    dropLastAck(p);
     c.close();
     p.run(2 * SEC);
     // The server's retransmitted FIN found no socket on the client: RST, and the server's
@@ -69,11 +59,7 @@ describe('integrity oracle', () => {
     const p = new Pair();
     const [c, s] = p.established();
     closeOnEof(s);
-    let sawServerFin = false;
-    p.dropNext((seg) => {
-      if (seg.src === B_ADDR && seg.flags & FIN) sawServerFin = true;
-      return sawServerFin && seg.src === A_ADDR && seg.flags === ACK;
-    });
+    dropLastAck(p);
     c.close();
     p.run(2 * SEC);
     assert.equal(p.a.integrity.resetsFromStaleState, 0);

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MS, SEC } from '../engine/time.js';
 import { SYN, Segment } from '../net/segment.js';
-import { A_ADDR, B_ADDR, Pair, closeOnEof } from './testkit.js';
+import { A_ADDR, B_ADDR, Pair, closeOnEof, connectFrom, serverHoldsTimeWait } from './testkit.js';
 import { TimewaitSock } from './timewait.js';
 import type { TcpSocket } from './socket.js';
 
@@ -119,22 +119,9 @@ describe('linux-4.4: timestamps and ports', () => {
 
   it('no fast SYN retry after an unacceptable ACK (that came in ~4.20): the SYN waits for its 1 s timer', () => {
     const p = new Pair({ profile: 'linux-4.4' });
-    const l = p.listen();
-    const c = p.a.socket();
-    c.setReuseAddr(true);
-    c.bind(40000);
-    c.connect(B_ADDR, 80);
-    p.run(10 * MS);
-    const s = l.accept() as TcpSocket;
-    closeOnEof(c);
-    s.close();
-    p.run(10 * MS);
-    l.close();
-    const c2 = p.a.socket();
-    c2.setReuseAddr(true);
-    c2.bind(40000);
+    serverHoldsTimeWait(p).listener.close();
     const from = p.log.length;
-    c2.connect(B_ADDR, 80);
+    connectFrom(p);
     p.run(2 * SEC);
     const syns = p.log.slice(from).filter((x) => x.seg.flags === SYN).map((x) => x.t - p.log[from]!.t);
     assert.equal(syns.length, 2);

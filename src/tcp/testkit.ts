@@ -4,13 +4,15 @@
 import { EventQueue } from '../engine/queue.js';
 import { Rng } from '../engine/rng.js';
 import type { Micros } from '../engine/time.js';
+import { MS } from '../engine/time.js';
 import { parseIpv4 } from '../net/addr.js';
 import { Network, PASS } from '../net/network.js';
 import type { Verdict } from '../net/network.js';
-import { Segment, flagString } from '../net/segment.js';
+import { ACK, FIN, Segment, flagString } from '../net/segment.js';
 import { TcpHost } from './host.js';
 import { PROFILES } from './profile.js';
 import type { TcpSocket } from './socket.js';
+import { TimewaitSock } from './timewait.js';
 import type { KernelProfileName, Sysctls } from './sysctl.js';
 import { defaultSysctls } from './sysctl.js';
 
@@ -141,4 +143,40 @@ export function closeOnEof(s: TcpSocket): void {
       if (typeof n !== 'number') return;
     }
   };
+}
+
+/** The client's final ACK (the one answering the server's FIN) is lost. */
+export function dropLastAck(p: Pair): void {
+  let sawServerFin = false;
+  p.dropNext((seg) => {
+    if (seg.src === B_ADDR && seg.flags & FIN) sawServerFin = true;
+    return sawServerFin && seg.src === A_ADDR && seg.flags === ACK;
+  });
+}
+
+/** A client socket with SO_REUSEADDR bound to a's `port`, connecting to b:80. */
+export function connectFrom(p: Pair, port = 40000): TcpSocket {
+  const c = p.a.socket();
+  c.setReuseAddr(true);
+  if (c.bind(port) !== null) throw new Error(`bind ${port} failed`);
+  c.connect(B_ADDR, 80);
+  return c;
+}
+
+/**
+ * One connection from a's port 40000 that the server (b) closes first, so b holds the
+ * TIME_WAIT; returns the listener and that timewait socket.
+ */
+export function serverHoldsTimeWait(p: Pair): { listener: TcpSocket; tw: TimewaitSock } {
+  const listener = p.listen();
+  const c = connectFrom(p);
+  p.run(10 * MS);
+  const s = listener.accept();
+  if (s === 'EAGAIN') throw new Error('nothing to accept');
+  closeOnEof(c);
+  s.close();
+  p.run(10 * MS);
+  const tw = p.b.lookup(A_ADDR, 40000, 80);
+  if (!(tw instanceof TimewaitSock)) throw new Error('no TIME_WAIT on the server');
+  return { listener, tw };
 }
