@@ -167,8 +167,10 @@ function hostBlock(name: string, host: HostResult, result: Result, paint: Paint)
     lines.push(...table(rows, paint));
   }
 
-  const spark = timeWaitSparkline(name, result);
-  if (spark) lines.push(`  ${spark}`);
+  for (const key of ['TIME_WAIT', 'connect_errors'] as const) {
+    const spark = seriesSparkline(name, key, result);
+    if (spark) lines.push(`  ${spark}`);
+  }
   return lines;
 }
 
@@ -186,14 +188,15 @@ function integrityBlock(integrity: NonNullable<Result['integrity']>, paint: Pain
 }
 
 /** `TIME_WAIT 0–90 s  ▁▂▄▆██▇  max 28232`, or undefined without a series or when it stays 0. */
-function timeWaitSparkline(host: string, result: Result): string | undefined {
-  const values = result.series?.hosts?.[host]?.TIME_WAIT;
+function seriesSparkline(host: string, key: 'TIME_WAIT' | 'connect_errors', result: Result): string | undefined {
+  const values = result.series?.hosts?.[host]?.[key];
   if (!values || values.length === 0) return undefined;
   const max = Math.max(...values);
   if (max <= 0) return undefined;
   const t = result.series.t;
   const span = t.length > 0 ? `${seconds(t[0] as number)}–${seconds(t[t.length - 1] as number)} s` : `${values.length} samples`;
-  return `TIME_WAIT ${span}  ${sparkline(values)}  max ${max}`;
+  const label = key === 'TIME_WAIT' ? 'TIME_WAIT' : 'connect errors/interval';
+  return `${label} ${span}  ${sparkline(values)}  max ${max}`;
 }
 
 /** One character per value (folded to at most `width` by taking maxima), ▁ for zero, █ for the maximum. */
