@@ -33,6 +33,9 @@ import type { TwClock, TwSubstate } from './timewait.js';
 /** What the established hash holds for a 4-tuple. */
 export type Conn = TcpSocket | RequestSock | TimewaitSock;
 
+/** A connection of `host` (by local port and remote endpoint) changed state. */
+export type StateObserver = (host: TcpHost, lport: number, raddr: Ipv4, rport: number, prev: TcpState, next: TcpState) => void;
+
 /** Hands out connection incarnation numbers, unique across the hosts of a run. */
 export interface IdSource {
   next(): number;
@@ -99,6 +102,8 @@ export class TcpHost implements SegmentSink, RequestOwner {
   private readonly endedPeers = new Set<number>();
   private readonly endedRing = new Float64Array(ENDED_PEERS_KEPT);
   private endedNext = 0;
+  /** Told of every connection's state change (packet ladders); null when nobody listens. */
+  observer: StateObserver | null = null;
   /** The few timewait sockets that tcp_tw_recycle shortened, with their timeout. */
   private readonly recycleTimeouts = new Map<TimewaitSock, Micros>();
   /** FIFO lanes for this host's fixed-length timewait timers. */
@@ -250,10 +255,11 @@ export class TcpHost implements SegmentSink, RequestOwner {
     }
   }
 
-  stateChange(prev: TcpState, next: TcpState): void {
+  stateChange(prev: TcpState, next: TcpState, lport: number, raddr: Ipv4, rport: number): void {
     // CLOSE sockets are not in any table: they are not counted.
     if (prev !== 'CLOSE') this.states[prev]--;
     if (next !== 'CLOSE') this.bump(next);
+    this.observer?.(this, lport, raddr, rport, prev, next);
   }
 
   /** One more socket in `state`; peaks follow. */
@@ -346,6 +352,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
       case 'fin':
         this.states.FIN_WAIT_2--;
         this.bump('TIME_WAIT');
+        this.observer?.(this, tw.lport, tw.raddr, tw.rport, 'FIN_WAIT_2', 'TIME_WAIT');
         this.armTimewait(tw, this.twTimeout(tw));
         this.timewaitAck(tw);
         return;
@@ -423,6 +430,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.timewaitCount++;
     if (this.timewaitCount > this.timewaitPeak) this.timewaitPeak = this.timewaitCount;
     this.bump(substate);
+    this.observer?.(this, sock.lport, sock.raddr, sock.rport, sock.state, substate);
     this.armTimewait(tw, t);
     sock.handedToTimewait = true;
     sock.done();
@@ -497,6 +505,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.connectionEnded(tw.peerIncarnation);
     this.timewaitCount--;
     this.states[tw.substate]--;
+    this.observer?.(this, tw.lport, tw.raddr, tw.rport, tw.substate, 'CLOSE');
   }
 
   // -----------------------------------------------------------------------------------------
@@ -665,6 +674,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     );
     listener.synQueueLen++;
     this.bump('SYN_RECV');
+    this.observer?.(this, req.lport, req.raddr, req.rport, 'LISTEN', 'SYN_RECV');
     this.hashConn(req.raddr, req.rport, req.lport, req);
     this.sendSynAck(req);
     this.armRequest(req, SYNACK_RTO_INIT);
@@ -706,6 +716,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.unhashConn(req.raddr, req.rport, req.lport, req);
     req.listener.synQueueLen--;
     this.states.SYN_RECV--;
+    this.observer?.(this, req.lport, req.raddr, req.rport, 'SYN_RECV', 'CLOSE');
   }
 
   /** tcp_minisocks.c tcp_check_req: a segment for a connection still in the request queue. */

@@ -550,7 +550,7 @@ export class TcpSocket implements Due {
     if (prev === next) return;
     // tcp.c tcp_set_state: ESTABLISHED or CLOSE_WAIT straight to CLOSE is a reset.
     if (next === 'CLOSE' && (prev === 'ESTABLISHED' || prev === 'CLOSE_WAIT')) this.host.mib.TcpEstabResets++;
-    this.host.stateChange(prev, next);
+    this.host.stateChange(prev, next, this.lport, this.raddr, this.rport);
     this.state = next;
     // Out of the closing states: a close() blocked in SO_LINGER returns, right after this
     // segment is processed (the application runs after the kernel's softirq).
