@@ -5,7 +5,7 @@ import { HELP_FLAG, type Command } from '../command.js';
 import type { FlagSpec } from '../args.js';
 
 /** Commands product.md describes that this version does not have yet. */
-export const PLANNED_COMMANDS = ['inspect', 'advise', 'exporter', 'lab', 'compare'] as const;
+export const PLANNED_COMMANDS = ['inspect', 'advise', 'exporter'] as const;
 
 const WIDTH = 88;
 
@@ -32,6 +32,7 @@ export function overviewHelp(commands: readonly Command[], version: string): str
     '                                        the same with one sysctl changed',
     '  twlab sweep small-range-burst --vary seed=1,2,3',
     '                                        one table row per variant, run in parallel',
+    '  sudo twlab compare small-range-burst  the same scenario on the model and on this kernel',
     '  twlab help simulate                   everything simulate can do',
     '',
     `Planned, not in this version: ${PLANNED_COMMANDS.join(', ')}.`,
