@@ -7,15 +7,28 @@ import { ScenarioError } from '../scenario/errors.js';
 import { closest } from '../scenario/units.js';
 import { parseArgs, UsageError, wantsHelp } from './args.js';
 import { EXIT, HELP_FLAG, ok, type Command, type Context, type Output } from './command.js';
+import { adviseCommand } from './commands/advise.js';
 import { compareCommand } from './commands/compare.js';
+import { exporterCommand } from './commands/exporter.js';
 import { commandHelp, overviewHelp, PLANNED_COMMANDS } from './commands/help.js';
+import { inspectCommand } from './commands/inspect.js';
 import { labCommand } from './commands/lab.js';
 import { scenariosCommand } from './commands/scenarios.js';
 import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
 import { sweepCommand } from './commands/sweep.js';
 
-export const COMMANDS: readonly Command[] = [simulateCommand, sweepCommand, labCommand, compareCommand, scenariosCommand, schemaCommand];
+export const COMMANDS: readonly Command[] = [
+  simulateCommand,
+  sweepCommand,
+  labCommand,
+  compareCommand,
+  inspectCommand,
+  adviseCommand,
+  exporterCommand,
+  scenariosCommand,
+  schemaCommand,
+];
 
 export interface CliOptions {
   /** TWLAB_DEBUG=1: unexpected errors come with their stack. */

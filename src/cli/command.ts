@@ -25,6 +25,15 @@ export interface Context {
   progress?: Progress;
   /** CPUs this process may use (os.availableParallelism); sweep sizes its worker pool by it. */
   cpus?: number;
+  /** Writes to stdout now, for commands that keep running (inspect --watch, exporter). */
+  write?: (text: string) => void;
+  /** Writes a log line to stderr now (exporter: where it listens). */
+  log?: (text: string) => void;
+  /** stdout is a terminal (inspect --watch refreshes in place). */
+  tty?: boolean;
+  /** For commands that run until stopped: a signal aborted on Ctrl-C (SIGINT) or SIGTERM.
+   *  Calling it takes those signals over; commands that never call it keep their default. */
+  stopSignal?: () => AbortSignal;
 }
 
 export interface Command {

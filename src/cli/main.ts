@@ -16,12 +16,37 @@ async function main(): Promise<void> {
     ? createProgress({ write: (text) => process.stderr.write(text), now: () => performance.now(), columns: process.stderr.columns })
     : undefined;
 
-  const context = { color, cpus: availableParallelism(), ...(progress ? { progress } : {}) };
+  const context = {
+    color,
+    cpus: availableParallelism(),
+    write: (text: string) => void process.stdout.write(text),
+    log: (text: string) => void process.stderr.write(text),
+    tty: process.stdout.isTTY === true,
+    stopSignal,
+    ...(progress ? { progress } : {}),
+  };
   const output = await runCli(process.argv.slice(2), context, { debug: env['TWLAB_DEBUG'] === '1' });
   if (output.stdout) process.stdout.write(output.stdout);
   if (output.stderr) process.stderr.write(output.stderr);
   // Not process.exit(): that could cut off output still queued for a pipe.
   process.exitCode = output.code;
+}
+
+let stop: AbortController | undefined;
+
+/** The first Ctrl-C or SIGTERM asks the command to stop; a second Ctrl-C ends the process. */
+function stopSignal(): AbortSignal {
+  if (stop === undefined) {
+    const controller = new AbortController();
+    stop = controller;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (controller.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+      controller.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  return stop.signal;
 }
 
 main().catch((e: unknown) => {

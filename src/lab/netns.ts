@@ -134,7 +134,10 @@ export function cleanupStale(all = false): CleanupReport {
   const stale: string[] = [];
   for (const n of names) {
     const id = runIdOf(n);
-    if (!all && id !== undefined && ownerAlive(id)) inUse.push(n);
+    // Only namespaces named by a lab run are ours to judge; other twlab-* names (inspect's
+    // test namespaces, say) belong to someone else.
+    if (id === undefined) continue;
+    if (!all && ownerAlive(id)) inUse.push(n);
     else stale.push(n);
   }
   const failed = removeNetns(stale);

@@ -5,7 +5,7 @@ import { HELP_FLAG, type Command } from '../command.js';
 import type { FlagSpec } from '../args.js';
 
 /** Commands product.md describes that this version does not have yet. */
-export const PLANNED_COMMANDS = ['inspect', 'advise', 'exporter'] as const;
+export const PLANNED_COMMANDS: readonly string[] = [];
 
 const WIDTH = 88;
 
@@ -33,9 +33,10 @@ export function overviewHelp(commands: readonly Command[], version: string): str
     '  twlab sweep small-range-burst --vary seed=1,2,3',
     '                                        one table row per variant, run in parallel',
     '  sudo twlab compare small-range-burst  the same scenario on the model and on this kernel',
+    '  sudo twlab inspect                    this host\'s TIME_WAIT, CLOSE_WAIT and ports, explained',
     '  twlab help simulate                   everything simulate can do',
     '',
-    `Planned, not in this version: ${PLANNED_COMMANDS.join(', ')}.`,
+    ...(PLANNED_COMMANDS.length > 0 ? [`Planned, not in this version: ${PLANNED_COMMANDS.join(', ')}.`] : []),
     'Exit status: 0 success, 1 failure, 2 usage or scenario error.',
   ];
   return lines.join('\n') + '\n';

@@ -1,0 +1,234 @@
+// The arithmetic and the advice, on hand-built observations: ports per destination, which
+// sockets are outgoing, tw_reuse's reach, sysctls against their defaults, and the advice a
+// client, a proxy and a server get on this kernel and on a 4.4 one.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TcpState } from '../tcp/state.js';
+import { advise } from './advice.js';
+import { analyze } from './analyze.js';
+import { inspectObservation } from './inspect.js';
+import type { Observation } from './observation.js';
+import { counterRates } from './rates.js';
+import { renderAdvised, renderInspection } from './render.js';
+import type { Owner, SocketRecord } from './socket.js';
+
+const HOST = '198.18.0.1';
+const DEST = '198.18.0.2';
+
+/** Sockets: `n` of a state from consecutive local ports. */
+function sockets(n: number, state: TcpState, from: { port: number; remote?: string; remotePort?: number; local?: string; inode?: number; owners?: Owner[] }): SocketRecord[] {
+  return Array.from({ length: n }, (_, i) => ({
+    family: 4 as const,
+    state,
+    localAddress: from.local ?? HOST,
+    localPort: from.port + i,
+    remoteAddress: from.remote ?? DEST,
+    remotePort: from.remotePort ?? 80,
+    inode: from.inode ?? 0,
+    ...(from.owners ? { owners: from.owners } : {}),
+  }));
+}
+
+function listener(port: number): SocketRecord {
+  return { family: 4, state: 'LISTEN', localAddress: '0.0.0.0', localPort: port, remoteAddress: '0.0.0.0', remotePort: 0, inode: 1 };
+}
+
+/** A live-host observation with sysctls as /proc/sys prints them. */
+function host(list: SocketRecord[], sysctl: Record<string, string> = {}, extra: Partial<Observation> = {}): Observation {
+  const text = new Map<string, string>([
+    ['net.ipv4.ip_local_port_range', '50000\t50099'],
+    ['net.ipv4.tcp_tw_reuse', '2'],
+    ['net.ipv4.tcp_tw_reuse_delay', '1000'],
+    ['net.ipv4.tcp_timestamps', '1'],
+    ['net.ipv4.tcp_fin_timeout', '60'],
+    ['net.ipv4.tcp_max_tw_buckets', '131072'],
+    ...Object.entries(sysctl),
+  ]);
+  return {
+    origin: { kind: 'host', kernelRelease: '6.18.44-test' },
+    takenAtMs: Date.UTC(2026, 10, 27),
+    sockets: list,
+    socketSource: 'test',
+    skipped: 0,
+    skippedExamples: [],
+    ownersSeen: true,
+    ownersMissing: 0,
+    sysctlText: text,
+    notes: [],
+    ...extra,
+  };
+}
+
+describe('ephemeral ports per destination', () => {
+  it('usable = range - reserved - bound; free, held open and the sustainable rate', () => {
+    const obs = host(
+      [listener(50050), ...sockets(30, 'TIME_WAIT', { port: 50000 }), ...sockets(5, 'ESTABLISHED', { port: 50030, inode: 7 })],
+      { 'net.ipv4.ip_local_reserved_ports': '50090-50099' },
+    );
+    const { inspection: ins } = analyze(obs);
+    assert.deepEqual(ins.ports, { range: [50000, 50099], range_size: 100, reserved_in_range: 10, bound_in_range: 1, usable: 89 });
+    const [d] = ins.destinations;
+    assert.ok(d);
+    assert.equal(d.destination, '198.18.0.2:80');
+    assert.equal(d.ports_in_use, 35);
+    assert.equal(d.held_open, 5);
+    assert.equal(d.free_ports, 54);
+    assert.equal(d.use_ratio, Number((35 / 89).toFixed(4)));
+    assert.equal(d.recent_per_s, 0.5); // 30 TIME_WAIT / 60 s
+    assert.equal(d.sustainable_per_s, 1.4); // (89 - 5) / 60 s
+    assert.equal(d.tw_reuse_applies, false); // tw_reuse 2, not loopback
+    assert.equal(d.sustainable_with_reuse_per_s, null);
+  });
+
+  it('tcp_tw_reuse=1 with timestamps: ports / tw_reuse_delay', () => {
+    const obs = host(sockets(30, 'TIME_WAIT', { port: 50000 }), { 'net.ipv4.tcp_tw_reuse': '1', 'net.ipv4.tcp_tw_reuse_delay': '500' });
+    const [d] = analyze(obs).inspection.destinations;
+    assert.equal(d?.tw_reuse_applies, true);
+    assert.equal(d?.sustainable_with_reuse_per_s, 200); // 100 ports / 0.5 s
+  });
+
+  it('tcp_tw_reuse=2 reaches loopback destinations only; timestamps off stops it', () => {
+    const list = [...sockets(3, 'TIME_WAIT', { port: 50000, local: '127.0.0.1', remote: '127.0.0.1' }), ...sockets(3, 'TIME_WAIT', { port: 50010 })];
+    const reach = (o: Observation): Record<string, boolean> => Object.fromEntries(analyze(o).inspection.destinations.map((d) => [d.destination, d.tw_reuse_applies]));
+    assert.deepEqual(reach(host(list)), { '127.0.0.1:80': true, '198.18.0.2:80': false });
+    assert.deepEqual(reach(host(list, { 'net.ipv4.tcp_timestamps': '0' })), { '127.0.0.1:80': false, '198.18.0.2:80': false });
+  });
+
+  it('accepted sockets (their local port listens) are not destinations; they count by peer', () => {
+    const obs = host([listener(80), ...sockets(4, 'TIME_WAIT', { port: 80, remote: '198.18.0.9', remotePort: 40000 }).map((s, i) => ({ ...s, localPort: 80, remotePort: 40000 + i }))]);
+    const ins = analyze(obs).inspection;
+    assert.equal(ins.destinations.length, 0);
+    assert.equal(ins.time_wait.incoming, 4);
+    assert.deepEqual(ins.time_wait.by_peer, [{ address: '198.18.0.9', count: 4 }]);
+    assert.deepEqual(ins.time_wait.by_local_port, [{ port: 80, count: 4 }]);
+  });
+
+  it('without listeners (a dump without -a), a local port in the range means outgoing', () => {
+    const obs = host([...sockets(2, 'TIME_WAIT', { port: 50000 }), ...sockets(1, 'TIME_WAIT', { port: 443, remote: '198.18.0.7', remotePort: 50500 })]);
+    const ins = analyze(obs).inspection;
+    assert.equal(ins.time_wait.outgoing, 2);
+    assert.equal(ins.time_wait.incoming, 1);
+  });
+});
+
+describe('owners, memory, sysctls', () => {
+  it('CLOSE_WAIT by process; FIN_WAIT_2 without a file is an orphan; with an unseen owner it is unknown', () => {
+    const owner = [{ pid: 42, command: 'leaky' }];
+    const obs = host([
+      listener(7000),
+      ...sockets(3, 'CLOSE_WAIT', { port: 7000, inode: 11, owners: owner }).map((s) => ({ ...s, localPort: 7000 })),
+      ...sockets(2, 'FIN_WAIT_2', { port: 50000 }),
+      ...sockets(1, 'CLOSE_WAIT', { port: 7000, inode: 12 }).map((s) => ({ ...s, localPort: 7000 })),
+    ]);
+    const ins = analyze(obs).inspection;
+    assert.deepEqual(ins.processes, [{ pid: 42, command: 'leaky', close_wait: 3, fin_wait_2: 0, close_wait_ports: [7000] }]);
+    assert.equal(ins.owners.orphaned_fin_wait_2, 2);
+    assert.equal(ins.owners.unknown, 1);
+  });
+
+  it('timewait memory uses the tw_sock_TCP object size from slabinfo', () => {
+    const slab = new Map([['tw_sock_TCP', { activeObjs: 100, numObjs: 112, objSize: 320 }]]);
+    const ins = analyze(host(sockets(10, 'TIME_WAIT', { port: 50000 }), {}, { slab })).inspection;
+    assert.equal(ins.memory.bytes_per_timewait, 320);
+    assert.equal(ins.memory.bytes_per_timewait_from, 'slabinfo');
+    assert.equal(ins.memory.timewait_bytes, 3200);
+    assert.deepEqual(ins.memory.slab_bytes, { tw_sock_TCP: 32000 });
+  });
+
+  it('sysctls next to their defaults; tcp_tw_recycle absent on 6.18; memory-derived defaults from ehash', () => {
+    const ins = analyze(host([], { 'net.ipv4.tcp_max_tw_buckets': '4096' }, { ehashEntries: -65536 })).inspection;
+    const row = (name: string) => ins.sysctls.find((r) => r.name === name);
+    assert.deepEqual(row('net.ipv4.ip_local_port_range'), { name: 'net.ipv4.ip_local_port_range', value: '50000 50099', default: '32768 60999', differs: true, assumed: false });
+    assert.equal(row('net.ipv4.tcp_max_tw_buckets')?.default, '32768'); // 65536 / 2
+    assert.equal(row('net.ipv4.tcp_max_tw_buckets')?.differs, true);
+    assert.deepEqual(row('net.ipv4.tcp_tw_recycle'), { name: 'net.ipv4.tcp_tw_recycle', value: null, default: null, differs: false, assumed: false });
+    assert.equal(ins.kernel.tw_recycle_exists, false);
+  });
+
+  it('a sysctl the kernel printed but twlab cannot read becomes a note, not a crash', () => {
+    const ins = analyze(host([], { 'net.ipv4.tcp_tw_reuse': 'banana' })).inspection;
+    assert.ok(ins.notes.some((n) => n.startsWith('net.ipv4.tcp_tw_reuse = "banana"')));
+  });
+});
+
+describe('advice', () => {
+  const busy = (): Observation => host([...sockets(80, 'TIME_WAIT', { port: 50000 }), ...sockets(5, 'ESTABLISHED', { port: 50080, inode: 9 })]);
+
+  it('client near exhaustion: the finding names the destination; keep-alive, tw_reuse=1 and a wider range, with commands', () => {
+    const { findings, advice, role, roleInferred } = advise(analyze(busy()));
+    assert.equal(role, 'client');
+    assert.equal(roleInferred, true);
+    const f = findings.find((x) => x.id === 'ports-per-destination');
+    assert.equal(f?.severity, 'warning');
+    assert.match(f?.summary ?? '', /^198\.18\.0\.2:80 \(from 198\.18\.0\.1\): 85 of 100 usable ports in use \(85%\), 15 free; 80 in TIME_WAIT\./);
+    const ids = advice.map((a) => a.id);
+    for (const id of ['keep-alive', 'tw-reuse', 'port-range', 'more-destinations', 'fin-timeout-myth', 'linger-zero-myth']) assert.ok(ids.includes(id), id);
+    const reuse = advice.find((a) => a.id === 'tw-reuse');
+    assert.deepEqual(reuse?.commands, ['sysctl -w net.ipv4.tcp_tw_reuse=1', "echo 'net.ipv4.tcp_tw_reuse = 1' >> /etc/sysctl.d/90-twlab.conf"]);
+    assert.match(reuse?.reason ?? '', /It is 2, which reuses only loopback/);
+    assert.ok(findings.some((x) => x.id === 'tw-reuse-loopback-only'));
+    assert.ok(findings.some((x) => x.id === 'tw-recycle-gone'));
+  });
+
+  it('server: TIME_WAIT on accepted connections is cheap; no port advice', () => {
+    const list = [listener(80), ...sockets(50, 'TIME_WAIT', { port: 80, remote: '198.18.0.9' }).map((s, i) => ({ ...s, localPort: 80, remotePort: 40000 + i }))];
+    const { findings, advice, role } = advise(analyze(host(list)));
+    assert.equal(role, 'server');
+    assert.ok(findings.some((f) => f.id === 'server-time-wait'));
+    const ids = advice.map((a) => a.id);
+    assert.ok(ids.includes('let-clients-close'));
+    assert.ok(!ids.includes('tw-reuse') && !ids.includes('port-range'));
+  });
+
+  it('--role proxy adds IP_BIND_ADDRESS_NO_PORT', () => {
+    assert.ok(advise(analyze(busy()), { role: 'proxy' }).advice.some((a) => a.id === 'bind-no-port'));
+  });
+
+  it('4.4 with tcp_tw_recycle on and clients behind NAT: critical, and the fix', () => {
+    const obs = host([listener(80)], { 'net.ipv4.tcp_tw_recycle': '1', 'net.ipv4.tcp_tw_reuse': '0' }, { origin: { kind: 'host', kernelRelease: '4.4.178' } });
+    const m = new Map(obs.sysctlText);
+    m.delete('net.ipv4.tcp_tw_reuse_delay');
+    const { findings, advice } = advise(analyze({ ...obs, sysctlText: m }), { role: 'server', behindNat: true });
+    assert.equal(findings[0]?.id, 'tw-recycle-on');
+    assert.equal(findings[0]?.severity, 'critical');
+    assert.deepEqual(advice.find((a) => a.id === 'tw-recycle-off')?.commands[0], 'sysctl -w net.ipv4.tcp_tw_recycle=0');
+    assert.ok(advice.some((a) => a.id === 'nat'));
+  });
+
+  it('near tcp_max_tw_buckets, or after overflows: raise it', () => {
+    const obs = host(sockets(90, 'TIME_WAIT', { port: 50000 }), { 'net.ipv4.tcp_max_tw_buckets': '100' }, { counters: { TcpExtTCPTimeWaitOverflow: 7 } });
+    const { findings, advice } = advise(analyze(obs));
+    assert.match(findings.find((f) => f.id === 'tw-buckets')?.summary ?? '', /90 timewait sockets against tcp_max_tw_buckets = 100; TcpExtTCPTimeWaitOverflow = 7/);
+    assert.equal(advice.find((a) => a.id === 'max-tw-buckets')?.commands[0], 'sysctl -w net.ipv4.tcp_max_tw_buckets=200');
+  });
+
+  it('a dump: sysctls are assumed defaults and the advice says so', () => {
+    const obs = { ...busy(), origin: { kind: 'file' as const, path: 'x.txt', format: 'ss' as const } };
+    delete obs.sysctlText;
+    const { inspection } = inspectObservation(obs).analysis;
+    assert.ok(inspection.sysctls.every((r) => r.assumed));
+    assert.equal(inspection.kernel.tw_recycle_exists, null);
+    assert.match(inspection.advice.find((a) => a.id === 'port-range')?.reason ?? '', /32768-60999, 28,232 ports, an assumed default/);
+  });
+
+  it('renders without throwing, and the advise view holds only findings and advice', () => {
+    const { analysis, advised } = inspectObservation(busy());
+    const text = renderInspection(analysis.inspection);
+    assert.match(text, /^Ephemeral ports per destination \(range 50000-50099: 100 ports/m);
+    assert.match(text, /^ {2}198\.18\.0\.2:80 +198\.18\.0\.1 +85 +80 +15 +85%/m);
+    const only = renderAdvised(analysis.inspection, advised);
+    assert.match(only, /role client \(inferred/);
+    assert.doesNotMatch(only, /Sockets by state/);
+    assert.ok(text.split('\n').every((l) => l.length <= 140), 'lines stay readable');
+  });
+});
+
+describe('--watch rates', () => {
+  it('counter deltas over the interval; a counter that went down gives 0', () => {
+    const r = counterRates({ TcpExtTW: 100, TcpActiveOpens: 10 }, { TcpExtTW: 400, TcpActiveOpens: 5, TcpPassiveOpens: 4 }, 2);
+    assert.deepEqual(r, { interval_s: 2, new_time_wait_per_s: 150, active_opens_per_s: 0, passive_opens_per_s: 2, tw_recycled_per_s: 0, tw_overflow_per_s: 0 });
+    assert.equal(counterRates(undefined, {}, 1), undefined);
+    assert.equal(counterRates({}, {}, 0), undefined);
+  });
+});

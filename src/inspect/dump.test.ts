@@ -1,0 +1,226 @@
+// One contract suite for every --from format (style.md 10): each captured dump of the same
+// namespace (test/fixtures/inspect/capture.sh, a 6.18 kernel) must give the counts `ss`
+// itself reported there, per state and family, per destination, and the same CLOSE_WAIT
+// owners where the format names them. Then: malformed lines are skipped and counted, never
+// fatal; an unknown format is a clear error.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { emptyStateCounts, type StateCounts, type TcpState } from '../tcp/state.js';
+import { detectFormat, DumpFormatError, parseDump, type ParsedDump } from './dump.js';
+import { ipv6Text } from './address.js';
+import { parseProcTcp } from './proc-tcp.js';
+import type { SocketRecord } from './socket.js';
+
+function fixturesDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return join(dir, 'test/fixtures/inspect');
+}
+const FIXTURES = fixturesDir();
+const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+
+/** expected.txt: "time-wait v4 30 v6 3" lines (ss state names) and "close-wait-owner-PORT PID". */
+function expected(): { v4: StateCounts; v6: StateCounts; owners: Map<number, number> } {
+  const ssName: Record<string, TcpState> = {
+    established: 'ESTABLISHED',
+    'syn-sent': 'SYN_SENT',
+    'syn-recv': 'SYN_RECV',
+    'fin-wait-1': 'FIN_WAIT_1',
+    'fin-wait-2': 'FIN_WAIT_2',
+    'time-wait': 'TIME_WAIT',
+    'close-wait': 'CLOSE_WAIT',
+    'last-ack': 'LAST_ACK',
+    listening: 'LISTEN',
+    closing: 'CLOSING',
+  };
+  const v4 = emptyStateCounts();
+  const v6 = emptyStateCounts();
+  const owners = new Map<number, number>();
+  for (const line of fixture('expected.txt').split('\n')) {
+    const f = line.split(' ');
+    const state = ssName[f[0] ?? ''];
+    if (state) {
+      v4[state] = Number(f[2]);
+      v6[state] = Number(f[4]);
+    }
+    const owner = /^close-wait-owner-(\d+) (\d+)$/.exec(line);
+    if (owner) owners.set(Number(owner[1]), Number(owner[2]));
+  }
+  return { v4, v6, owners };
+}
+
+function counts(sockets: readonly SocketRecord[], family: 4 | 6): StateCounts {
+  const c = emptyStateCounts();
+  for (const s of sockets) if (s.family === family) c[s.state]++;
+  return c;
+}
+
+/** Every format, as the user would save it; proc is tcp then tcp6 in one file (cat both). */
+const FORMATS: { name: string; format: ParsedDump['format']; text: () => string; owners: boolean }[] = [
+  { name: 'ss -tan', format: 'ss', text: () => fixture('ss-tan.txt'), owners: false },
+  { name: 'ss -tanp', format: 'ss', text: () => fixture('ss-tanp.txt'), owners: true },
+  { name: 'netstat -ant', format: 'netstat', text: () => fixture('netstat-ant.txt'), owners: false },
+  { name: 'netstat -antp', format: 'netstat', text: () => fixture('netstat-antp.txt'), owners: true },
+  { name: '/proc/net/tcp + tcp6', format: 'proc', text: () => fixture('proc-net-tcp.txt') + fixture('proc-net-tcp6.txt'), owners: false },
+];
+
+/** Lines each format's parser must skip (and count) without failing. */
+const MALFORMED: Record<ParsedDump['format'], string[]> = {
+  ss: ['ESTAB 0 0 not-an-address 198.18.0.2:80', 'WEIRD-STATE 0 0 198.18.0.1:1 198.18.0.2:80', 'TIME-WAIT 0', 'ESTAB 0 0 198.18.0.1:99999 198.18.0.2:80'],
+  netstat: ['tcp 0 0 198.18.0.1:x 198.18.0.2:80 ESTABLISHED', 'tcp 0 0 198.18.0.1:1 198.18.0.2:80 WEIRD', 'tcp6 0', 'sctp 0 0 1.2.3.4:1 5.6.7.8:2 ESTABLISHED'],
+  proc: [
+    '  90: 0100007F:0050 ZZZZ 01 00000000:00000000 00:00000000 00000000 0 0 1 1',
+    '  91: 0100007F:0050 0100007F:0050 FF 00000000:00000000 00:00000000 00000000 0 0 1 1',
+    '  92: 0100007F:0050',
+    '  93: 0100007F:0050 00000000000000000000000001000000:1B5A 01 00000000:00000000 00:00000000 00000000 0 0 1 1',
+  ],
+};
+
+function insertAfter(text: string, lineIndex: number, extra: string[]): string {
+  const lines = text.split('\n');
+  lines.splice(lineIndex, 0, ...extra);
+  return lines.join('\n');
+}
+
+describe('--from formats: one contract, captured on a real 6.18 namespace', () => {
+  const want = expected();
+  for (const f of FORMATS) {
+    describe(f.name, () => {
+      it('is recognised', () => {
+        assert.equal(detectFormat(f.text()), f.format);
+      });
+
+      it('sockets by state and family equal what ss counted', () => {
+        const d = parseDump(f.text());
+        assert.equal(d.skipped, 0, JSON.stringify(d.examples));
+        assert.deepEqual(counts(d.sockets, 4), want.v4);
+        assert.deepEqual(counts(d.sockets, 6), want.v6);
+      });
+
+      it('TIME_WAIT per destination: 20 to .2:80, 10 to .3:80, 3 to [::1]:7002', () => {
+        const per = new Map<string, number>();
+        for (const s of parseDump(f.text()).sockets) {
+          if (s.state !== 'TIME_WAIT') continue;
+          const key = `${s.remoteAddress}:${s.remotePort}`;
+          per.set(key, (per.get(key) ?? 0) + 1);
+        }
+        assert.deepEqual(Object.fromEntries(per), { '198.18.0.2:80': 20, '198.18.0.3:80': 10, '::1:7002': 3 });
+      });
+
+      it(f.owners ? 'names the CLOSE_WAIT owners ss -p saw' : 'names no owners', () => {
+        const d = parseDump(f.text());
+        assert.equal(d.hasOwners, f.owners);
+        for (const s of d.sockets.filter((x) => x.state === 'CLOSE_WAIT')) {
+          if (f.owners) assert.deepEqual(s.owners?.map((o) => o.pid), [want.owners.get(s.localPort)], `port ${s.localPort}`);
+          else assert.equal(s.owners, undefined);
+        }
+      });
+
+      it('malformed lines are skipped and counted; the sockets stay the same', () => {
+        const bad = MALFORMED[f.format];
+        const d = parseDump(insertAfter(f.text(), 3, bad));
+        assert.equal(d.skipped, bad.length, JSON.stringify(d.examples));
+        assert.equal(d.examples.length, bad.length);
+        assert.ok(d.examples.every((e) => e.line >= 4 && e.line < 4 + bad.length && e.reason !== ''));
+        assert.deepEqual(counts(d.sockets, 4), want.v4);
+        assert.deepEqual(counts(d.sockets, 6), want.v6);
+      });
+
+      it('survives any line cut short or garbled (seeded fuzz)', () => {
+        let seed = 12345;
+        const rand = (n: number): number => {
+          seed = (seed * 1103515245 + 12345) >>> 0;
+          return seed % n;
+        };
+        const lines = f.text().split('\n');
+        for (let i = 0; i < 300; i++) {
+          const mutated = lines.map((l) => {
+            const r = rand(4);
+            if (r === 0 || l.length === 0) return l;
+            const at = rand(l.length);
+            return r === 1 ? l.slice(0, at) : r === 2 ? l.slice(0, at) + String.fromCharCode(rand(128)) + l.slice(at + 1) : l + ' \u00ff\u0000';
+          });
+          const text = mutated.join('\n');
+          try {
+            const d = parseDump(text);
+            assert.ok(d.sockets.length + d.skipped > 0);
+          } catch (e) {
+            assert.ok(e instanceof DumpFormatError, String(e));
+          }
+        }
+      });
+    });
+  }
+});
+
+describe('--from: what is not a dump', () => {
+  it('unknown text: a DumpFormatError naming the formats and the first line', () => {
+    assert.throws(() => parseDump('hello world\nthis is not a socket list\n', 'x.txt'), (e: unknown) => {
+      assert.ok(e instanceof DumpFormatError);
+      assert.match(e.message, /x\.txt is not a saved `ss -tan`.*first line is "hello world"/);
+      return true;
+    });
+  });
+
+  it('an empty file', () => {
+    assert.throws(() => parseDump('', 'empty.txt'), /empty\.txt .* it is empty/);
+  });
+
+  it('ss saved with a state filter has no State column: refused with the fix', () => {
+    const text = 'Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n0 0 198.18.0.1:48690 198.18.0.2:80\n';
+    assert.throws(() => parseDump(text, 'tw.txt'), /no State column .* save `ss -tan` without one/);
+  });
+
+  it('a recognised format whose every line is broken is refused', () => {
+    assert.throws(() => parseDump('ESTAB 0 0 nonsense nonsense\nTIME-WAIT 0 0 x y\n', 'b.txt'), /none of its 2 socket lines/);
+  });
+
+  it('ss -an with a Netid column keeps only tcp lines', () => {
+    const text = fixture('ss-tan.txt')
+      .split('\n')
+      .map((l, i) => (l.trim() === '' ? l : i === 0 ? `Netid ${l}` : `tcp   ${l}`))
+      .join('\n');
+    const udp = 'udp   UNCONN 0 0 0.0.0.0:53 0.0.0.0:*';
+    const d = parseDump(insertAfter(text, 2, [udp]));
+    assert.equal(d.format, 'ss');
+    assert.equal(d.skipped, 0);
+    assert.equal(d.sockets.length, parseDump(fixture('ss-tan.txt')).sockets.length);
+  });
+});
+
+describe('/proc/net/tcp decoding', () => {
+  it('IPv4 is a host-order word: 0100007F is 127.0.0.1 on little-endian, 1.0.0.127 on big-endian', () => {
+    const line = '   0: 0100007F:0050 020012C6:1F90 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 0 10 -1\n';
+    const [le] = parseProcTcp(line).sockets;
+    assert.deepEqual(le, { family: 4, state: 'ESTABLISHED', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '198.18.0.2', remotePort: 8080, inode: 4242 });
+    assert.equal(parseProcTcp(line, { littleEndian: false }).sockets[0]?.localAddress, '1.0.0.127');
+  });
+
+  it('IPv6: ::1, v4-mapped and a full address as ss prints them', () => {
+    const tcp6 = fixture('proc-net-tcp6.txt');
+    const addrs = new Set(parseProcTcp(tcp6).sockets.map((s) => s.localAddress));
+    assert.deepEqual([...addrs].sort(), ['::', '::1', '::ffff:198.18.0.1']);
+  });
+
+  it('RFC 5952 text like glibc inet_ntop', () => {
+    assert.equal(ipv6Text([0x2001, 0xdb8, 0, 0, 1, 0, 0, 1]), '2001:db8::1:0:0:1');
+    assert.equal(ipv6Text([0x2001, 0xdb8, 0, 1, 0, 0, 0, 1]), '2001:db8:0:1::1');
+    assert.equal(ipv6Text([0xfe80, 0, 0, 0, 0, 0, 0, 0]), 'fe80::');
+    assert.equal(ipv6Text([0, 0, 0, 0, 0, 0, 0, 0]), '::');
+    assert.equal(ipv6Text([0, 0, 0, 0, 0, 0, 0xc612, 0x0001]), '::198.18.0.1');
+    assert.equal(ipv6Text([0, 0, 0, 0, 0, 0xffff, 0xc612, 0x0001]), '::ffff:198.18.0.1');
+    assert.equal(ipv6Text([1, 0, 1, 0, 1, 0, 1, 0]), '1:0:1:0:1:0:1:0');
+  });
+
+  it('the timewait and request socket lines (fewer fields) are read', () => {
+    const d = parseProcTcp(fixture('proc-net-tcp.txt'));
+    const tw = d.sockets.filter((s) => s.state === 'TIME_WAIT');
+    assert.equal(tw.length, 30);
+    assert.ok(tw.every((s) => s.inode === 0));
+    assert.ok(d.sockets.filter((s) => s.state === 'CLOSE_WAIT').every((s) => s.inode > 0));
+  });
+});

@@ -1,0 +1,70 @@
+// `--from FILE`: a socket list saved on another host, in whichever format it was saved,
+// recognised by its first lines. One entry point for every format, so the same tests run
+// on all of them (style.md 10).
+
+import { parseNetstat } from './netstat.js';
+import { parseProcTcp } from './proc-tcp.js';
+import { isSsState, parseSs, SsFormatError } from './ss.js';
+import type { Parsed } from './socket.js';
+
+export const DUMP_FORMATS = ['ss', 'netstat', 'proc'] as const;
+export type DumpFormat = (typeof DUMP_FORMATS)[number];
+
+/** What the formats are called in messages and help. */
+export const DUMP_FORMATS_TEXT = '`ss -tan`, `ss -tanp`, `netstat -ant[p]`, or /proc/net/tcp and /proc/net/tcp6';
+
+/** The file is none of the formats, or cannot be used as it was saved. Exit 2 (a usage error). */
+export class DumpFormatError extends Error {
+  override readonly name = 'DumpFormatError';
+}
+
+export interface ParsedDump extends Parsed {
+  format: DumpFormat;
+  /** Whether the dump names the processes (ss -p, netstat -p). */
+  hasOwners: boolean;
+}
+
+/** How many lines detection looks at. */
+const DETECT_LINES = 20;
+
+/** The format of a dump from its first non-empty lines, or undefined. */
+export function detectFormat(text: string): DumpFormat | undefined {
+  const lines = text
+    .split('\n', 200)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .slice(0, DETECT_LINES);
+  for (const line of lines) {
+    if (/^sl\s+local_address\s+rem_address\s/.test(line)) return 'proc';
+    if (/^\d+:\s+[0-9A-Fa-f]{8}(?:[0-9A-Fa-f]{24})?:[0-9A-Fa-f]{4}\s/.test(line)) return 'proc';
+    if (line.startsWith('Active Internet connections') || /^Proto\s+Recv-Q\s+Send-Q\s/.test(line)) return 'netstat';
+    if (/^tcp6?\s+\d+\s+\d+\s/.test(line)) return 'netstat';
+    if (/^(State|Netid)\s+Recv-Q\s+Send-Q\s/.test(line) || /^Recv-Q\s+Send-Q\s+Local/.test(line)) return 'ss';
+    const first = line.split(/\s+/, 2);
+    if (isSsState(first[0] ?? '') || (first[0] === 'tcp' && isSsState(first[1] ?? ''))) return 'ss';
+  }
+  return undefined;
+}
+
+/** Parses a saved dump. Throws DumpFormatError for an unknown format or an unusable file. */
+export function parseDump(text: string, name = 'the file'): ParsedDump {
+  const format = detectFormat(text);
+  if (format === undefined) {
+    const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
+    const shown = first === '' ? 'it is empty' : `its first line is "${first.trim().slice(0, 80)}"`;
+    throw new DumpFormatError(`${name} is not a saved ${DUMP_FORMATS_TEXT}: ${shown}`);
+  }
+  let parsed: Parsed;
+  try {
+    parsed = format === 'proc' ? parseProcTcp(text) : format === 'ss' ? parseSs(text) : parseNetstat(text);
+  } catch (e) {
+    if (e instanceof SsFormatError) throw new DumpFormatError(`${name}: ${e.message}`);
+    throw e;
+  }
+  if (parsed.sockets.length === 0 && parsed.skipped > 0) {
+    const ex = parsed.examples[0];
+    const why = ex ? ` (line ${ex.line}: ${ex.reason})` : '';
+    throw new DumpFormatError(`${name} looks like ${format} output, but none of its ${parsed.skipped} socket lines could be read${why}`);
+  }
+  return { ...parsed, format, hasOwners: parsed.sockets.some((s) => s.owners !== undefined) };
+}

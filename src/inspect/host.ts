@@ -1,0 +1,154 @@
+// The edge where inspect reads the live host (style.md 1: only the CLI, lab and inspect touch
+// the world). Everything is read from /proc as seen by this process, so run inside a network
+// namespace (`ip netns exec NS twlab inspect`) it sees that namespace's sockets, counters and
+// sysctls. Whatever cannot be read becomes a note, never an error: inspect works unprivileged.
+
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
+import { join } from 'node:path';
+import type { Observation } from './observation.js';
+import { INSPECTED_SYSCTLS } from './sysctl-names.js';
+import { scanOwners } from './owners.js';
+import { parseProcTcp } from './proc-tcp.js';
+import { parseSlabinfo, parseSnmp, parseSockstat } from './procfiles.js';
+import type { SkippedLine, SocketRecord } from './socket.js';
+
+export interface ReadHostOptions {
+  /** Where procfs is mounted; tests point it at a fake tree. */
+  procRoot?: string;
+  /** Look up the processes holding CLOSE_WAIT and FIN_WAIT_2 sockets (default true). */
+  owners?: boolean;
+  /** Wall clock, ms since the epoch. */
+  now: () => number;
+}
+
+
+/** States whose owners the report names (CLOSE_WAIT leaks, FIN_WAIT_2 half-closes). */
+const OWNED_STATES = new Set<string>(['CLOSE_WAIT', 'FIN_WAIT_2']);
+
+/** First read size for the socket tables: a busy host prints megabytes. */
+const FIRST_READ = 1 << 20;
+
+/** Reads a whole file in large reads; procfs files report size 0, so stat() cannot size it. */
+export function readWhole(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafe(FIRST_READ);
+    let used = 0;
+    for (;;) {
+      if (used === buf.length) {
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, used);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, used, buf.length - used, null);
+      if (n === 0) break;
+      used += n;
+    }
+    return buf.subarray(0, used);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function readHost(options: ReadHostOptions): Observation {
+  const proc = options.procRoot ?? '/proc';
+  const notes: string[] = [];
+  const takenAtMs = options.now();
+  const text = (rel: string): string | undefined => {
+    try {
+      return readFileSync(join(proc, rel), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+
+  // Sockets: /proc/net/tcp and tcp6 (docs/inspect.md: faster here than running ss).
+  const sockets: SocketRecord[] = [];
+  let skipped = 0;
+  const skippedExamples: SkippedLine[] = [];
+  const littleEndian = endianness() === 'LE';
+  const read: string[] = [];
+  for (const file of ['net/tcp', 'net/tcp6']) {
+    let buf: Buffer;
+    try {
+      buf = readWhole(join(proc, file));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (file === 'net/tcp6' && code === 'ENOENT') notes.push('no /proc/net/tcp6: IPv6 is disabled on this host');
+      else notes.push(`could not read ${join(proc, file)} (${code ?? String(e)}): its sockets are not counted`);
+      continue;
+    }
+    read.push(join(proc, file));
+    const parsed = parseProcTcp(buf, { littleEndian });
+    for (const s of parsed.sockets) sockets.push(s);
+    skipped += parsed.skipped;
+    skippedExamples.push(...parsed.examples);
+  }
+
+  // Owners of CLOSE_WAIT / FIN_WAIT_2 from /proc/PID/fd.
+  let ownersSeen = false;
+  let ownersMissing = 0;
+  if (options.owners ?? true) {
+    const wanted = new Set<number>();
+    for (const s of sockets) if (s.inode !== 0 && OWNED_STATES.has(s.state)) wanted.add(s.inode);
+    const scan = scanOwners(wanted, proc);
+    ownersSeen = true;
+    for (const s of sockets) {
+      if (s.inode === 0 || !OWNED_STATES.has(s.state)) continue;
+      const owners = scan.byInode.get(s.inode);
+      if (owners) s.owners = owners;
+      else ownersMissing++;
+    }
+    if (scan.unreadable > 0 && ownersMissing > 0) {
+      notes.push(
+        `${ownersMissing} CLOSE_WAIT/FIN_WAIT_2 socket(s) have no owner this user can see: ` +
+          `${scan.unreadable} processes' /proc/PID/fd are unreadable without root`,
+      );
+    }
+  }
+
+  const sockstatText = text('net/sockstat');
+  const sockstat = sockstatText === undefined ? undefined : parseSockstat(sockstatText, text('net/sockstat6'));
+  if (sockstat === undefined) notes.push('could not read /proc/net/sockstat');
+
+  const snmp = text('net/snmp');
+  const netstat = text('net/netstat');
+  const counters = snmp === undefined && netstat === undefined ? undefined : { ...parseSnmp(snmp ?? ''), ...parseSnmp(netstat ?? '') };
+  if (counters === undefined) notes.push('could not read /proc/net/snmp or /proc/net/netstat: no counters');
+
+  const sysctlText = new Map<string, string>();
+  for (const name of INSPECTED_SYSCTLS) {
+    const value = text(join('sys', ...name.split('.')));
+    if (value !== undefined) sysctlText.set(name, value.trim());
+  }
+  if (sysctlText.size === 0) notes.push('could not read /proc/sys/net: sysctls are shown at their defaults');
+  const ehashText = text('sys/net/ipv4/tcp_ehash_entries');
+  const ehash = ehashText === undefined ? NaN : Number(ehashText.trim());
+
+  const slabText = text('slabinfo');
+  const slab = slabText === undefined ? undefined : parseSlabinfo(slabText);
+  if (slab === undefined) {
+    notes.push('could not read /proc/slabinfo (root only): timewait memory uses 256 bytes per socket (tw_sock_TCP on 6.18 x86-64)');
+  }
+
+  const release = text('sys/kernel/osrelease')?.trim();
+  if (release === undefined) notes.push('could not read the kernel release (/proc/sys/kernel/osrelease)');
+
+  return {
+    origin: { kind: 'host', kernelRelease: release },
+    takenAtMs,
+    sockets,
+    socketSource: read.join(' + ') || 'none',
+    skipped,
+    skippedExamples,
+    ownersSeen,
+    ownersMissing,
+    ...(sockstat ? { sockstat } : {}),
+    ...(counters ? { counters } : {}),
+    sysctlText,
+    ...(Number.isFinite(ehash) ? { ehashEntries: ehash } : {}),
+    ...(slab ? { slab } : {}),
+    notes,
+  };
+}

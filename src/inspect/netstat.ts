@@ -1,0 +1,77 @@
+// A saved `netstat -ant` / `netstat -antp` (net-tools) -> socket records.
+//
+//   Active Internet connections (servers and established)
+//   Proto Recv-Q Send-Q Local Address           Foreign Address         State       PID/Program name
+//   tcp        0      0 0.0.0.0:22              0.0.0.0:*               LISTEN      612/sshd: /usr/sbin
+//   tcp6       0      0 :::80                   :::*                    LISTEN      -
+//
+// IPv6 addresses have no brackets (the port follows the last colon) and, without -W, are cut
+// to fit the column; netstat names states with underscores but FIN_WAIT1/FIN_WAIT2
+// (net-tools netstat.c tcp_state). With -p the last column is PID/Program ("-" for none);
+// the program name may contain spaces.
+
+import type { TcpState } from '../tcp/state.js';
+import { parseEndpoint } from './ss.js';
+import { SkipLog, type Parsed, type SocketRecord } from './socket.js';
+
+const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
+  ['ESTABLISHED', 'ESTABLISHED'],
+  ['SYN_SENT', 'SYN_SENT'],
+  ['SYN_RECV', 'SYN_RECV'],
+  ['FIN_WAIT1', 'FIN_WAIT_1'],
+  ['FIN_WAIT2', 'FIN_WAIT_2'],
+  ['TIME_WAIT', 'TIME_WAIT'],
+  ['CLOSE', 'CLOSE'],
+  ['CLOSE_WAIT', 'CLOSE_WAIT'],
+  ['LAST_ACK', 'LAST_ACK'],
+  ['LISTEN', 'LISTEN'],
+  ['CLOSING', 'CLOSING'],
+]);
+
+export function parseNetstat(text: string): Parsed {
+  const sockets: SocketRecord[] = [];
+  const skip = new SkipLog();
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] ?? '';
+    const line = raw.trim();
+    if (line === '' || line.startsWith('Active ') || line.startsWith('Proto ')) continue;
+    const w = line.split(/\s+/);
+    const proto = w[0] ?? '';
+    if (proto === 'udp' || proto === 'udp6' || proto === 'raw' || proto === 'raw6' || proto === 'unix') continue;
+    if (proto !== 'tcp' && proto !== 'tcp6') {
+      skip.add(i + 1, `unknown protocol "${proto}"`, raw);
+      continue;
+    }
+    if (w.length < 6 || !/^\d+$/.test(w[1] ?? '') || !/^\d+$/.test(w[2] ?? '')) {
+      skip.add(i + 1, 'expected Proto Recv-Q Send-Q Local Foreign State', raw);
+      continue;
+    }
+    const state = STATE_BY_NAME.get(w[5] ?? '');
+    if (state === undefined) {
+      skip.add(i + 1, `unknown state "${w[5] ?? ''}"`, raw);
+      continue;
+    }
+    const local = parseEndpoint(w[3] ?? '');
+    const peer = parseEndpoint(w[4] ?? '');
+    if (!local || !peer) {
+      skip.add(i + 1, local ? 'bad foreign address' : 'bad local address (was it saved with -n?)', raw);
+      continue;
+    }
+    const record: SocketRecord = {
+      family: proto === 'tcp6' ? 6 : 4,
+      state,
+      localAddress: local.address,
+      localPort: local.port,
+      remoteAddress: peer.address,
+      remotePort: peer.port,
+      inode: 0,
+    };
+    const program = w.slice(6).join(' ');
+    const owner = /^(\d+)\/(.*)$/.exec(program);
+    if (owner) record.owners = [{ pid: Number(owner[1]), command: owner[2] ?? '' }];
+    else if (program === '-') record.owners = [];
+    sockets.push(record);
+  }
+  return { sockets, skipped: skip.count, examples: skip.examples };
+}

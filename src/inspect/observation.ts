@@ -1,0 +1,36 @@
+// What one look at a host (or at a saved dump) gave: the input of analyze.ts. Both the live
+// reader (host.ts) and --from (dump.ts) produce it, so the analysis, the advice and the
+// exporter never care where the sockets came from.
+
+import type { DumpFormat } from './dump.js';
+import type { SlabCache, Sockstat } from './procfiles.js';
+import type { SkippedLine, SocketRecord } from './socket.js';
+
+export type Origin =
+  | { kind: 'host'; kernelRelease: string | undefined }
+  | { kind: 'file'; path: string; format: DumpFormat };
+
+export interface Observation {
+  origin: Origin;
+  /** Wall-clock time of the look, ms since the epoch (given by the caller). */
+  takenAtMs: number;
+  sockets: SocketRecord[];
+  /** Where the socket list came from, for the report ("/proc/net/tcp + /proc/net/tcp6"). */
+  socketSource: string;
+  skipped: number;
+  skippedExamples: SkippedLine[];
+  /** Whether sockets carry their owners (a live /proc scan, ss -p, netstat -p). */
+  ownersSeen: boolean;
+  /** Sockets with an inode whose owner could not be found (processes of other users). */
+  ownersMissing: number;
+  sockstat?: Sockstat & { inuse6: number | undefined };
+  /** MIB counters under nstat's names (TcpExtTW ...). */
+  counters?: Record<string, number>;
+  /** sysctl(8) name -> the text /proc/sys printed; absent for a dump. Missing files are absent. */
+  sysctlText?: ReadonlyMap<string, string>;
+  /** net.ipv4.tcp_ehash_entries (negative: this netns shares the host's table). */
+  ehashEntries?: number;
+  slab?: ReadonlyMap<string, SlabCache>;
+  /** What could not be seen, in words. */
+  notes: string[];
+}

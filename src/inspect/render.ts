@@ -1,0 +1,239 @@
+// Inspection -> the text `twlab inspect` and `twlab advise` print: small aligned tables and
+// wrapped sentences, readable at 100 columns. Pure; colour is an option the CLI turns on.
+
+import { bytes } from '../report/format.js';
+import { TCP_STATES } from '../tcp/state.js';
+import type { Advice, Finding, Inspection } from './analyze.js';
+import type { Advised } from './advice.js';
+import type { Rates } from './rates.js';
+
+export interface RenderOptions {
+  color?: boolean;
+  /** Rows per table (destinations, ports, processes). */
+  top?: number;
+  /** Counter rates since the previous look (--watch). */
+  rates?: Rates;
+}
+
+const WIDTH = 100;
+const DEFAULT_TOP = 10;
+
+type Style = 'bold' | 'dim' | 'red' | 'yellow';
+const ANSI: Record<Style, [string, string]> = {
+  bold: ['\x1b[1m', '\x1b[22m'],
+  dim: ['\x1b[2m', '\x1b[22m'],
+  red: ['\x1b[31m', '\x1b[39m'],
+  yellow: ['\x1b[33m', '\x1b[39m'],
+};
+type Paint = (style: Style, text: string) => string;
+
+/** 12345.6 -> "12,346" (what toLocaleString('en-US') gives, without loading ICU's locale data). */
+export function thousands(x: number): string {
+  const digits = String(Math.abs(Math.round(x)));
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(x) < 0 ? `-${grouped}` : grouped;
+}
+const n = thousands;
+const perS = (x: number): string => (x >= 100 ? n(x) : x.toFixed(1)) + '/s';
+
+/** Columns: the first `left` left-aligned (names), the others right-aligned (numbers). */
+function table(header: string[], rows: string[][], indent = '  ', left = 1): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    (indent + cells.map((c, i) => (i < left ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ')).trimEnd();
+  return [line(header), ...rows.map(line)];
+}
+
+/** Wraps words to WIDTH with a hanging indent. */
+export function wrap(text: string, indent: string, first = indent): string[] {
+  const out: string[] = [];
+  let line = first;
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line.trim() !== '' && line.length + 1 + word.length > WIDTH) {
+      out.push(line);
+      line = indent + word;
+    } else {
+      line = line.trim() === '' || line.endsWith(' ') ? line + word : `${line} ${word}`;
+    }
+  }
+  if (line.trim() !== '') out.push(line);
+  return out;
+}
+
+function header(ins: Inspection, paint: Paint): string[] {
+  const what =
+    ins.source.kind === 'host'
+      ? `this host${ins.kernel.release ? `, kernel ${ins.kernel.release}` : ''}`
+      : `${ins.source.path ?? 'a dump'} (${ins.source.format} format)`;
+  const lines = [paint('bold', `twlab inspect: ${what}`), paint('dim', `${ins.taken_at}; sockets from ${ins.source.sockets_from}`)];
+  if (ins.source.skipped_lines > 0) {
+    const ex = ins.source.skipped_examples[0];
+    lines.push(`${n(ins.source.skipped_lines)} line(s) could not be read and were skipped${ex ? ` (line ${ex.line}: ${ex.reason})` : ''}`);
+  }
+  return lines;
+}
+
+function rateLines(r: Rates): string[] {
+  return wrap(
+    `Rates over the last ${r.interval_s.toFixed(1)} s: new TIME_WAIT ${perS(r.new_time_wait_per_s)} (TcpExtTW), ` +
+      `connect ${perS(r.active_opens_per_s)}, accept ${perS(r.passive_opens_per_s)}, ` +
+      `TIME_WAIT reused ${perS(r.tw_recycled_per_s)}, skipped (overflow) ${perS(r.tw_overflow_per_s)}`,
+    '  ',
+    '',
+  );
+}
+
+function states(ins: Inspection): string[] {
+  const rows = TCP_STATES.filter((s) => ins.sockets.by_state[s] > 0).map((s) => [s, n(ins.sockets.ipv4[s]), n(ins.sockets.ipv6[s]), n(ins.sockets.by_state[s])]);
+  if (rows.length === 0) return ['Sockets: none'];
+  return [`Sockets by state (${n(ins.sockets.total)})`, ...table(['state', 'IPv4', 'IPv6', 'total'], rows)];
+}
+
+function breakdown(ins: Inspection, which: 'time_wait' | 'close_wait', top: number): string[] {
+  const b = ins[which];
+  if (b.total === 0) return [];
+  const name = which === 'time_wait' ? 'TIME_WAIT' : 'CLOSE_WAIT';
+  const lines = [`${name}: ${n(b.total)} (${n(b.outgoing)} on connections this host opened, ${n(b.incoming)} on accepted ones)`];
+  if (b.by_destination.length > 0) {
+    lines.push('  by destination');
+    lines.push(...table(['destination', 'count'], b.by_destination.slice(0, top).map((d) => [d.endpoint, n(d.count)]), '    '));
+  }
+  if (b.by_peer.length > 0) {
+    lines.push('  by peer (accepted connections)');
+    lines.push(...table(['peer', 'count'], b.by_peer.slice(0, top).map((d) => [d.address, n(d.count)]), '    '));
+  }
+  // Ephemeral local ports say little one by one (the destination table covers them); service
+  // ports (outside ip_local_port_range) are where server-side TIME_WAIT and CLOSE_WAIT gather.
+  const [lo, hi] = ins.ports.range;
+  const ports = b.by_local_port.filter((p) => p.port < lo || p.port > hi);
+  if (ports.length > 0) {
+    lines.push('  by local port (outside the ephemeral range)');
+    lines.push(...table(['port', 'count'], ports.slice(0, top).map((p) => [String(p.port), n(p.count)]), '    '));
+  }
+  return lines;
+}
+
+function destinations(ins: Inspection, top: number): string[] {
+  if (ins.destinations.length === 0) return [];
+  const p = ins.ports;
+  const anyReuse = ins.destinations.some((d) => d.tw_reuse_applies);
+  const rows = ins.destinations.slice(0, top).map((d) => [
+    d.destination,
+    d.source,
+    n(d.ports_in_use),
+    n(d.by_state.TIME_WAIT ?? 0),
+    n(d.free_ports),
+    `${Math.round(d.use_ratio * 100)}%`,
+    perS(d.recent_per_s),
+    perS(d.sustainable_per_s),
+    ...(anyReuse ? [d.sustainable_with_reuse_per_s === null ? '-' : perS(d.sustainable_with_reuse_per_s)] : []),
+  ]);
+  const extra = p.reserved_in_range + p.bound_in_range > 0 ? `, ${n(p.usable)} usable (${n(p.reserved_in_range)} reserved, ${n(p.bound_in_range)} bound)` : '';
+  return [
+    `Ephemeral ports per destination (range ${p.range[0]}-${p.range[1]}: ${n(p.range_size)} ports${extra}; TIME_WAIT holds a port 60 s)`,
+    ...table(['destination', 'from', 'in use', 'TIME_WAIT', 'free', 'used', 'last min', 'sustainable', ...(anyReuse ? ['w/ tw_reuse'] : [])], rows),
+    ...(ins.destinations.length > top ? [`  ... and ${n(ins.destinations.length - top)} more (--json has them all)`] : []),
+  ];
+}
+
+function processes(ins: Inspection, top: number): string[] {
+  const o = ins.owners;
+  if (ins.processes.length === 0 && o.orphaned_fin_wait_2 === 0 && o.unknown === 0) return [];
+  const lines = ['CLOSE_WAIT and FIN_WAIT_2 by process'];
+  if (ins.processes.length > 0) {
+    const rows = ins.processes.slice(0, top).map((p) => [String(p.pid), p.command, n(p.close_wait), n(p.fin_wait_2), p.close_wait_ports.join(',')]);
+    lines.push(...table(['pid', 'command', 'CLOSE_WAIT', 'FIN_WAIT_2', 'CLOSE_WAIT ports'], rows));
+  }
+  if (o.orphaned_fin_wait_2 > 0) lines.push(`  orphaned FIN_WAIT_2 (closed by this host, no process): ${n(o.orphaned_fin_wait_2)}`);
+  if (o.unknown > 0) lines.push(`  owner not visible: ${n(o.unknown)}`);
+  if (!o.seen) lines.push('  (this source does not name processes)');
+  return lines;
+}
+
+function memory(ins: Inspection): string[] {
+  const m = ins.memory;
+  if (m.timewait_sockets === 0 && m.slab_bytes === null) return [];
+  const from = m.bytes_per_timewait_from === 'slabinfo' ? 'tw_sock_TCP in /proc/slabinfo' : 'assumed, as on 6.18 x86-64';
+  const lines = [`Timewait memory: ${n(m.timewait_sockets)} x ${m.bytes_per_timewait} B = ${bytes(m.timewait_bytes)} (${from})`];
+  if (m.slab_bytes) {
+    const parts = Object.entries(m.slab_bytes)
+      .filter(([, b]) => b > 0)
+      .map(([name, b]) => `${name} ${bytes(b)}`);
+    let line = '  whole host, slab:';
+    for (const [i, part] of parts.entries()) {
+      const piece = `${part}${i < parts.length - 1 ? ',' : ''}`;
+      if (line.length + 1 + piece.length > WIDTH) {
+        lines.push(line);
+        line = `    ${piece}`;
+      } else {
+        line += ` ${piece}`;
+      }
+    }
+    if (parts.length > 0) lines.push(line);
+  }
+  return lines;
+}
+
+function sysctls(ins: Inspection, paint: Paint): string[] {
+  const shown = (v: string | null, absent: string): string => (v === null ? absent : v === '' ? '(none)' : v);
+  const rows = ins.sysctls.map((r) => [r.name, shown(r.value, '(absent)'), shown(r.default, '(gone)'), r.differs ? '*' : '']);
+  const lines = table(['sysctl', 'value', 'default', ''], rows, '  ', 4);
+  const title = ins.sysctls.some((r) => r.assumed) ? 'Sysctls (assumed defaults: the dump has none)' : 'Sysctls (* differs from the default)';
+  return [title, ...lines.slice(0, 1).map((l) => paint('dim', l)), ...lines.slice(1)];
+}
+
+export function renderFindings(findings: readonly Finding[], paint: Paint = (_s, t) => t): string[] {
+  if (findings.length === 0) return ['Findings: nothing out of the ordinary.'];
+  const lines = ['Findings'];
+  for (const f of findings) {
+    const tag = f.severity === 'critical' ? paint('red', 'critical') : f.severity === 'warning' ? paint('yellow', 'warning') : 'info';
+    lines.push(...wrap(f.summary, '    ', `  [${tag}] `));
+    lines.push(...wrap(f.detail, '    '));
+  }
+  return lines;
+}
+
+export function renderAdvice(advice: readonly Advice[]): string[] {
+  if (advice.length === 0) return ['Advice: none; nothing here needs changing.'];
+  const lines = ['Advice'];
+  advice.forEach((a, i) => {
+    lines.push(...wrap(a.action, '     ', `  ${String(i + 1).padStart(2)}. `));
+    lines.push(...wrap(`Why: ${a.reason}`, '     '));
+    for (const c of a.commands) lines.push(`     $ ${c}`);
+  });
+  return lines;
+}
+
+function notes(ins: Inspection): string[] {
+  if (ins.notes.length === 0) return [];
+  return ['Not seen', ...ins.notes.flatMap((note) => wrap(note, '    ', '  - '))];
+}
+
+export function renderInspection(ins: Inspection, options: RenderOptions = {}): string {
+  const paint: Paint = options.color ? (style, text) => ANSI[style][0] + text + ANSI[style][1] : (_style, text) => text;
+  const top = options.top ?? DEFAULT_TOP;
+  const blocks = [
+    header(ins, paint),
+    options.rates ? rateLines(options.rates) : [],
+    states(ins),
+    breakdown(ins, 'time_wait', top),
+    breakdown(ins, 'close_wait', top),
+    destinations(ins, top),
+    processes(ins, top),
+    memory(ins),
+    sysctls(ins, paint),
+    renderFindings(ins.findings, paint),
+    renderAdvice(ins.advice),
+    notes(ins),
+  ].filter((b) => b.length > 0);
+  return blocks.map((b) => b.join('\n')).join('\n\n') + '\n';
+}
+
+/** `twlab advise`: the role, the findings and the advice alone. */
+export function renderAdvised(ins: Inspection, advised: Advised, options: { color?: boolean } = {}): string {
+  const paint: Paint = options.color ? (style, text) => ANSI[style][0] + text + ANSI[style][1] : (_style, text) => text;
+  const what = ins.source.kind === 'host' ? `this host${ins.kernel.release ? ` (kernel ${ins.kernel.release})` : ''}` : (ins.source.path ?? 'the dump');
+  const role = `${advised.role}${advised.roleInferred ? ' (inferred from its sockets; --role to set it)' : ''}`;
+  const blocks = [[paint('bold', `twlab advise: ${what}, role ${role}`)], renderFindings(advised.findings, paint), renderAdvice(advised.advice), notes(ins)];
+  return blocks.filter((b) => b.length > 0).map((b) => b.join('\n')).join('\n\n') + '\n';
+}

@@ -1,0 +1,128 @@
+// A saved `ss -tan` / `ss -tanp` (iproute2) -> socket records.
+//
+//   State  Recv-Q Send-Q Local Address:Port  Peer Address:Port Process
+//   ESTAB  0      0      198.18.0.1:40002    198.18.0.2:80     users:(("curl",pid=812,fd=5))
+//   LISTEN 0      4096   [::]:22             [::]:*
+//
+// With -H there is no header; `ss -an` adds a Netid column first (only tcp lines are kept);
+// -o, -e, -i add fields after the peer, which are ignored. ss prints states with dashes
+// and ESTAB/UNCONN for ESTABLISHED/CLOSE (misc/ss.c sstate_name).
+
+import type { TcpState } from '../tcp/state.js';
+import { isIpv4 } from './address.js';
+import { SkipLog, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
+
+const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
+  ['ESTAB', 'ESTABLISHED'],
+  ['SYN-SENT', 'SYN_SENT'],
+  ['SYN-RECV', 'SYN_RECV'],
+  ['FIN-WAIT-1', 'FIN_WAIT_1'],
+  ['FIN-WAIT-2', 'FIN_WAIT_2'],
+  ['TIME-WAIT', 'TIME_WAIT'],
+  ['UNCONN', 'CLOSE'],
+  ['CLOSE-WAIT', 'CLOSE_WAIT'],
+  ['LAST-ACK', 'LAST_ACK'],
+  ['LISTEN', 'LISTEN'],
+  ['CLOSING', 'CLOSING'],
+]);
+
+/** Whether a word is one of the state names ss prints. */
+export function isSsState(word: string): boolean {
+  return STATE_BY_NAME.has(word);
+}
+
+/** "198.18.0.1:80", "[::1]:80", "*:22", "0.0.0.0%lo:53", "[fe80::1%eth0]:22" -> address and port. */
+export function parseEndpoint(text: string): { address: string; port: number; family: Family | undefined } | undefined {
+  const colon = text.lastIndexOf(':');
+  if (colon <= 0) return undefined;
+  let host = text.slice(0, colon);
+  const portText = text.slice(colon + 1);
+  const port = portText === '*' ? 0 : /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
+  if (!(port >= 0 && port <= 65535)) return undefined;
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  const scope = host.indexOf('%');
+  if (scope >= 0) host = host.slice(0, scope);
+  if (host === '*') return { address: '*', port, family: undefined };
+  if (isIpv4(host)) return { address: host, port, family: 4 };
+  if (/^[0-9a-fA-F:.]+$/.test(host) && host.includes(':')) return { address: host.toLowerCase(), port, family: 6 };
+  return undefined;
+}
+
+/** `users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6))` -> owners (one per pid). */
+export function parseSsUsers(text: string): Owner[] {
+  const owners: Owner[] = [];
+  const re = /\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    const pid = Number(m[2]);
+    if (!owners.some((o) => o.pid === pid)) owners.push({ pid, command: m[1] ?? '' });
+  }
+  return owners;
+}
+
+export class SsFormatError extends Error {
+  override readonly name = 'SsFormatError';
+}
+
+export function parseSs(text: string): Parsed {
+  const sockets: SocketRecord[] = [];
+  const skip = new SkipLog();
+  const lines = text.split('\n');
+  /** Columns before the state: 1 with a Netid column. */
+  let netid = false;
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i] ?? '';
+    const line = raw.trim();
+    if (line === '') continue;
+    const words = line.split(/\s+/);
+    const first = words[0] ?? '';
+    if (first === 'State' || first === 'Netid') {
+      netid = first === 'Netid';
+      continue;
+    }
+    if (first === 'Recv-Q') {
+      throw new SsFormatError('this ss output has no State column (it was saved with a state filter); save `ss -tan` without one');
+    }
+    let w = words;
+    if (netid || (!isSsState(first) && isSsState(words[1] ?? ''))) {
+      if (first !== 'tcp') continue; // udp, u_str ... in `ss -an`
+      w = words.slice(1);
+    }
+    const state = STATE_BY_NAME.get(w[0] ?? '');
+    if (state === undefined) {
+      skip.add(i + 1, `unknown state "${w[0] ?? ''}"`, raw);
+      continue;
+    }
+    if (w.length < 5 || !/^\d+$/.test(w[1] ?? '') || !/^\d+$/.test(w[2] ?? '')) {
+      skip.add(i + 1, 'expected State Recv-Q Send-Q Local Peer', raw);
+      continue;
+    }
+    const local = parseEndpoint(w[3] ?? '');
+    const peer = parseEndpoint(w[4] ?? '');
+    if (!local || !peer) {
+      skip.add(i + 1, local ? 'bad peer address' : 'bad local address (was it saved with -n?)', raw);
+      continue;
+    }
+    const family = local.family ?? peer.family ?? 6;
+    const record: SocketRecord = {
+      family,
+      state,
+      localAddress: wildcard(local.address, family),
+      localPort: local.port,
+      remoteAddress: wildcard(peer.address, family),
+      remotePort: peer.port,
+      inode: 0,
+    };
+    const rest = w.slice(5).join(' ');
+    if (rest.includes('users:(')) record.owners = parseSsUsers(rest);
+    const inode = /\bino:(\d+)/.exec(rest);
+    if (inode) record.inode = Number(inode[1]);
+    sockets.push(record);
+  }
+  return { sockets, skipped: skip.count, examples: skip.examples };
+}
+
+/** ss prints "*" for an unspecified address of a dual-stack socket. */
+function wildcard(address: string, family: Family): string {
+  if (address !== '*') return address;
+  return family === 4 ? '0.0.0.0' : '::';
+}

@@ -1,0 +1,167 @@
+// twlab inspect, advise and exporter as a user runs them: the binary, its exit codes and output.
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Inspection } from '../../src/inspect/analyze.js';
+import { MAIN, repoRoot, twlab } from '../cli-helpers.js';
+import { parseExposition, sampleValue } from './prom-text.js';
+
+const FIXTURES = join(repoRoot(), 'test/fixtures/inspect');
+const DUMPS = ['ss-tan.txt', 'ss-tanp.txt', 'netstat-ant.txt', 'netstat-antp.txt', 'proc-net-tcp.txt'];
+
+function withTemp<T>(name: string, text: string, fn: (path: string) => T): T {
+  const dir = mkdtempSync(join(tmpdir(), 'twlab-inspect-'));
+  try {
+    const path = join(dir, name);
+    writeFileSync(path, text);
+    return fn(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('twlab inspect --from', () => {
+  it('a saved ss -tanp: the report names the CLOSE_WAIT holders and gives advice', () => {
+    const r = twlab('inspect', '--from', join(FIXTURES, 'ss-tanp.txt'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    assert.match(r.stdout, /^twlab inspect: .*ss-tanp\.txt \(ss format\)$/m);
+    assert.match(r.stdout, /^ {2}30493 +node +4 +0 +7000$/m);
+    assert.match(r.stdout, /^Advice$/m);
+    assert.match(r.stdout, /^Not seen$/m);
+  });
+
+  it('every format gives the same sockets by state in --json', () => {
+    const states = DUMPS.map((f) => {
+      const r = twlab('inspect', '--json', '--from', join(FIXTURES, f));
+      assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+      const doc = JSON.parse(r.stdout) as Inspection;
+      assert.equal(doc.twlab_inspect, 1);
+      return doc.sockets.by_state;
+    });
+    // The /proc dump here is tcp only (no tcp6): compare the others with each other, and IPv4 with it.
+    for (const s of states.slice(1, 4)) assert.deepEqual(s, states[0]);
+    assert.equal(states[4]?.TIME_WAIT, 30);
+  });
+
+  it('an unknown format: one line, exit 2', () => {
+    withTemp('x.txt', 'hello\nworld\n', (path) => {
+      const r = twlab('inspect', '--from', path);
+      assert.equal(r.code, 2);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /^twlab: .*x\.txt is not a saved `ss -tan`, `ss -tanp`, `netstat -ant\[p\]`, or \/proc\/net\/tcp and \/proc\/net\/tcp6: its first line is "hello"\n/);
+    });
+  });
+
+  it('a missing file: exit 2', () => {
+    const r = twlab('inspect', '--from', '/nonexistent/dump.txt');
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /cannot read \/nonexistent\/dump\.txt: no such file/);
+  });
+
+  it('usage errors: exit 2 with the fix', () => {
+    const cases: [string[], RegExp][] = [
+      [['inspect', '--count', '2'], /--count goes with --watch/],
+      [['inspect', '5s'], /an INTERVAL goes with --watch/],
+      [['inspect', '--watch', '--from', 'x'], /cannot watch a --from file/],
+      [['inspect', '--watch', 'soon'], /--watch soon/],
+      [['inspect', '--top', '0'], /--top 0/],
+      [['advise', '--role', 'router'], /--role router: expected one of client, proxy, server/],
+      [['exporter', '--listen', 'nowhere'], /--listen nowhere: expected ADDR:PORT/],
+      [['exporter', '--destinations', 'many'], /--destinations many/],
+    ];
+    for (const [args, message] of cases) {
+      const r = twlab(...args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, message, args.join(' '));
+    }
+  });
+
+  it('help lists the flags', () => {
+    const r = twlab('help', 'inspect');
+    assert.equal(r.code, 0);
+    for (const flag of ['--json', '--from FILE', '--watch', '--count N', '--role ROLE', '--behind-nat']) assert.ok(r.stdout.includes(flag), flag);
+  });
+});
+
+describe('twlab inspect on this host', () => {
+  it('--json: a document with every state, sysctls and the kernel release', () => {
+    const r = twlab('inspect', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as Inspection;
+    assert.equal(doc.source.kind, 'host');
+    assert.equal(Object.keys(doc.sockets.by_state).length, 11);
+    assert.ok(doc.sysctls.some((s) => s.name === 'net.ipv4.ip_local_port_range' && s.value !== null));
+    assert.match(doc.kernel.release ?? '', /^\d+\.\d+/);
+  });
+
+  it('--watch 0.2 --count 2 --json: two documents, the second with rates', () => {
+    const r = twlab('inspect', '--watch', '0.2', '--count', '2', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    assert.equal(lines.length, 2);
+    const [first, second] = lines.map((l) => JSON.parse(l) as Inspection & { rates: unknown });
+    assert.equal(first?.rates, null);
+    assert.ok(second?.rates && typeof (second.rates as { new_time_wait_per_s: number }).new_time_wait_per_s === 'number');
+  });
+});
+
+describe('twlab advise', () => {
+  it('--from a client dump: findings and advice with commands', () => {
+    const r = twlab('advise', '--from', join(FIXTURES, 'ss-tan.txt'), '--role', 'client', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { role: string; role_inferred: boolean; advice: { id: string; commands: string[] }[] };
+    assert.equal(doc.role, 'client');
+    assert.equal(doc.role_inferred, false);
+    assert.ok(doc.advice.every((a) => a.commands.length > 0));
+    assert.ok(doc.advice.some((a) => a.id === 'tw-reuse'));
+  });
+
+  it('text: the role, findings and advice, nothing else', () => {
+    const r = twlab('advise', '--from', join(FIXTURES, 'ss-tanp.txt'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^twlab advise: .*role proxy \(inferred/);
+    assert.match(r.stdout, /^Findings$/m);
+    assert.doesNotMatch(r.stdout, /^Sockets by state/m);
+  });
+});
+
+describe('twlab exporter', () => {
+  it('serves /metrics, and stops cleanly on SIGTERM', async () => {
+    const child = spawn(process.execPath, [MAIN, 'exporter', '--listen', '127.0.0.1:0', '--destinations', '3'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    });
+    try {
+      let out = '';
+      const url = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 20_000);
+        const onData = (d: Buffer): void => {
+          out += d.toString();
+          const m = /serving (http:\/\/\S+\/metrics)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(m[1] as string);
+          }
+        };
+        child.stdout.on('data', onData);
+        child.stderr.on('data', onData);
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      const r = await fetch(url);
+      assert.equal(r.status, 200);
+      const exp = parseExposition(await r.text());
+      assert.equal(sampleValue(exp, 'twlab_scrape_errors_total', { stage: 'read' }), 0);
+      assert.ok(sampleValue(exp, 'twlab_sockets', { state: 'LISTEN', family: 'ipv4' }) !== undefined);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
