@@ -13,6 +13,7 @@ import { exporterCommand } from './commands/exporter.js';
 import { commandHelp, overviewHelp, PLANNED_COMMANDS } from './commands/help.js';
 import { inspectCommand } from './commands/inspect.js';
 import { labCommand } from './commands/lab.js';
+import { packetdrillCommand } from './commands/packetdrill.js';
 import { scenariosCommand } from './commands/scenarios.js';
 import { schemaCommand } from './commands/schema.js';
 import { simulateCommand } from './commands/simulate.js';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly Command[] = [
   inspectCommand,
   adviseCommand,
   exporterCommand,
+  packetdrillCommand,
   scenariosCommand,
   schemaCommand,
 ];

@@ -21,6 +21,10 @@ export interface SegmentSink {
 export class Segment implements Due {
   /** The MSS option, on SYN segments only (0 = absent). */
   mss = 0;
+  /** The SACK-permitted option, on SYN segments only (RFC 2018; the model sends no SACK blocks). */
+  sackOk = false;
+  /** The window-scale option's shift, on SYN segments only (RFC 7323 2.2; -1 = absent). */
+  wscale = -1;
   /**
    * The connection incarnation that sent this segment (unique per socket in a run), or 0 for
    * a segment sent on no connection's behalf (an RST to a closed port, a TIME_WAIT's ACK
@@ -106,6 +110,8 @@ export class Segment implements Due {
     c.tsEcr = this.tsEcr;
     c.hasTs = this.hasTs;
     c.mss = this.mss;
+    c.sackOk = this.sackOk;
+    c.wscale = this.wscale;
     c.incarnation = this.incarnation;
     c.senderState = this.senderState;
     return c;

@@ -19,7 +19,8 @@ import { emptyMib } from './mib.js';
 import { BindTable, INET_TABLE_PERTURB_SIZE, PortSet, REUSEADDR, searchEphemeralPort, searchSequentialPort } from './ports.js';
 import type { PortProbe } from './ports.js';
 import type { KernelProfile } from './profile.js';
-import { DEFAULT_MSS, TIMEWAIT_SOCK_BYTES, TW_ISN_GAP, TW_KILL_THRESHOLD, wheelExpiry } from './profile.js';
+import type { HandshakeOptions } from './profile.js';
+import { LEGACY_HANDSHAKE, TCP_MAX_WSCALE, TIMEWAIT_SOCK_BYTES, TW_ISN_GAP, TW_KILL_THRESHOLD, wheelExpiry } from './profile.js';
 import { RequestSock } from './request.js';
 import type { RequestOwner } from './request.js';
 import { after, before, seqAdd } from './seq.js';
@@ -62,6 +63,8 @@ export interface HostOptions {
   ids: IdSource;
   /** what_if timewait_len: a TIME_WAIT length no Linux has. */
   timewaitLen?: Micros;
+  /** SYN options beyond timestamps; LEGACY_HANDSHAKE when absent. */
+  handshake?: HandshakeOptions;
 }
 
 /** What only a simulator can know (result JSON `integrity`). */
@@ -74,7 +77,10 @@ export interface Integrity {
 export class TcpHost implements SegmentSink, RequestOwner {
   readonly name: string;
   readonly address: Ipv4;
-  readonly sysctl: Sysctls;
+  /** Read where each decides something; replaced whole by setSysctls (a `sysctl -w` mid-run). */
+  sysctl: Sysctls;
+  /** What our SYN and SYN-ACK offer besides timestamps (read at each handshake). */
+  handshake: HandshakeOptions;
   readonly profile: KernelProfile;
   readonly queue: EventQueue;
   readonly timewaitLen: Micros;
@@ -109,7 +115,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
   /** FIFO lanes for this host's fixed-length timewait timers. */
   private readonly twLanes = new Map<Micros, Lane>();
   /** ip_local_reserved_ports as a set, or null. */
-  private readonly reserved: PortSet | null;
+  private reserved: PortSet | null;
   private readonly perturb = new Uint32Array(INET_TABLE_PERTURB_SIZE);
   // Boot-time secrets (net_secret, and the port and timestamp keys), drawn from the seed.
   private readonly seqKey: [number, number];
@@ -129,6 +135,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.name = o.name;
     this.address = o.address;
     this.sysctl = o.sysctl;
+    this.handshake = o.handshake ?? LEGACY_HANDSHAKE;
     this.profile = o.profile;
     this.queue = o.queue;
     this.network = o.network;
@@ -142,12 +149,14 @@ export class TcpHost implements SegmentSink, RequestOwner {
     // get_random_sleepable_once(table_perturb): the perturbation table starts random.
     for (let i = 0; i < this.perturb.length; i++) this.perturb[i] = o.rng.u32();
     this.jiffiesAtZero = this.uptimeS * o.profile.hz + (o.profile.hz > 0 ? o.rng.below(o.profile.hz) : 0);
-    this.reserved = null;
-    if (o.sysctl.ip_local_reserved_ports.length > 0) {
-      this.reserved = new PortSet();
-      for (const [lo, hi] of o.sysctl.ip_local_reserved_ports) for (let p = lo; p <= hi; p++) this.reserved.add(p);
-    }
+    this.reserved = reservedSet(o.sysctl);
     o.network.attach(o.address, this);
+  }
+
+  /** `sysctl -w` while the host runs: later decisions read the new values (packetdrill scripts set some mid-run). */
+  setSysctls(next: Sysctls): void {
+    this.sysctl = next;
+    this.reserved = reservedSet(next);
   }
 
   // -----------------------------------------------------------------------------------------
@@ -667,11 +676,18 @@ export class TcpHost implements SegmentSink, RequestOwner {
       tsOk ? seg.tsVal : 0,
       tsOk ? this.seconds() : 0,
       this.tsOffset(seg.dport, seg.src, seg.sport),
-      seg.mss > 0 ? Math.min(seg.mss, DEFAULT_MSS) : DEFAULT_MSS,
+      seg.mss > 0 ? Math.min(seg.mss, this.handshake.mss) : this.handshake.mss,
       seg.win,
       this.nextIncarnation(),
       seg.incarnation,
     );
+    // tcp_openreq_init_rwin / tcp_parse_options: SACK and window scaling only if both ends offer them.
+    req.sackOk = seg.sackOk && this.handshake.sack;
+    if (seg.wscale >= 0 && this.handshake.wscale >= 0) {
+      req.sndWscale = Math.min(seg.wscale, TCP_MAX_WSCALE);
+      req.rcvWscale = this.handshake.wscale;
+      req.wscaleOk = true;
+    }
     listener.synQueueLen++;
     this.bump('SYN_RECV');
     this.observer?.(this, req.lport, req.raddr, req.rport, 'LISTEN', 'SYN_RECV');
@@ -682,7 +698,9 @@ export class TcpHost implements SegmentSink, RequestOwner {
 
   private sendSynAck(req: RequestSock, retransmission = false): void {
     const seg = new Segment(this.address, req.lport, req.raddr, req.rport, req.iss, seqAdd(req.irs, 1), SYN | ACK, 65535, 0);
-    seg.mss = DEFAULT_MSS;
+    seg.mss = this.handshake.mss;
+    seg.sackOk = req.sackOk;
+    if (req.wscaleOk) seg.wscale = req.rcvWscale;
     if (req.tsOk) {
       seg.hasTs = true;
       seg.tsVal = (this.tsClockMs() + req.tsOffset) >>> 0;
@@ -780,8 +798,12 @@ export class TcpHost implements SegmentSink, RequestOwner {
       tsOffset: req.tsOffset,
       tsRecent: req.tsRecent,
       tsRecentStamp: req.tsRecentStamp,
-      sndWnd: seg.win,
+      // The ACK that completes the handshake is the first segment with a scaled window.
+      sndWnd: seg.win * 2 ** req.sndWscale,
       mss: req.mss,
+      sackOk: req.sackOk,
+      sndWscale: req.sndWscale,
+      rcvWscale: req.rcvWscale,
       peerIncarnation: req.peerIncarnation,
       incarnation: req.incarnation,
       reuseaddr: listener.reuseaddr,
@@ -820,4 +842,12 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.integrity.staleSegmentsAccepted++;
     this.integrity.staleBytesAccepted += bytes;
   }
+}
+
+/** ip_local_reserved_ports as a set, or null when none are reserved. */
+function reservedSet(sysctl: Sysctls): PortSet | null {
+  if (sysctl.ip_local_reserved_ports.length === 0) return null;
+  const set = new PortSet();
+  for (const [lo, hi] of sysctl.ip_local_reserved_ports) for (let p = lo; p <= hi; p++) set.add(p);
+  return set;
 }

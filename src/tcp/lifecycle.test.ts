@@ -223,6 +223,16 @@ describe('active close: FIN_WAIT_1, FIN_WAIT_2, TIME_WAIT (tcp_rcv_state_process
     assert.equal(p.a.states.TIME_WAIT, 1);
     assert.equal(p.b.states.TIME_WAIT, 1);
   });
+
+  it('CLOSING: the crossing FIN is ACKed once (tcp_fin ACKs it; that clears the ACK tcp_data_queue scheduled)', () => {
+    const p = new Pair();
+    const [c, s] = p.established();
+    const from = p.log.length;
+    c.close();
+    s.close();
+    p.run(10 * MS);
+    assert.deepEqual(p.texts(from), ['a>b F.', 'b>a F.', 'b>a .', 'a>b .']);
+  });
 });
 
 describe('TIME_WAIT (tcp_minisocks.c tcp_time_wait, tcp_timewait_state_process)', () => {

@@ -124,6 +124,41 @@ export const DEFAULT_MSS = 1460;
 /** include/net/tcp.h TCP_INIT_CWND. */
 export const TCP_INIT_CWND = 10;
 
+/**
+ * What a host offers in its SYN and SYN-ACK besides timestamps: knobs Linux has that twlab
+ * does not expose as scenario sysctls (tcp_sack, tcp_window_scaling, the buffer sizes that
+ * decide the window scale). Scenarios keep LEGACY_HANDSHAKE (MSS only, unscaled 16-bit
+ * windows); `twlab packetdrill` offers what Linux offers.
+ */
+export interface HandshakeOptions {
+  /** The MSS we advertise (tcp_output.c tcp_advertise_mss: the MTU minus 40 for IPv4, 60 for IPv6). */
+  readonly mss: number;
+  /** tcp_sack: offer SACK-permitted. The model never sends SACK blocks; the option is only negotiated. */
+  readonly sack: boolean;
+  /** tcp_window_scaling on: the shift we offer (see linuxWscale); -1 = off, windows are unscaled. */
+  readonly wscale: number;
+}
+
+/** include/net/tcp.h TCP_MAX_WSCALE (RFC 7323 2.3). */
+export const TCP_MAX_WSCALE = 14;
+
+/**
+ * tcp_output.c tcp_select_initial_window: the window-scale shift is chosen for the largest
+ * receive buffer the socket could grow to, max(tcp_rmem[2], net.core.rmem_max):
+ * ilog2(space) - 15, within 0..TCP_MAX_WSCALE. 32 MiB (this project's 6.18 host) gives 10.
+ */
+export function linuxWscale(tcpRmemMax: number, rmemMax: number): number {
+  const space = Math.max(tcpRmemMax, rmemMax, 1);
+  return Math.min(Math.max(Math.floor(Math.log2(space)) - 15, 0), TCP_MAX_WSCALE);
+}
+
+/** What the model offered before it negotiated SACK and window scaling (scenarios still use it). */
+export const LEGACY_HANDSHAKE: HandshakeOptions = Object.freeze({ mss: DEFAULT_MSS, sack: false, wscale: -1 });
+
+/** The reference 6.18 host: tcp_sack 1, tcp_window_scaling 1, tcp_rmem[2] 32 MiB, rmem_max 4 MiB
+ *  (docs/observations/out/04-traces.txt: "mss 1460,sackOK,TS val ... ecr 0,nop,wscale 10"). */
+export const LINUX_HANDSHAKE: HandshakeOptions = Object.freeze({ mss: DEFAULT_MSS, sack: true, wscale: linuxWscale(33554432, 4194304) });
+
 /** kernel/time/timer.c: 6 bits of index per level, each level 8 times coarser. */
 const LVL_CLK_SHIFT = 3;
 const LVL_SIZE = 64;

@@ -19,6 +19,12 @@ export class RequestSock implements Due {
   /** The final ACK came but the accept queue was full (tcp_abort_on_overflow = 0). */
   acked = false;
   lastOowAck: Micros = -Infinity;
+  /** SACK-permitted negotiated (both SYNs offered it). */
+  sackOk = false;
+  /** Window scaling negotiated; the peer's shift (applied to its windows) and ours. */
+  wscaleOk = false;
+  sndWscale = 0;
+  rcvWscale = 0;
 
   constructor(
     private readonly owner: RequestOwner,

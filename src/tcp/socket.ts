@@ -7,13 +7,13 @@
 
 import type { Due } from '../engine/queue.js';
 import type { Micros } from '../engine/time.js';
-import { MS } from '../engine/time.js';
+import { MS, SEC } from '../engine/time.js';
 import type { Ipv4 } from '../net/addr.js';
 import { ACK, FIN, PSH, RST, SYN, Segment } from '../net/segment.js';
 import type { Errno } from './errno.js';
 import type { TcpHost } from './host.js';
 import { pawsCheck } from './paws.js';
-import { DEFAULT_MSS, DEFAULT_RCV_WND, TCP_INIT_CWND, TCP_INVALID_RATELIMIT, TCP_PAWS_WINDOW } from './profile.js';
+import { DEFAULT_MSS, DEFAULT_RCV_WND, TCP_INIT_CWND, TCP_INVALID_RATELIMIT, TCP_MAX_WSCALE, TCP_PAWS_WINDOW } from './profile.js';
 import { REUSEADDR, REUSEPORT } from './ports.js';
 import { after, before, seqAdd, seqDiff } from './seq.js';
 import type { TcpState } from './state.js';
@@ -53,6 +53,8 @@ export const TCP_DELACK: Micros = 40 * MS;
 const TCP_RETRIES2 = 15;
 /** tcp_timer.c tcp_orphan_retries: 0 means 8. */
 const ORPHAN_RETRIES_DEFAULT = 8;
+/** include/net/tcp.h TCP_FIN_TIMEOUT_MAX: the largest TCP_LINGER2, two minutes. */
+const TCP_FIN_TIMEOUT_MAX_S = 120;
 
 /**
  * tcp_timer.c tcp_model_timeout: how long `boundary` retransmissions take when the RTO starts
@@ -101,6 +103,14 @@ export class TcpSocket implements Due {
   finQueued = false;
   cwnd = TCP_INIT_CWND * DEFAULT_MSS;
   mss = DEFAULT_MSS;
+  /** SACK-permitted was negotiated (no SACK blocks are ever sent; it shows in the handshake). */
+  sackOk = false;
+  /** Window scaling (RFC 7323 2): the peer's shift, applied to the windows it sends, and ours,
+   *  applied to the window we advertise. 0 when not negotiated. */
+  sndWscale = 0;
+  rcvWscale = 0;
+  /** TCP_LINGER2: orphaned FIN_WAIT_2 lifetime in µs; 0 = tcp_fin_timeout, -1 = reset at once. */
+  linger2: Micros = 0;
 
   // Receive sequence space.
   irs = 0;
@@ -212,6 +222,29 @@ export class TcpSocket implements Due {
     this.linger = linger;
   }
 
+  /**
+   * setsockopt(TCP_LINGER2) in seconds. tcp.c do_tcp_setsockopt: negative means reset an
+   * orphaned FIN_WAIT_2 at once, 0 means tcp_fin_timeout, and more than TCP_FIN_TIMEOUT_MAX
+   * (120 s) is capped there.
+   */
+  setLinger2(seconds: number): void {
+    if (seconds < 0) this.linger2 = -1;
+    else this.linger2 = Math.min(seconds, TCP_FIN_TIMEOUT_MAX_S) * SEC;
+  }
+
+  /** getsockopt(TCP_LINGER2) in seconds: -1, or the lifetime in use (tcp_fin_timeout when unset). */
+  getLinger2(): number {
+    if (this.linger2 < 0) return -1;
+    return this.linger2 > 0 ? Math.floor(this.linger2 / SEC) : this.host.sysctl.tcp_fin_timeout;
+  }
+
+  /** getsockopt(SO_ERROR): the pending error, which reading clears (sock.c sock_error). */
+  takeError(): Errno | null {
+    const e = this.error;
+    this.error = null;
+    return e;
+  }
+
   /** bind(): port 0 picks a free port now (bind() prefers odd ports; see host), or at connect() with IP_BIND_ADDRESS_NO_PORT. */
   bind(port: number): Errno | null {
     if (this.state !== 'CLOSE' || this.holdsPort || this.userBound) return 'EINVAL';
@@ -316,8 +349,11 @@ export class TcpSocket implements Due {
       this.rcvQueue -= n;
       return n;
     }
-    if (this.peerFin || this.rcvShutdown) return 0;
-    if (this.error !== null) return this.error;
+    // tcp.c tcp_recvmsg_locked: the peer's FIN first, then a pending error (reported once:
+    // sock_error clears it), then our own shutdown; a socket never connected is ENOTCONN.
+    if (this.peerFin) return 0;
+    if (this.error !== null) return this.takeError()!;
+    if (this.rcvShutdown) return 0;
     if (this.state === 'CLOSE') return 'ENOTCONN';
     return 'EAGAIN';
   }
@@ -393,6 +429,67 @@ export class TcpSocket implements Due {
     return 'done';
   }
 
+  /**
+   * connect(AF_UNSPEC): tcp.c tcp_disconnect. The connection is dropped (with an RST where the
+   * peer holds state) and the socket may connect again: from the port bind() fixed, else a new
+   * one, with an ISN beyond anything the old connection could have had in flight
+   * (write_seq + max_window + 2), so old segments cannot land in the new one.
+   */
+  disconnect(): void {
+    const old = this.state;
+    if (old === 'LISTEN') {
+      this.close();
+      return;
+    }
+    if (old === 'CLOSE' && this.rport === 0) return;
+    const needReset =
+      old === 'ESTABLISHED' || old === 'CLOSE_WAIT' || old === 'FIN_WAIT_1' || old === 'FIN_WAIT_2' || old === 'SYN_RECV' ||
+      ((old === 'CLOSING' || old === 'LAST_ACK') && this.sndNxt !== this.writeSeq);
+    if (needReset) {
+      this.output(RST | ACK, this.sndNxt, 0);
+      this.host.mib.TcpOutRsts++;
+    }
+    let seq = seqAdd(this.writeSeq, this.maxWindow + 2);
+    if (seq === 0) seq = 1;
+    this.quietClose = true; // tcp_disconnect does not go through tcp_done: no TcpAttemptFails
+    if (old !== 'CLOSE') this.done();
+    this.error = needReset || old === 'SYN_SENT' ? 'ECONNRESET' : null;
+    // A fresh connection's state; options, the bound port and linger settings stay.
+    this.raddr = 0;
+    this.rport = 0;
+    this.rcvShutdown = false;
+    this.sndShutdown = false;
+    this.peerFin = false;
+    this.finQueued = false;
+    this.rcvQueue = 0;
+    this.ooo = null;
+    this.tsOk = false;
+    this.tsRecent = 0;
+    this.tsRecentStamp = 0;
+    this.sackOk = false;
+    this.sndWscale = 0;
+    this.rcvWscale = 0;
+    this.srtt = 0;
+    this.rttvar = 0;
+    this.rto = this.host.profile.rtoInit;
+    this.retransmits = 0;
+    this.dupAcks = 0;
+    this.bytesAcked = 0;
+    this.maxWindow = 0;
+    this.rttSeq = -1;
+    this.pingpong = false;
+    this.ato = 0;
+    this.lastDataRecv = -Infinity;
+    this.cwnd = TCP_INIT_CWND * DEFAULT_MSS;
+    this.mss = DEFAULT_MSS;
+    this.sndWnd = DEFAULT_RCV_WND;
+    this.writeSeq = seq;
+    this.quietClose = false;
+    this.handedToTimewait = false;
+    this.peerIncarnation = 0;
+    this.incarnation = this.host.nextIncarnation();
+  }
+
   // ---------------------------------------------------------------------------------------
   // Close paths.
 
@@ -407,6 +504,14 @@ export class TcpSocket implements Due {
     host.orphanCount++;
     this.countedOrphan = true;
     if (this.state === 'FIN_WAIT_2') {
+      if (this.linger2 < 0) {
+        // tcp.c __tcp_close: TCP_LINGER2 < 0 resets an orphan that is already in FIN_WAIT_2.
+        host.mib.TcpExtTCPAbortOnLinger++;
+        this.output(RST | ACK, this.sndNxt, 0);
+        host.mib.TcpOutRsts++;
+        this.done();
+        return;
+      }
       // An orphan in FIN_WAIT_2 waits for the peer's FIN at most tcp_fin_timeout.
       this.orphanFinWait2(false);
       if (this.stateNow() === 'CLOSE') return;
@@ -465,9 +570,9 @@ export class TcpSocket implements Due {
     }
   }
 
-  /** tcp.h tcp_fin_time: tcp_fin_timeout, at least 3.5 * RTO. */
+  /** tcp.h tcp_fin_time: TCP_LINGER2 or else tcp_fin_timeout, at least 3.5 * RTO. */
   private finTime(): Micros {
-    const fin = this.host.sysctl.tcp_fin_timeout * 1_000_000;
+    const fin = this.linger2 > 0 ? this.linger2 : this.host.sysctl.tcp_fin_timeout * SEC;
     const floor = this.rto * 4 - this.rto / 2;
     return fin < floor ? floor : fin;
   }
@@ -513,6 +618,9 @@ export class TcpSocket implements Due {
    */
   done(): void {
     if ((this.state === 'SYN_SENT' || this.state === 'SYN_RECV') && !this.quietClose) this.host.mib.TcpAttemptFails++;
+    // sk_shutdown = SHUTDOWN_MASK: once a pending error has been read, read() gives 0.
+    this.rcvShutdown = true;
+    this.sndShutdown = true;
     this.setState('CLOSE');
     this.setTimer(IDLE);
     this.cancelDelack();
@@ -574,7 +682,7 @@ export class TcpSocket implements Due {
   /** Build and send one segment from this connection. */
   private output(flags: number, seq: number, len: number, retransmission = false): void {
     const host = this.host;
-    const seg = new Segment(host.address, this.lport, this.raddr, this.rport, seq, flags & ACK ? this.rcvNxt : 0, flags, this.rcvWnd, len);
+    const seg = new Segment(host.address, this.lport, this.raddr, this.rport, seq, flags & ACK ? this.rcvNxt : 0, flags, this.windowField(), len);
     if (this.tsOk) {
       seg.hasTs = true;
       seg.tsVal = (host.tsClockMs() + this.tsOffset) >>> 0;
@@ -593,7 +701,11 @@ export class TcpSocket implements Due {
   private sendSyn(withAck: boolean): void {
     const host = this.host;
     const seg = new Segment(host.address, this.lport, this.raddr, this.rport, this.iss, withAck ? this.rcvNxt : 0, withAck ? SYN | ACK : SYN, this.rcvWnd, 0);
-    seg.mss = this.mss;
+    const hs = host.handshake;
+    seg.mss = hs.mss;
+    // A SYN offers what the host supports; a SYN-ACK (simultaneous open) what was negotiated.
+    seg.sackOk = withAck ? this.sackOk : hs.sack;
+    if (hs.wscale >= 0 && (!withAck || this.rcvWscale > 0 || this.sndWscale > 0)) seg.wscale = hs.wscale;
     if (host.sysctl.tcp_timestamps !== 0) {
       seg.hasTs = true;
       seg.tsVal = (host.tsClockMs() + this.tsOffset) >>> 0;
@@ -612,6 +724,18 @@ export class TcpSocket implements Due {
 
   private sendAck(): void {
     this.output(ACK, this.sndNxt, 0);
+  }
+
+  /** The 16-bit window field: our receive window shifted right by our scale, rounded up
+   *  (tcp_output.c tcp_select_window; SYNs carry it unscaled). */
+  private windowField(): number {
+    if (this.rcvWscale === 0) return this.rcvWnd;
+    return Math.min(0xffff, Math.ceil(this.rcvWnd / 2 ** this.rcvWscale));
+  }
+
+  /** The window a non-SYN segment offers, in bytes (RFC 7323 2.3: SYN windows are never scaled). */
+  private peerWindow(seg: Segment): number {
+    return seg.win * 2 ** this.sndWscale;
   }
 
   /**
@@ -833,6 +957,9 @@ export class TcpSocket implements Due {
     tsRecentStamp: number;
     sndWnd: number;
     mss: number;
+    sackOk: boolean;
+    sndWscale: number;
+    rcvWscale: number;
     peerIncarnation: number;
     incarnation: number;
     reuseaddr: boolean;
@@ -855,6 +982,9 @@ export class TcpSocket implements Due {
     this.setSndWnd(args.sndWnd);
     this.bytesAcked = 1; // the handshake's final ACK acknowledged our SYN
     this.mss = args.mss;
+    this.sackOk = args.sackOk;
+    this.sndWscale = args.sndWscale;
+    this.rcvWscale = args.rcvWscale;
     this.peerIncarnation = args.peerIncarnation;
     this.reuseaddr = args.reuseaddr;
     this.reuseport = args.reuseport;
@@ -883,6 +1013,20 @@ export class TcpSocket implements Due {
     }
   }
 
+  /** tcp_input.c tcp_parse_options on the peer's SYN or SYN-ACK: SACK and window scaling
+   *  hold only if both ends offered them (RFC 2018, RFC 7323 2.2). */
+  private negotiate(seg: Segment): void {
+    const hs = this.host.handshake;
+    this.sackOk = seg.sackOk && hs.sack;
+    if (seg.wscale >= 0 && hs.wscale >= 0) {
+      this.sndWscale = Math.min(seg.wscale, TCP_MAX_WSCALE);
+      this.rcvWscale = hs.wscale;
+    } else {
+      this.sndWscale = 0;
+      this.rcvWscale = 0;
+    }
+  }
+
   /** tcp_input.c tcp_rcv_synsent_state_process. */
   private rcvSynSent(seg: Segment): void {
     const host = this.host;
@@ -906,7 +1050,8 @@ export class TcpSocket implements Due {
       this.rcvNxt = this.rcvWup = seqAdd(seg.seq, 1);
       this.setSndWnd(seg.win);
       this.peerIncarnation = seg.incarnation;
-      if (seg.mss > 0) this.mss = Math.min(this.mss, seg.mss);
+      if (seg.mss > 0) this.mss = Math.min(host.handshake.mss, seg.mss);
+      this.negotiate(seg);
       this.tsOk = seg.hasTs && host.sysctl.tcp_timestamps !== 0;
       if (this.tsOk) {
         this.tsRecent = seg.tsVal;
@@ -921,6 +1066,7 @@ export class TcpSocket implements Due {
     if (f & RST) return; // an RST without ACK cannot be for our SYN
     if (f & SYN) {
       // Simultaneous open (RFC 9293 3.5): SYN_RECV, answer with SYN-ACK from the same ISN.
+      this.negotiate(seg);
       this.irs = seg.seq;
       this.rcvNxt = this.rcvWup = seqAdd(seg.seq, 1);
       this.setSndWnd(seg.win);
@@ -1011,9 +1157,9 @@ export class TcpSocket implements Due {
         this.tsRecentStamp = host.seconds();
       }
       if (after(seg.ack, this.sndUna)) {
-        this.setSndWnd(seg.win);
+        this.setSndWnd(this.peerWindow(seg));
         this.ackAdvance(seg.ack, seg);
-      } else if (seg.seqLen === 0 && seg.win === this.sndWnd && before(this.sndUna, this.sndNxt)) {
+      } else if (seg.seqLen === 0 && this.peerWindow(seg) === this.sndWnd && before(this.sndUna, this.sndNxt)) {
         // A duplicate ACK: the third means a segment was lost; resend it now rather than
         // at the RTO (RFC 5681 3.2 fast retransmit; Linux does this with SACK in tcp_fastretrans_alert).
         if (++this.dupAcks === 3) {
@@ -1022,7 +1168,7 @@ export class TcpSocket implements Due {
           this.retransmitHead();
         }
       } else {
-        this.setSndWnd(seg.win);
+        this.setSndWnd(this.peerWindow(seg));
       }
     }
 
@@ -1039,6 +1185,14 @@ export class TcpSocket implements Due {
         if (!ourFinAcked) break;
         this.setState('FIN_WAIT_2');
         if (this.orphan) {
+          // tcp_rcv_state_process TCP_FIN_WAIT1: TCP_LINGER2 < 0 lets no orphan wait in
+          // FIN_WAIT_2; the socket goes, and the ACK that got it there is answered with RST.
+          if (this.linger2 < 0) {
+            mib.TcpExtTCPAbortOnData++;
+            this.done();
+            host.sendReset(seg);
+            return;
+          }
           // Data (or a FIN out of order) after close(): reset (RFC 1122 4.2.2.13).
           if (seg.seqLen > 0 && after(seqAdd(endSeq, f & FIN ? -1 : 0), this.rcvNxt)) {
             mib.TcpExtTCPAbortOnData++;
@@ -1204,8 +1358,8 @@ export class TcpSocket implements Due {
       case 'LAST_ACK':
         return; // a retransmitted FIN
       case 'FIN_WAIT_1':
-        // Simultaneous close: our FIN is not yet acked. ACK theirs, go to CLOSING.
-        this.sendAck();
+        // Simultaneous close: our FIN is not yet acked. Go to CLOSING; tcp_data_queue sends the
+        // one ACK of their FIN (tcp_fin's tcp_send_ack clears the ACK it had scheduled).
         this.setState('CLOSING');
         return;
       case 'FIN_WAIT_2':
