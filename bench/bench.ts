@@ -3,13 +3,22 @@
 //  1. two-host: 1000 conn/s for 120 s (the lifecycle model's hot path: queue, tables, ports)
 //  2. article-lb: the built-in default, 90 s at 1000 req/s over three hops
 //  3. heap per TIME_WAIT socket, with 100 000 of them alive
+//  4. article-lb's HTML report (--html): the run with ladders, the file's size, how fast
+//     headless Chromium opens it (Debian's chromium; skipped without it)
+//  5. twlab inspect --json against `ss -tan state time-wait | wc -l` on a network namespace
+//     holding 100 000 real TIME_WAIT sockets (root and iproute2 only)
 
 import { performance } from 'node:perf_hooks';
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { renderHtml } from '../src/report/html.js';
+import { chooseLadders } from '../src/report/ladder.js';
 import { loadScenarioFile, parseScenario } from '../src/scenario/load.js';
 import { run } from '../src/sim/run.js';
+import { MAIN, netnsUnavailable, withNamespaces } from '../test/inspect/netns.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -92,6 +101,92 @@ clients:
     `${fmt((during - before) / tw)} bytes each counting all of the run's heap (an upper bound)`);
 }
 
+/** 100 000 TIME_WAIT in a namespace, then inspect --json and ss, each through a pipe, alternately. */
+async function inspectVsSs(): Promise<void> {
+  const title = 'inspect --json vs ss -tan state time-wait | wc -l, 100 000 TIME_WAIT';
+  const why = netnsUnavailable();
+  if (why !== undefined) {
+    console.log(`${title}: skipped (${why})`);
+    return;
+  }
+  // Ten destinations (ports 8000-8009) x 10 000: no destination fills the even half of the
+  // range, so connect() stays cheap (fidelity.md §3) and the load takes seconds, well within
+  // the 60 s a TIME_WAIT lives.
+  const ports = Array.from({ length: 10 }, (_, i) => 8000 + i);
+  const perPort = 10_000;
+  const runs = 3;
+  await withNamespaces('bench', async (lab) => {
+    lab.sysctl(lab.a, 'net.ipv4.ip_local_port_range', '1024 65535');
+    await lab.agent(lab.b, ['serve', '0.0.0.0', ...ports.map(String)]);
+    const t0 = performance.now();
+    const halves = [ports.slice(0, 5), ports.slice(5)];
+    await Promise.all(halves.map(async (half) => {
+      for (const port of half) await lab.connect(lab.a, '198.18.0.2', port, perPort, 128);
+    }));
+    const loadS = (performance.now() - t0) / 1000;
+    const tw = lab.ssCount(lab.a, ['state', 'time-wait']);
+    const time = (script: string): number => {
+      const t = performance.now();
+      const r = spawnSync('ip', ['netns', 'exec', lab.a, 'sh', '-c', script], { encoding: 'utf8', maxBuffer: 1 << 26 });
+      if (r.status !== 0) throw new Error(`${script}: ${r.stderr}`);
+      return performance.now() - t;
+    };
+    const inspectMs: number[] = [];
+    const ssMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      inspectMs.push(time(`'${process.execPath}' '${MAIN}' inspect --json | wc -c >/dev/null`));
+      ssMs.push(time('ss -tan state time-wait | wc -l >/dev/null'));
+    }
+    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+    const [i, s] = [median(inspectMs), median(ssMs)];
+    console.log(`${title}: inspect ${i.toFixed(0)} ms, ss ${s.toFixed(0)} ms (medians of ${runs}), ratio ${(i / s).toFixed(2)} ` +
+      `(${fmt(tw)} TIME_WAIT, built in ${loadS.toFixed(1)} s)`);
+  });
+}
+
+/** The HTML report of article-lb: tracing's cost on the run, the file's size, and how fast Chromium opens it. */
+async function htmlReport(): Promise<void> {
+  const s = loadScenarioFile(join(repoRoot(), 'scenarios', 'article-lb.yaml'));
+  const t0 = performance.now();
+  const r = run(s, { trace: {} });
+  const simS = (performance.now() - t0) / 1000;
+  const t1 = performance.now();
+  const html = renderHtml({ model: r.result }, { scenario: s, ladders: chooseLadders(r.ladders), opens: r.opens! });
+  const renderMs = performance.now() - t1;
+  const bytes = Buffer.byteLength(html);
+  const head = `article-lb --html: run with ladders ${simS.toFixed(2)} s wall (${r.ladders.length} ladders recorded), render ${renderMs.toFixed(0)} ms, ${(bytes / 1024).toFixed(1)} KiB`;
+  const chromium = process.env['TWLAB_CHROMIUM'] ?? '/usr/bin/chromium';
+  if (!existsSync(chromium)) {
+    console.log(`${head}; open: skipped (no Chromium at ${chromium})`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'twlab-bench-'));
+  try {
+    const file = join(dir, 'article-lb.html');
+    writeFileSync(file, html);
+    const { chromium: browser } = await import('playwright-core');
+    const context = await browser.launchPersistentContext(join(dir, 'profile'), {
+      executablePath: chromium,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const loads: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const page = await context.newPage();
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+      loads.push(Number(await page.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd")));
+      await page.close();
+    }
+    await context.close();
+    const sorted = [...loads].sort((a, b) => a - b);
+    console.log(`${head}; opens in Chromium: load event after ${sorted[2]!.toFixed(0)} ms (median of 5, first ${loads[0]!.toFixed(0)} ms)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 twoHost();
 articleLb();
 heapPerTimewait();
+await htmlReport().catch((e: unknown) => console.log(`article-lb --html: failed: ${e instanceof Error ? e.message : String(e)}`));
+await inspectVsSs().catch((e: unknown) => console.log(`inspect vs ss: failed: ${e instanceof Error ? e.message : String(e)}`));

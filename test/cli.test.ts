@@ -28,8 +28,9 @@ describe('twlab help and version', () => {
     const r = twlab('help', 'simulate');
     assert.equal(r.code, 0, r.stderr);
     assert.equal(twlab('simulate', '--help').stdout, r.stdout);
-    for (const flag of ['--json', '--seed N', '--duration D', '--set KEY=VALUE']) assert.ok(r.stdout.includes(flag), flag);
-    assert.equal(r.stdout.match(/default: /g)?.length, 4);
+    const flags = ['--json', '--seed N', '--duration D', '--set KEY=VALUE', '--html FILE', '--ladder FILE|-', '--trace HOST[:PORT]->HOST[:PORT]'];
+    for (const flag of flags) assert.ok(r.stdout.includes(flag), flag);
+    assert.equal(r.stdout.match(/default: /g)?.length, flags.length);
     assert.match(r.stdout, /^Examples:$/m);
   });
 

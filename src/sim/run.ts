@@ -14,11 +14,15 @@ import type { Samples } from './apps.js';
 import { ClientWorkload, ProxyApp, ServerApp } from './apps.js';
 import type { HostResult, Percentiles, Result, Snapshot, StateMap } from './result.js';
 import { RESULT_FORMAT } from './result.js';
+import type { Ladder, Opens, TraceSpec, Unrecorded } from './trace.js';
+import { Tracer } from './trace.js';
 import { World } from './world.js';
 
 export interface SimulateOptions {
   /** Called now and then with simulated time done and total (microseconds). */
   onProgress?: (done: Micros, total: Micros) => void;
+  /** Record packet ladders (and new connections per interval) for the report; off when absent. */
+  trace?: TraceSpec;
 }
 
 /** Everything a run produced, for the result and for callers that want more (benchmarks). */
@@ -26,6 +30,12 @@ export interface Run {
   result: Result;
   world: World;
   events: number;
+  /** With `trace`: the recorded ladders, in order of first appearance; otherwise empty. */
+  ladders: Ladder[];
+  /** With `trace`: new connections per series interval per host. */
+  opens?: Opens;
+  /** With `trace`: connections with an RST or a drop that have no ladder (for --trace). */
+  unrecorded?: Unrecorded[];
 }
 
 export function simulate(scenario: Scenario, options: SimulateOptions = {}): Result {
@@ -34,6 +44,8 @@ export function simulate(scenario: Scenario, options: SimulateOptions = {}): Res
 
 export function run(scenario: Scenario, options: SimulateOptions = {}): Run {
   const world = new World(scenario);
+  const tracer = options.trace !== undefined ? new Tracer(world, options.trace) : null;
+  tracer?.attach();
   const clients = scenario.clients.map((c) => new ClientWorkload(world, c));
   const servers = scenario.servers.map((s) => new ServerApp(world, s));
   const proxies = scenario.proxies.map((p) => new ProxyApp(world, p));
@@ -95,7 +107,8 @@ export function run(scenario: Scenario, options: SimulateOptions = {}): Run {
   };
   const whatIf = whatIfs(scenario);
   if (whatIf !== undefined) result.what_if = whatIf;
-  return { result, world, events: q.fired };
+  const trace = tracer?.finish(result.series);
+  return { result, world, events: q.fired, ladders: trace?.ladders ?? [], ...(trace !== undefined ? { opens: trace.opens, unrecorded: trace.unrecorded } : {}) };
 }
 
 function nonZero(c: StateCounts): StateMap {

@@ -1,14 +1,23 @@
 // `twlab simulate [SCENARIO]`: load a scenario (a file or a built-in), apply --seed,
-// --duration and --set, run the model, print the report or the result JSON.
+// --duration and --set, run the model, print the report or the result JSON; with --html
+// and --ladder, also write the HTML report and packet ladders (traced connections).
 
+import { writeFileSync } from 'node:fs';
+import { bytes } from '../../report/format.js';
+import { renderHtml } from '../../report/html.js';
+import { chooseLadders, NO_LADDER, NO_TRACED_LADDER, tracedLadders, type ChosenLadder } from '../../report/ladder.js';
+import { laddersSvgFile } from '../../report/ladder-svg.js';
+import { renderLaddersText } from '../../report/ladder-text.js';
 import { renderText } from '../../report/text.js';
 import { DEFAULT_SCENARIO } from '../../scenario/builtin.js';
 import { runSettings } from '../../scenario/overrides.js';
+import type { Scenario } from '../../scenario/types.js';
 import { LIMITS, SEC } from '../../scenario/units.js';
-import type { Result } from '../../sim/result.js';
-import { simulate } from '../../sim/run.js';
+import { run, type Run } from '../../sim/run.js';
+import { parseTraceMatch, TraceSpecError, type TraceMatch, type TraceSpec } from '../../sim/trace.js';
+import { packageVersion } from '../cli.js';
 import { UsageError, valueOf, type Args } from '../args.js';
-import { ok, type Command, type Context, type Output } from '../command.js';
+import { EXIT, type Command, type Context, type Output } from '../command.js';
 import { resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
 
 export const simulateCommand: Command = {
@@ -43,6 +52,25 @@ export const simulateCommand: Command = {
       help: "change one value of the scenario, e.g. --set lb.sysctl.net.ipv4.tcp_tw_reuse=1 or --set 'clients[0].rate=500/s' (quote [ ] for the shell); repeat for more",
       default: 'the values in the scenario',
     },
+    {
+      name: 'html',
+      value: 'FILE',
+      help: 'also write a self-contained HTML report: the verdict, charts over time per host, connect() figures and packet ladders; opens offline',
+      default: 'none',
+    },
+    {
+      name: 'ladder',
+      value: 'FILE|-',
+      help: 'write packet ladders of chosen connections: FILE.svg as SVG, FILE.txt as text, - as text on stdout instead of the report',
+      default: 'none',
+    },
+    {
+      name: 'trace',
+      value: 'HOST[:PORT]->HOST[:PORT]',
+      repeatable: true,
+      help: "the connections --html and --ladder draw, e.g. --trace 'client:40312->server:80' (quote > for the shell; PORT * or left out: any); repeat for more",
+      default: 'the first, the first with trouble, any with a stale segment',
+    },
   ],
   examples: [
     ['twlab simulate', `the built-in ${DEFAULT_SCENARIO}: 1000 requests/s through a load balancer for 90 s`],
@@ -51,6 +79,9 @@ export const simulateCommand: Command = {
     ["twlab simulate --set 'lb.sysctl.net.ipv4.ip_local_port_range=1024 65535'", 'the article\'s load balancer with a wider port range'],
     ['twlab simulate close-wait-leak --duration 30s', 'the CLOSE_WAIT leak, run for 30 s instead of 8 s'],
     ['twlab simulate my-scenario.yaml --seed 2 --json > result.json', 'your own scenario, another seed, JSON for scripts'],
+    ['twlab simulate --html report.html', 'the article-lb report with charts and packet ladders, one file to attach to a ticket'],
+    ['twlab simulate stale-segment --ladder -', "the article's figure one as a packet ladder in the terminal"],
+    ["twlab simulate lost-last-ack --ladder fig2.svg --trace 'client:45678->server:80'", "the article's figure two as an SVG"],
   ],
   run: runSimulate,
 };
@@ -59,21 +90,74 @@ function runSimulate(args: Args, context: Context): Output {
   if (args.positionals.length > 1) {
     throw new UsageError(`simulate takes one scenario, got ${args.positionals.length}: ${args.positionals.join(' ')}`, 'simulate');
   }
+  const html = valueOf(args, 'html');
+  const ladder = valueOf(args, 'ladder');
+  const traces = args.values.get('trace') ?? [];
+  if (traces.length > 0 && html === undefined && ladder === undefined) {
+    throw new UsageError('--trace chooses the connections that --html and --ladder draw; add --html FILE or --ladder FILE|-', 'simulate');
+  }
+  if (ladder === '-' && args.switches.has('json')) {
+    throw new UsageError('--ladder - and --json would both print on stdout; write the ladder to a file instead: --ladder FILE.svg or FILE.txt', 'simulate');
+  }
   const settings = [...runSettings(valueOf(args, 'seed'), valueOf(args, 'duration')), ...settingsOf('--set', args.values.get('set') ?? [], 'simulate')];
   const scenario = withSettings(resolveScenario(args.positionals[0] ?? DEFAULT_SCENARIO), settings, 'simulate');
+  const match = traces.map((t) => traceMatch(t, scenario));
+  // Ladders cost memory and time: recorded only when something will draw them.
+  const trace: TraceSpec | undefined = html !== undefined || ladder !== undefined ? (match.length > 0 ? { first: 0, troubled: 0, match } : {}) : undefined;
 
   const { progress } = context;
   const name = scenario.name;
-  let result: Result;
+  let done: Run;
   try {
-    result = simulate(
-      scenario,
-      progress ? { onProgress: (done, total) => progress.update(`simulating ${name}: ${(done / SEC).toFixed(1)} s of ${total / SEC} s`) } : {},
-    );
+    done = run(scenario, {
+      ...(progress ? { onProgress: (d, total) => progress.update(`simulating ${name}: ${(d / SEC).toFixed(1)} s of ${total / SEC} s`) } : {}),
+      ...(trace !== undefined ? { trace } : {}),
+    });
   } finally {
     progress?.done();
   }
-  if (args.switches.has('json')) return ok(JSON.stringify(result, null, 2) + '\n');
+  const result = done.result;
   const changed = settings.filter((s) => s.key !== 'seed').map((s) => `${s.key}=${s.value}`);
-  return ok(renderText(result, { color: context.color, scenario, changed }));
+  const chosen = match.length > 0 ? tracedLadders(done.ladders) : chooseLadders(done.ladders);
+  const notes: string[] = [];
+  const matched = done.ladders.filter((l) => l.traced).length;
+  if (match.length > 0 && matched === 0) notes.push(`twlab: --trace ${traces.join(' ')} matched no connection in this run\n`);
+  if (matched > chosen.length) notes.push(`twlab: --trace matched ${matched} connections; drawing the first ${chosen.length} (give a port to narrow it)\n`);
+
+  const none = match.length > 0 ? NO_TRACED_LADDER : NO_LADDER;
+  const files: [string, string][] = [];
+  if (html !== undefined) {
+    const traced = { ...(done.opens !== undefined ? { opens: done.opens } : {}), unrecorded: done.unrecorded ?? [] };
+    files.push([html, renderHtml({ model: result }, { scenario, changed, ladders: chosen, noLadder: none, ...traced, version: packageVersion() })]);
+  }
+  if (ladder !== undefined && ladder !== '-') {
+    files.push([ladder, ladder.toLowerCase().endsWith('.txt') ? renderLaddersText(chosen, { none }, done.unrecorded) : laddersSvgFile(chosen, ladderHeading(scenario, chosen), none)]);
+  }
+  for (const [path, text] of files) {
+    try {
+      writeFileSync(path, text);
+    } catch (e) {
+      return { code: EXIT.failure, stdout: '', stderr: `${notes.join('')}twlab: cannot write ${path}: ${(e as Error).message}\n` };
+    }
+    notes.push(`twlab: wrote ${path} (${bytes(Buffer.byteLength(text))})\n`);
+  }
+
+  let stdout: string;
+  if (ladder === '-') stdout = renderLaddersText(chosen, { color: context.color, none }, done.unrecorded);
+  else if (args.switches.has('json')) stdout = JSON.stringify(result, null, 2) + '\n';
+  else stdout = renderText(result, { color: context.color, scenario, changed });
+  return { code: EXIT.ok, stdout, stderr: notes.join('') };
+}
+
+function traceMatch(text: string, scenario: Scenario): TraceMatch {
+  try {
+    return parseTraceMatch(text, scenario);
+  } catch (e) {
+    if (e instanceof TraceSpecError) throw new UsageError(`--trace ${e.message}`, 'simulate');
+    throw e;
+  }
+}
+
+function ladderHeading(scenario: Scenario, chosen: readonly ChosenLadder[]): string {
+  return `twlab simulate ${scenario.name}, seed ${scenario.seed}: ${chosen.length === 1 ? '1 packet ladder' : `${chosen.length} packet ladders`}`;
 }
