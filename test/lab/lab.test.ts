@@ -3,6 +3,8 @@
 // once the next run or `twlab lab --cleanup` has been.
 
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -57,11 +59,19 @@ describe('twlab lab on this kernel', { skip }, () => {
     assert.deepEqual(namespacesOf(Number(result.lab.run_id.split('x')[0])), []);
   });
 
-  it('compare small-range-burst: the model and the kernel agree', () => {
-    const r = twlabLong(['compare', 'small-range-burst']);
-    assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /^clients\[0\] client EADDRNOTAVAIL\s+50\s+\d+/m);
-    assert.match(r.stdout, /^Agree: all \d+ judged figures are within tolerance\.$/m);
+  it('compare small-range-burst: the model and the kernel agree; --html puts them side by side', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twlab-cmp-'));
+    try {
+      const file = join(dir, 'compare.html');
+      const r = twlabLong(['compare', 'small-range-burst', '--html', file]);
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^clients\[0\] client EADDRNOTAVAIL\s+50\s+\d+/m);
+      assert.match(r.stdout, /^Agree: all \d+ judged figures are within tolerance\.$/m);
+      const html = readFileSync(file, 'utf8');
+      assert.ok(html.includes('<svg') && /kernel/i.test(html) && /model/i.test(html), 'a report with both sides');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('SIGINT midway: exits 1, agents ended, no namespace left', async () => {

@@ -1,6 +1,9 @@
 // `twlab compare SCENARIO`: the model and the real kernel on the same scenario, side by side,
 // each figure judged against a tolerance; exit 1 when one is beyond it.
 
+import { writeFileSync } from 'node:fs';
+import { renderHtml } from '../../report/html.js';
+import { packageVersion } from '../cli.js';
 import { compareResults, parseTolerances, renderComparison, ToleranceError, TOLERANCE_CLASSES, type Tolerances } from '../../lab/compare.js';
 import { simulate } from '../../sim/run.js';
 import { SEC } from '../../scenario/units.js';
@@ -34,6 +37,7 @@ export const compareCommand: Command = {
       default: 'connections=exact states=2%+2 peaks=2%+2 counters=2%+2 ports=exact race=5%',
     },
     { name: 'json', help: 'print { agree, rows, notes, model, lab } as one JSON document', default: 'off: a table for people' },
+    { name: 'html', value: 'FILE', help: 'also write a self-contained HTML report with the model and the kernel side by side', default: 'none' },
     ...labCommand.flags.filter((f) => f.name === 'approximate' || f.name === 'duration' || f.name === 'set'),
   ],
   examples: [
@@ -64,10 +68,21 @@ async function runCompare(args: Args, context: Context): Promise<Output> {
   if ('code' in lab) return lab;
   const comparison = compareResults(model, lab, scenario, tolerances);
   const code = comparison.agree ? EXIT.ok : EXIT.failure;
+  let wrote = '';
+  const html = args.values.get('html')?.at(-1);
+  if (html !== undefined) {
+    const text = renderHtml({ model, kernel: lab }, { scenario, version: packageVersion() });
+    try {
+      writeFileSync(html, text);
+    } catch (e) {
+      return { code: EXIT.failure, stdout: '', stderr: `twlab: cannot write ${html}: ${(e as Error).message}\n` };
+    }
+    wrote = `twlab: wrote ${html} (${Math.round(Buffer.byteLength(text) / 1024)} KiB)\n`;
+  }
   if (args.switches.has('json')) {
     const doc = { format: 'twlab-compare/1', scenario: scenario.name, agree: comparison.agree, rows: comparison.rows, notes: comparison.notes, model, lab };
-    return { code, stdout: JSON.stringify(doc, null, 2) + '\n', stderr: '' };
+    return { code, stdout: JSON.stringify(doc, null, 2) + '\n', stderr: wrote };
   }
   const notes = lab.lab.notes.map((n) => `Lab: ${n}`).join('\n');
-  return { code, stdout: renderComparison(comparison, { color: context.color }) + (notes ? `\n${notes}\n` : ''), stderr: '' };
+  return { code, stdout: renderComparison(comparison, { color: context.color }) + (notes ? `\n${notes}\n` : ''), stderr: wrote };
 }
