@@ -13,26 +13,15 @@
 // An IPv4 address is one __be32 printed as a host-order %08X; an IPv6 address is four
 // such words. So on a little-endian host "0100007F" is 127.0.0.1.
 
-import type { TcpState } from '../tcp/state.js';
+import { TCP_STATES, type TcpState } from '../tcp/state.js';
 import { ipv4Text, ipv6Text } from './address.js';
 import { SkipLog, type Family, type Parsed, type SocketRecord } from './socket.js';
 
-/** include/net/tcp_states.h, 1-based; request sockets print as SYN_RECV (get_openreq4). */
-const STATE_BY_CODE: readonly (TcpState | undefined)[] = [
-  undefined,
-  'ESTABLISHED',
-  'SYN_SENT',
-  'SYN_RECV',
-  'FIN_WAIT_1',
-  'FIN_WAIT_2',
-  'TIME_WAIT',
-  'CLOSE',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'LISTEN',
-  'CLOSING',
-  'SYN_RECV', // TCP_NEW_SYN_RECV
-];
+/**
+ * include/net/tcp_states.h, 1-based: TCP_STATES is in the kernel's order; request sockets
+ * (TCP_NEW_SYN_RECV, 12) print as SYN_RECV (get_openreq4).
+ */
+const STATE_BY_CODE: readonly (TcpState | undefined)[] = [undefined, ...TCP_STATES, 'SYN_RECV'];
 
 const NL = 0x0a;
 const SPACE = 0x20;

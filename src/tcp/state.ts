@@ -1,4 +1,5 @@
-// The TCP states with the names netstat/ss print (underscored), RFC 9293 section 3.3.2.
+// The TCP states with the names netstat/ss print (underscored), RFC 9293 section 3.3.2, in
+// the kernel's order (include/net/tcp_states.h numbers them from 1; /proc/net/tcp relies on it).
 
 export const TCP_STATES = [
   'ESTABLISHED',
