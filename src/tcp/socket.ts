@@ -1027,7 +1027,7 @@ export class TcpSocket implements Due {
     }
   }
 
-  /** tcp_input.c tcp_rcv_synsent_state_process. */
+  /** tcp_input.c tcp_rcv_synsent_state_process(). */
   private rcvSynSent(seg: Segment): void {
     const host = this.host;
     const f = seg.flags;
@@ -1082,7 +1082,7 @@ export class TcpSocket implements Due {
     }
   }
 
-  /** Segments on a synchronized connection: tcp_validate_incoming, then tcp_rcv_state_process. */
+  /** Segments on a synchronized connection: tcp_validate_incoming(), then tcp_rcv_state_process(). */
   private rcvSynchronized(seg: Segment): void {
     const host = this.host;
     const mib = host.mib;
