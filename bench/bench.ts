@@ -12,19 +12,14 @@ import { performance } from 'node:perf_hooks';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { renderHtml } from '../src/report/html.js';
 import { chooseLadders } from '../src/report/ladder.js';
 import { loadScenarioFile, parseScenario } from '../src/scenario/load.js';
 import { run } from '../src/sim/run.js';
 import { MAIN, netnsUnavailable, withNamespaces } from '../test/inspect/netns.js';
-
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
+import { repoRoot } from '../src/paths.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 

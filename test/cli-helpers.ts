@@ -1,21 +1,11 @@
 // Runs the built twlab binary as a user would: a child process, its exit code and output.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-/** The directory holding package.json: this file runs from dist/test/. */
-export function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the test file');
-    dir = up;
-  }
-  return dir;
-}
+export { repoRoot } from '../src/paths.js';
+import { repoRoot } from '../src/paths.js';
 
 export const MAIN = join(repoRoot(), 'dist/src/cli/main.js');
 

@@ -1,7 +1,7 @@
 // Inspection -> the text `twlab inspect` and `twlab advise` print: small aligned tables and
 // wrapped sentences, readable at 100 columns. Pure; colour is an option the CLI turns on.
 
-import { bytes } from '../report/format.js';
+import { bytes, painter, type Paint } from '../report/format.js';
 import { TCP_STATES } from '../tcp/state.js';
 import type { Advice, Finding, Inspection } from './analyze.js';
 import type { Advised } from './advice.js';
@@ -18,14 +18,6 @@ export interface RenderOptions {
 const WIDTH = 100;
 const DEFAULT_TOP = 10;
 
-type Style = 'bold' | 'dim' | 'red' | 'yellow';
-const ANSI: Record<Style, [string, string]> = {
-  bold: ['\x1b[1m', '\x1b[22m'],
-  dim: ['\x1b[2m', '\x1b[22m'],
-  red: ['\x1b[31m', '\x1b[39m'],
-  yellow: ['\x1b[33m', '\x1b[39m'],
-};
-type Paint = (style: Style, text: string) => string;
 
 /** 12345.6 -> "12,346" (what toLocaleString('en-US') gives, without loading ICU's locale data). */
 export function thousands(x: number): string {
@@ -210,7 +202,7 @@ function notes(ins: Inspection): string[] {
 }
 
 export function renderInspection(ins: Inspection, options: RenderOptions = {}): string {
-  const paint: Paint = options.color ? (style, text) => ANSI[style][0] + text + ANSI[style][1] : (_style, text) => text;
+  const paint = painter(options.color);
   const top = options.top ?? DEFAULT_TOP;
   const blocks = [
     header(ins, paint),
@@ -231,7 +223,7 @@ export function renderInspection(ins: Inspection, options: RenderOptions = {}): 
 
 /** `twlab advise`: the role, the findings and the advice alone. */
 export function renderAdvised(ins: Inspection, advised: Advised, options: { color?: boolean } = {}): string {
-  const paint: Paint = options.color ? (style, text) => ANSI[style][0] + text + ANSI[style][1] : (_style, text) => text;
+  const paint = painter(options.color);
   const what = ins.source.kind === 'host' ? `this host${ins.kernel.release ? ` (kernel ${ins.kernel.release})` : ''}` : (ins.source.path ?? 'the dump');
   const role = `${advised.role}${advised.roleInferred ? ' (inferred from its sockets; --role to set it)' : ''}`;
   const blocks = [[paint('bold', `twlab advise: ${what}, role ${role}`)], renderFindings(advised.findings, paint), renderAdvice(advised.advice), notes(ins)];

@@ -8,6 +8,7 @@ import type { Series, Snapshot, StateMap } from '../sim/result.js';
 import { TCP_STATES, type StateCounts } from '../tcp/state.js';
 import type { SocketCensus } from './procnet.js';
 import { census, mibDelta, parseConntrack, parseConntrackStat, parseMibTables, parseProcTcp, portRemapped } from './procnet.js';
+import { appendSample } from '../sim/run.js';
 
 export function readCensus(pid: number): SocketCensus {
   const text = readFileSync(`/proc/${pid}/net/tcp`, 'utf8');
@@ -95,7 +96,7 @@ export class LabSampler {
       h.timewaitPeak = Math.max(h.timewaitPeak, c.timewait);
       h.portsPeak = Math.max(h.portsPeak, c.localPorts);
       if (h.nat) this.sampleConntrack(h);
-      if (use.series) for (const s of TCP_STATES) put(h.series, s, k, c.states[s]);
+      if (use.series) for (const s of TCP_STATES) appendSample(h.series, s, k, c.states[s]);
       snapHosts[h.host] = nonZero(c.states);
       if (use.end) {
         h.end = c.states;
@@ -155,15 +156,4 @@ export class LabSampler {
     }
     return { interval_s: intervalMs / 1000, t: this.seriesT.map((t) => Math.round(t) / 1000), hosts };
   }
-}
-
-/** As the model's sampler: a series stays absent until its first non-zero value, then is back-filled with zeros. */
-function put(m: Map<string, number[]>, key: string, k: number, v: number): void {
-  let arr = m.get(key);
-  if (arr === undefined) {
-    if (v === 0) return;
-    arr = new Array<number>(k).fill(0);
-    m.set(key, arr);
-  }
-  arr.push(v);
 }

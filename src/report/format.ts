@@ -1,4 +1,4 @@
-// Numbers as the reports print them.
+// How the terminal reports print: numbers, colour, wrapped text.
 
 /** Bytes in binary units: 512 B, 19.5 KiB, 2.3 MiB. */
 export function bytes(n: number): string {
@@ -10,4 +10,35 @@ export function bytes(n: number): string {
     unit++;
   }
   return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+export type Style = 'bold' | 'dim' | 'red' | 'yellow';
+const ANSI: Record<Style, [string, string]> = {
+  bold: ['\x1b[1m', '\x1b[22m'],
+  dim: ['\x1b[2m', '\x1b[22m'],
+  red: ['\x1b[31m', '\x1b[39m'],
+  yellow: ['\x1b[33m', '\x1b[39m'],
+};
+
+export type Paint = (style: Style, text: string) => string;
+
+/** ANSI styles when `color`, plain text otherwise (the CLI decides: a terminal, no NO_COLOR). */
+export function painter(color: boolean | undefined): Paint {
+  return color ? (style, text) => ANSI[style][0] + text + ANSI[style][1] : (_style, text) => text;
+}
+
+/** Greedy word wrap at plain spaces (not at no-break ones); a longer word gets a line of its own. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/ +/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
 }

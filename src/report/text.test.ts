@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseScenario } from '../scenario/load.js';
 import { RESULT_FORMAT, type Result } from '../sim/result.js';
-import { bytes, milliseconds, renderText, sparkline, wrap } from './text.js';
+import { milliseconds, renderText, sparkline } from './text.js';
+import { bytes, wrap } from './format.js';
 
 /** A small client -> lb -> web run that ran out of ports towards web1. */
 function fixture(): Result {

@@ -5,7 +5,7 @@
 import type { Scenario } from '../scenario/types.js';
 import type { ClientResult, HostResult, Percentiles, ProxyResult, Result } from '../sim/result.js';
 import { TCP_STATES } from '../tcp/state.js';
-import { bytes } from './format.js';
+import { bytes, painter, wrap, type Paint, type Style } from './format.js';
 import { verdict } from './verdict.js';
 
 export { bytes };
@@ -38,15 +38,6 @@ export const KEY_COUNTERS = [
 export const SPARK_WIDTH = 60;
 const SPARK = '▁▂▃▄▅▆▇█';
 
-type Style = 'bold' | 'dim' | 'red' | 'yellow';
-const ANSI: Record<Style, [string, string]> = {
-  bold: ['\x1b[1m', '\x1b[22m'],
-  dim: ['\x1b[2m', '\x1b[22m'],
-  red: ['\x1b[31m', '\x1b[39m'],
-  yellow: ['\x1b[33m', '\x1b[39m'],
-};
-
-type Paint = (style: Style, text: string) => string;
 
 /** A table cell: its text, how to align it, and an optional style applied after padding. */
 interface Cell {
@@ -56,7 +47,7 @@ interface Cell {
 }
 
 export function renderText(result: Result, options: TextOptions = {}): string {
-  const paint: Paint = options.color ? (style, text) => ANSI[style][0] + text + ANSI[style][1] : (_style, text) => text;
+  const paint = painter(options.color);
   const blocks: string[][] = [header(result, options.changed ?? [], paint)];
   if (options.scenario) blocks.push(verdictBlock(verdict(result, options.scenario), paint));
   for (const client of result.clients) blocks.push(clientBlock(client, paint));
@@ -87,21 +78,6 @@ function verdictBlock(sentences: readonly string[], paint: Paint): string[] {
   return [paint('bold', 'What happened'), ...sentences.flatMap((s) => wrap(s, VERDICT_WIDTH - 4).map((line, i) => (i === 0 ? '  - ' : '    ') + line))];
 }
 
-/** Greedy word wrap at plain spaces (not at no-break ones); a longer word gets a line of its own. */
-export function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/ +/)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
-}
 
 function clientBlock(client: ClientResult, paint: Paint): string[] {
   const failed = Object.values(client.errors).reduce((sum, n) => sum + n, 0);

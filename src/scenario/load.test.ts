@@ -1,23 +1,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { ScenarioError } from './errors.js';
 import { loadScenarioFile, parseScenario } from './load.js';
 import { MAX_NODES_READ, sectionJson } from './reader.js';
 import { SCENARIO } from './schema.js';
-
-/** The directory holding package.json: tests run from dist/src/scenario/, sources live in src/. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('package.json not found above the test file');
-    dir = up;
-  }
-  return dir;
-}
+import { repoRoot } from '../paths.js';
 
 const ROOT = repoRoot();
 const MALFORMED = join(ROOT, 'test/scenarios/malformed');

@@ -3,17 +3,11 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { loadScenarioFile, parseScenario } from '../scenario/load.js';
 import { simulate } from './run.js';
+import { repoRoot } from '../paths.js';
 
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
-  return dir;
-}
 const scenarios = join(repoRoot(), 'scenarios');
 
 describe('sample scenarios', () => {

@@ -196,7 +196,7 @@ class Sampler implements Due {
     this.t.push(now / SEC);
     for (const [name, h] of this.world.hosts) {
       const m = this.data.get(name)!;
-      for (const s of TCP_STATES) this.put(m, s, k, h.states[s]);
+      for (const s of TCP_STATES) appendSample(m, s, k, h.states[s]);
       let errors = 0;
       for (const c of this.clients) {
         if (c.spec.host === name) {
@@ -211,22 +211,13 @@ class Sampler implements Due {
           u.errors.interval = 0;
         }
       }
-      this.put(m, 'connect_errors', k, errors);
+      appendSample(m, 'connect_errors', k, errors);
     }
     const next = now + this.interval;
     if (next <= this.end) this.world.queue.at(next, this, 0);
   }
 
-  /** Series stay absent until their first non-zero value, then are back-filled with zeros. */
-  private put(m: Map<string, number[]>, key: string, k: number, v: number): void {
-    let arr = m.get(key);
-    if (arr === undefined) {
-      if (v === 0) return;
-      arr = new Array<number>(k).fill(0);
-      m.set(key, arr);
-    }
-    arr.push(v);
-  }
+
 
   series(): Result['series'] {
     const hosts: Record<string, Record<string, number[]>> = {};
@@ -257,4 +248,19 @@ class Snapshots implements Due {
     for (const [name, h] of this.world.hosts) hosts[name] = nonZero(h.states);
     this.taken.push({ t: now / SEC, hosts });
   }
+}
+
+/**
+ * Append sample `k` of series `key`: a series stays absent until its first non-zero value,
+ * then is back-filled with zeros (so results leave out states a host never had). Lab samples
+ * the real kernel the same way.
+ */
+export function appendSample(m: Map<string, number[]>, key: string, k: number, v: number): void {
+  let arr = m.get(key);
+  if (arr === undefined) {
+    if (v === 0) return;
+    arr = new Array<number>(k).fill(0);
+    m.set(key, arr);
+  }
+  arr.push(v);
 }

@@ -3,6 +3,7 @@
 
 import { HELP_FLAG, type Command } from '../command.js';
 import type { FlagSpec } from '../args.js';
+import { wrap } from '../../report/format.js';
 
 /** Commands product.md describes that this version does not have yet. */
 export const PLANNED_COMMANDS: readonly string[] = [];
@@ -51,7 +52,7 @@ export function commandHelp(command: Command): string {
     '',
     `Usage: ${usage}`,
     '',
-    ...command.about.flatMap((paragraph) => [...wrap(paragraph, WIDTH - 2).map((l) => '  ' + l), '']),
+    ...command.about.flatMap((paragraph) => [...wrap(paragraph.replace(/[ \t\n\r]+/g, ' '), WIDTH - 2).map((l) => '  ' + l), '']),
     'Flags:',
     ...flagLines(flags),
     '',
@@ -68,7 +69,7 @@ function flagLines(flags: readonly FlagSpec[]): string[] {
   const width = Math.max(...heads.map((h) => h.length));
   const indent = ' '.repeat(width + 4);
   return flags.flatMap((f, i) => {
-    const [first = '', ...rest] = wrap(f.help, WIDTH - indent.length);
+    const [first = '', ...rest] = wrap(f.help.replace(/[ \t\n\r]+/g, ' '), WIDTH - indent.length);
     return [
       `  ${(heads[i] as string).padEnd(width)}  ${first}`,
       ...rest.map((l) => indent + l),
@@ -77,18 +78,3 @@ function flagLines(flags: readonly FlagSpec[]): string[] {
   });
 }
 
-/** Greedy word wrap. */
-function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let line = '';
-  for (const word of text.split(/\s+/)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else {
-      line = line ? `${line} ${word}` : word;
-    }
-  }
-  if (line) lines.push(line);
-  return lines;
-}
