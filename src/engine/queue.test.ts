@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventQueue } from './queue.js';
+import { EventQueue, Timer } from './queue.js';
 import type { Due } from './queue.js';
 import { Rng } from './rng.js';
 
@@ -86,6 +86,77 @@ describe('EventQueue', () => {
     const q = new EventQueue();
     q.runUntil(100);
     assert.throws(() => q.at(50, { fire: () => undefined }, 0), /cannot schedule/);
+  });
+});
+
+describe('Timer', () => {
+  it('fires once at its last armed time; moved earlier or later, it keeps one entry', () => {
+    const q = new EventQueue();
+    const r = recorder();
+    const t = new Timer(r.due('t'), 0);
+    q.arm(t, 50);
+    q.arm(t, 80); // later
+    q.arm(t, 20); // earlier
+    q.arm(t, 40);
+    assert.equal(q.pending, 1);
+    q.runUntil(100);
+    assert.deepEqual(r.fired, ['40:t']);
+    assert.equal(t.armed, false);
+  });
+
+  it('a disarmed timer never fires and leaves nothing in the queue', () => {
+    const q = new EventQueue();
+    const r = recorder();
+    const timers = Array.from({ length: 5 }, (_, i) => new Timer(r.due(`t${i}`), i));
+    timers.forEach((t, i) => q.arm(t, 10 * (i + 1)));
+    q.disarm(timers[2]!);
+    q.disarm(timers[0]!);
+    q.disarm(timers[0]!); // twice is harmless
+    assert.equal(q.pending, 3);
+    q.runUntil(100);
+    assert.deepEqual(r.fired, ['20:t1', '40:t3', '50:t4']);
+    assert.equal(q.pending, 0);
+  });
+
+  it('ties with one-shot events and lanes go by when each was (re-)armed, as if scheduled then', () => {
+    const q = new EventQueue();
+    const r = recorder();
+    const t = new Timer(r.due('timer'), 0);
+    q.arm(t, 10);
+    q.at(10, r.due('heap'), 0);
+    q.lane(10).push(r.due('lane'), 0);
+    q.arm(t, 10); // re-armed after both: now fires last among equals
+    q.runUntil(10);
+    assert.deepEqual(r.fired, ['10:heap', '10:lane', '10:timer']);
+  });
+
+  it('keeps heap order through random arms, moves and cancels (against a sorted model)', () => {
+    const q = new EventQueue();
+    const rng = new Rng(3);
+    const fired: number[] = [];
+    const timers = Array.from({ length: 200 }, (_, i) => new Timer({ fire: (now) => fired.push(now * 1000 + i) }, i));
+    const expected = new Map<number, number>();
+    for (let step = 0; step < 5000; step++) {
+      const i = rng.below(timers.length);
+      if (rng.below(4) === 0) {
+        q.disarm(timers[i]!);
+        expected.delete(i);
+      } else {
+        const at = rng.below(900);
+        q.arm(timers[i]!, at);
+        expected.set(i, at);
+      }
+    }
+    q.runUntil(1000);
+    const times = fired.map((x) => Math.floor(x / 1000));
+    assert.deepEqual(times, [...times].sort((a, b) => a - b));
+    assert.deepEqual(new Set(fired), new Set([...expected].map(([i, at]) => at * 1000 + i)));
+  });
+
+  it('refuses a time in the past', () => {
+    const q = new EventQueue();
+    q.runUntil(100);
+    assert.throws(() => q.arm(new Timer({ fire: () => undefined }, 0), 50), /cannot arm/);
   });
 });
 

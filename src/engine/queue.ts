@@ -6,8 +6,13 @@
 // heap. The next event is the earliest of the heap top and the lane heads. Ties are broken
 // by insertion order (a global sequence number), so a run is fully deterministic.
 //
-// Cancelling and re-arming never scan: the queue does not own timers. A `Due` receives the
-// token it was scheduled with and ignores a token it no longer expects (a stale entry).
+// One-shot events (`at`, `after`, lanes) cannot be cancelled: a `Due` receives the token it
+// was scheduled with and ignores a token it no longer expects (a stale entry). Timers that
+// are re-armed or cancelled far more often than they fire (a socket's retransmission and
+// delayed-ACK timers: every ACK moves or stops them) are `Timer`s instead, kept in a second,
+// indexed heap that moves or removes them in O(log n). That heap holds only live timers, so
+// it stays as small as the number of busy sockets, and a closed socket leaves nothing behind
+// in the queue that would keep it alive.
 
 import type { Micros } from './time.js';
 
@@ -114,6 +119,27 @@ export class Lane {
   }
 }
 
+/**
+ * A re-armable timer of `owner`: at most one pending firing, which `EventQueue.arm` sets or
+ * moves and `EventQueue.disarm` cancels. When it fires it is disarmed, then
+ * `owner.fire(time, token)` runs.
+ */
+export class Timer {
+  /** Position in the queue's timer heap, -1 when not armed. */
+  index = -1;
+  time: Micros = 0;
+  seq = 0;
+
+  constructor(
+    readonly owner: Due,
+    readonly token: number,
+  ) {}
+
+  get armed(): boolean {
+    return this.index >= 0;
+  }
+}
+
 interface Popped {
   time: number;
   token: number;
@@ -133,6 +159,8 @@ export class EventQueue {
   private readonly hToken: number[] = [];
   private readonly hDue: Due[] = [];
   private readonly lanes: Lane[] = [];
+  /** Armed timers: a binary heap by (time, seq), each Timer knowing its index. */
+  private readonly timers: Timer[] = [];
   private readonly laneByDelay = new Map<Micros, Lane>();
   private readonly popped: Popped = { time: 0, token: 0, due: undefined };
 
@@ -196,9 +224,80 @@ export class EventQueue {
     this.at(this.now + delay, due, token);
   }
 
+  /**
+   * Arm `timer` to fire at `time` (not in the past), or move it there if it is armed. Either
+   * way it is ordered as if scheduled now: among equal times, after everything scheduled before.
+   */
+  arm(timer: Timer, time: Micros): void {
+    if (!(time >= this.now)) throw new Error(`cannot arm a timer at ${time}: now is ${this.now}`);
+    const old = timer.time;
+    timer.time = time;
+    timer.seq = this.seq++;
+    const h = this.timers;
+    if (timer.index < 0) {
+      timer.index = h.length;
+      h.push(timer);
+      this.timerUp(timer.index);
+    } else if (time < old) this.timerUp(timer.index);
+    else this.timerDown(timer.index);
+  }
+
+  /** Cancel `timer` if it is armed. */
+  disarm(timer: Timer): void {
+    const i = timer.index;
+    if (i < 0) return;
+    timer.index = -1;
+    const h = this.timers;
+    const last = h.pop()!;
+    if (last === timer) return;
+    h[i] = last;
+    last.index = i;
+    this.timerUp(i);
+    this.timerDown(last.index);
+  }
+
+  private timerUp(i: number): void {
+    const h = this.timers;
+    const t = h[i]!;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      const pt = h[p]!;
+      if (pt.time < t.time || (pt.time === t.time && pt.seq < t.seq)) break;
+      h[i] = pt;
+      pt.index = i;
+      i = p;
+    }
+    h[i] = t;
+    t.index = i;
+  }
+
+  private timerDown(i: number): void {
+    const h = this.timers;
+    const n = h.length;
+    const t = h[i]!;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      let c = l;
+      const r = l + 1;
+      if (r < n) {
+        const a = h[l]!;
+        const b = h[r]!;
+        if (b.time < a.time || (b.time === a.time && b.seq < a.seq)) c = r;
+      }
+      const ct = h[c]!;
+      if (ct.time > t.time || (ct.time === t.time && ct.seq > t.seq)) break;
+      h[i] = ct;
+      ct.index = i;
+      i = c;
+    }
+    h[i] = t;
+    t.index = i;
+  }
+
   /** Number of entries waiting, stale ones included. */
   get pending(): number {
-    let n = this.hTime.length;
+    let n = this.hTime.length + this.timers.length;
     for (const lane of this.lanes) n += lane.size;
     return n;
   }
@@ -206,6 +305,8 @@ export class EventQueue {
   /** Time of the next event, or Infinity. */
   peekTime(): number {
     let best = this.hTime.length > 0 ? this.hTime[0]! : Infinity;
+    const top = this.timers[0];
+    if (top !== undefined && top.time < best) best = top.time;
     for (const lane of this.lanes) if (lane.headTime < best) best = lane.headTime;
     return best;
   }
@@ -222,6 +323,13 @@ export class EventQueue {
       let bestTime = this.hTime.length > 0 ? this.hTime[0]! : Infinity;
       let bestSeq = this.hTime.length > 0 ? this.hSeq[0]! : Infinity;
       let bestLane: Lane | null = null;
+      let bestTimer: Timer | null = null;
+      const top = this.timers.length > 0 ? this.timers[0]! : null;
+      if (top !== null && (top.time < bestTime || (top.time === bestTime && top.seq < bestSeq))) {
+        bestTime = top.time;
+        bestSeq = top.seq;
+        bestTimer = top;
+      }
       const lanes = this.lanes;
       for (let li = 0; li < lanes.length; li++) {
         const lane = lanes[li]!;
@@ -233,6 +341,14 @@ export class EventQueue {
         }
       }
       if (bestTime > until || bestTime === Infinity) break;
+      if (bestLane === null && bestTimer !== null) {
+        this.disarm(bestTimer);
+        this.now = bestTime;
+        this.fired++;
+        bestTimer.owner.fire(bestTime, bestTimer.token);
+        if (stop !== undefined && stop()) return this.fired - start;
+        continue;
+      }
       let handler: LaneHandler | null = null;
       if (bestLane !== null) {
         bestLane.pop(out);

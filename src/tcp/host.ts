@@ -712,13 +712,11 @@ export class TcpHost implements SegmentSink, RequestOwner {
   }
 
   private armRequest(req: RequestSock, after: Micros): void {
-    req.timerGen++;
-    this.queue.at(this.timerAt(after), req, req.timerGen);
+    this.queue.arm(req.timer, this.timerAt(after));
   }
 
   /** inet_connection_sock.c reqsk_timer_handler: retransmit the SYN-ACK, at most tcp_synack_retries times. */
-  requestTimer(req: RequestSock, token: number): void {
-    if (token !== req.timerGen) return;
+  requestTimer(req: RequestSock): void {
     if (req.retrans >= this.sysctl.tcp_synack_retries) {
       this.removeRequest(req);
       return;
@@ -730,7 +728,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
   }
 
   private removeRequest(req: RequestSock): void {
-    req.timerGen++;
+    this.queue.disarm(req.timer);
     this.unhashConn(req.raddr, req.rport, req.lport, req);
     req.listener.synQueueLen--;
     this.states.SYN_RECV--;

@@ -3,17 +3,18 @@
 // hash, so it holds its 4-tuple, and retransmits its SYN-ACK on its own timer
 // (inet_connection_sock.c reqsk_timer_handler).
 
-import type { Due } from '../engine/queue.js';
+import { Timer, type Due } from '../engine/queue.js';
 import type { Micros } from '../engine/time.js';
 import type { Ipv4 } from '../net/addr.js';
 import type { TcpSocket } from './socket.js';
 
 export interface RequestOwner {
-  requestTimer(req: RequestSock, token: number): void;
+  requestTimer(req: RequestSock): void;
 }
 
 export class RequestSock implements Due {
-  timerGen = 0;
+  /** The SYN-ACK retransmission timer (rsk_timer). */
+  readonly timer = new Timer(this, 0);
   /** SYN-ACK retransmissions so far (req->num_retrans). */
   retrans = 0;
   /** The final ACK came but the accept queue was full (tcp_abort_on_overflow = 0). */
@@ -45,7 +46,7 @@ export class RequestSock implements Due {
     readonly peerIncarnation: number,
   ) {}
 
-  fire(_now: Micros, token: number): void {
-    this.owner.requestTimer(this, token);
+  fire(_now: Micros): void {
+    this.owner.requestTimer(this);
   }
 }

@@ -5,7 +5,7 @@
 // The socket decides; the host it belongs to owns the tables, the clock and the wire
 // (see host.ts). Payload bytes are counted, never stored.
 
-import type { Due } from '../engine/queue.js';
+import { Timer, type Due } from '../engine/queue.js';
 import type { Micros } from '../engine/time.js';
 import { MS, SEC } from '../engine/time.js';
 import type { Ipv4 } from '../net/addr.js';
@@ -44,6 +44,8 @@ export type SocketTimer =
   | { kind: 'fin_wait_2'; at: Micros };
 
 const IDLE: SocketTimer = { kind: 'idle' };
+const LIFECYCLE_TOKEN = 0;
+const DELACK_TOKEN = 1;
 const LINGER_OFF: Linger = { on: false };
 const NO_CHILDREN: TcpSocket[] = [];
 
@@ -160,8 +162,8 @@ export class TcpSocket implements Due {
   private ato: Micros = 0;
   /** retrans_stamp: when the segment now being retransmitted was first sent. */
   private retransStamp: Micros = 0;
-  private delackGen = 0;
   private delackAt: Micros | null = null;
+  private readonly delackTimer = new Timer(this, DELACK_TOKEN);
   lastOowAck: Micros = -Infinity;
 
   /** close() was called: nobody will read this socket again (SOCK_DEAD). */
@@ -174,7 +176,7 @@ export class TcpSocket implements Due {
   peerIncarnation = 0;
 
   timer: SocketTimer = IDLE;
-  private timerGen = 0;
+  private readonly lifecycleTimer = new Timer(this, LIFECYCLE_TOKEN);
 
   // Listening sockets.
   backlog = 0;
@@ -838,8 +840,8 @@ export class TcpSocket implements Due {
 
   setTimer(t: SocketTimer): void {
     this.timer = t;
-    this.timerGen++;
-    if (t.kind !== 'idle') this.host.queue.at(t.at, this, this.timerGen * 2);
+    if (t.kind === 'idle') this.host.queue.disarm(this.lifecycleTimer);
+    else this.host.queue.arm(this.lifecycleTimer, t.at);
   }
 
   /**
@@ -849,21 +851,19 @@ export class TcpSocket implements Due {
   private scheduleDelack(): void {
     if (this.delackAt !== null) return;
     this.delackAt = this.host.timerAt(this.ato);
-    this.delackGen++;
-    this.host.queue.at(this.delackAt, this, this.delackGen * 2 + 1);
+    this.host.queue.arm(this.delackTimer, this.delackAt);
   }
 
   private cancelDelack(): void {
     if (this.delackAt !== null) {
       this.delackAt = null;
-      this.delackGen++;
+      this.host.queue.disarm(this.delackTimer);
     }
   }
 
-  /** Queue callback: token = gen*2 for the lifecycle timer, gen*2+1 for the delayed ACK. */
+  /** Timer callback: the lifecycle timer or the delayed ACK. */
   fire(_now: Micros, token: number): void {
-    if (token % 2 === 1) {
-      if ((token - 1) / 2 !== this.delackGen || this.delackAt === null) return;
+    if (token === DELACK_TOKEN) {
       this.delackAt = null;
       // tcp_delack_timer_handler: the ACK found nothing to ride on; leave pingpong mode.
       if (this.pingpong) {
@@ -873,7 +873,6 @@ export class TcpSocket implements Due {
       if (this.state !== 'CLOSE') this.sendAck();
       return;
     }
-    if (token / 2 !== this.timerGen) return;
     const t = this.timer;
     this.timer = IDLE;
     switch (t.kind) {
