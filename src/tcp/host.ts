@@ -10,6 +10,7 @@ import type { Micros } from '../engine/time.js';
 import { MS, SEC } from '../engine/time.js';
 import type { Ipv4 } from '../net/addr.js';
 import { endpointKey, isLoopback } from '../net/addr.js';
+import { ConnTable } from './conntable.js';
 import type { Network } from '../net/network.js';
 import { ACK, FIN, RST, SYN, Segment } from '../net/segment.js';
 import type { SegmentSink } from '../net/segment.js';
@@ -99,8 +100,8 @@ export class TcpHost implements SegmentSink, RequestOwner {
   private readonly network: Network;
   private readonly ids: IdSource;
   private readonly rng: Rng;
-  /** The established hash: remote endpoint -> local port -> connection. */
-  private readonly conns = new Map<number, Map<number, Conn>>();
+  /** The established hash: (remote address, remote port, local port) -> connection. */
+  private readonly conns = new ConnTable<Conn>();
   private readonly listeners = new Map<number, TcpSocket>();
   /** Per destination we connect() to: the local ports with a socket to it (for the port search). */
   private readonly destPorts = new Map<number, PortSet>();
@@ -208,24 +209,17 @@ export class TcpHost implements SegmentSink, RequestOwner {
   }
 
   lookup(raddr: Ipv4, rport: number, lport: number): Conn | undefined {
-    return this.conns.get(endpointKey(raddr, rport))?.get(lport);
+    return this.conns.get(raddr, rport, lport);
   }
 
   private hashConn(raddr: Ipv4, rport: number, lport: number, conn: Conn): void {
-    const key = endpointKey(raddr, rport);
-    let m = this.conns.get(key);
-    if (m === undefined) this.conns.set(key, (m = new Map()));
-    m.set(lport, conn);
-    this.destPorts.get(key)?.add(lport);
+    this.conns.set(raddr, rport, lport, conn);
+    if (this.destPorts.size > 0) this.destPorts.get(endpointKey(raddr, rport))?.add(lport);
   }
 
   private unhashConn(raddr: Ipv4, rport: number, lport: number, conn: Conn): void {
-    const key = endpointKey(raddr, rport);
-    const m = this.conns.get(key);
-    if (m === undefined || m.get(lport) !== conn) return;
-    m.delete(lport);
-    if (m.size === 0) this.conns.delete(key);
-    this.destPorts.get(key)?.delete(lport);
+    if (!this.conns.delete(raddr, rport, lport, conn)) return;
+    if (this.destPorts.size > 0) this.destPorts.get(endpointKey(raddr, rport))?.delete(lport);
   }
 
   /** The busy-port set of a destination, built from the hash on first use, then kept current. */
@@ -234,7 +228,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     let set = this.destPorts.get(key);
     if (set === undefined) {
       set = new PortSet();
-      for (const lport of this.conns.get(key)?.keys() ?? []) set.add(lport);
+      for (const lport of this.conns.localPorts(raddr, rport)) set.add(lport);
       this.destPorts.set(key, set);
     }
     return set;
@@ -257,10 +251,8 @@ export class TcpHost implements SegmentSink, RequestOwner {
 
   /** A listener closes: its request sockets go without a word (inet_csk_listen_stop). */
   dropRequestsOf(listener: TcpSocket): void {
-    for (const m of this.conns.values()) {
-      for (const conn of m.values()) {
-        if (conn instanceof RequestSock && conn.listener === listener) this.removeRequest(conn);
-      }
+    for (const conn of this.conns.values()) {
+      if (conn instanceof RequestSock && conn.listener === listener) this.removeRequest(conn);
     }
   }
 

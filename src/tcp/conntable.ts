@@ -1,0 +1,132 @@
+// The established hash of one host (inet_ehash): remote address, remote port and local port
+// -> the connection on that 4-tuple (the local address is the host's one address).
+//
+// Every segment looks up here and every connection enters and leaves, so it is a flat
+// open-addressing table on typed arrays rather than Maps of Maps: no allocation per
+// connection, one probe sequence per lookup. Linear probing, deletion by backward shift (no
+// tombstones), at most half full.
+
+/** A table of connections by (raddr, rport, lport). */
+export class ConnTable<V extends object> {
+  private raddrs: Int32Array;
+  /** rport << 16 | lport. */
+  private ports: Int32Array;
+  private vals: (V | undefined)[];
+  private mask: number;
+  size = 0;
+
+  constructor(capacity = 1024) {
+    let cap = 16;
+    while (cap < capacity) cap *= 2;
+    this.raddrs = new Int32Array(cap);
+    this.ports = new Int32Array(cap);
+    this.vals = new Array<V | undefined>(cap).fill(undefined);
+    this.mask = cap - 1;
+  }
+
+  get(raddr: number, rport: number, lport: number): V | undefined {
+    const a = raddr | 0;
+    const p = (rport << 16) | lport;
+    const mask = this.mask;
+    for (let i = slot(a, p) & mask; ; i = (i + 1) & mask) {
+      const v = this.vals[i];
+      if (v === undefined) return undefined;
+      if (this.raddrs[i] === a && this.ports[i] === p) return v;
+    }
+  }
+
+  /** Insert or replace. */
+  set(raddr: number, rport: number, lport: number, value: V): void {
+    const a = raddr | 0;
+    const p = (rport << 16) | lport;
+    const mask = this.mask;
+    let i = slot(a, p) & mask;
+    for (;;) {
+      const v = this.vals[i];
+      if (v === undefined) break;
+      if (this.raddrs[i] === a && this.ports[i] === p) {
+        this.vals[i] = value;
+        return;
+      }
+      i = (i + 1) & mask;
+    }
+    this.raddrs[i] = a;
+    this.ports[i] = p;
+    this.vals[i] = value;
+    if (++this.size * 2 > this.vals.length) this.grow();
+  }
+
+  /** Remove the entry for the 4-tuple if it holds `value`; returns whether it did. */
+  delete(raddr: number, rport: number, lport: number, value: V): boolean {
+    const a = raddr | 0;
+    const p = (rport << 16) | lport;
+    const mask = this.mask;
+    let i = slot(a, p) & mask;
+    for (;;) {
+      const v = this.vals[i];
+      if (v === undefined) return false;
+      if (this.raddrs[i] === a && this.ports[i] === p) {
+        if (v !== value) return false;
+        break;
+      }
+      i = (i + 1) & mask;
+    }
+    // Backward shift: pull later entries of the run into the hole when their home slot
+    // allows, so lookups never need tombstones.
+    const vals = this.vals;
+    let hole = i;
+    for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
+      const v = vals[j];
+      if (v === undefined) break;
+      const home = slot(this.raddrs[j]!, this.ports[j]!) & mask;
+      // Move j into the hole unless its home lies cyclically in (hole, j].
+      if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
+        vals[hole] = v;
+        this.raddrs[hole] = this.raddrs[j]!;
+        this.ports[hole] = this.ports[j]!;
+        hole = j;
+      }
+    }
+    vals[hole] = undefined;
+    this.size--;
+    return true;
+  }
+
+  /** Every value, in table order (deterministic for a given history). */
+  *values(): IterableIterator<V> {
+    const vals = this.vals.slice();
+    for (const v of vals) if (v !== undefined) yield v;
+  }
+
+  /** Local ports connected to (raddr, rport), in table order. */
+  *localPorts(raddr: number, rport: number): IterableIterator<number> {
+    const a = raddr | 0;
+    for (let i = 0; i < this.vals.length; i++) {
+      if (this.vals[i] !== undefined && this.raddrs[i] === a && this.ports[i]! >>> 16 === rport) yield this.ports[i]! & 0xffff;
+    }
+  }
+
+  private grow(): void {
+    const { raddrs, ports, vals } = this;
+    const cap = vals.length * 2;
+    this.raddrs = new Int32Array(cap);
+    this.ports = new Int32Array(cap);
+    this.vals = new Array<V | undefined>(cap).fill(undefined);
+    this.mask = cap - 1;
+    this.size = 0;
+    for (let i = 0; i < vals.length; i++) {
+      const v = vals[i];
+      if (v !== undefined) this.set(raddrs[i]!, ports[i]! >>> 16, ports[i]! & 0xffff, v);
+    }
+  }
+}
+
+/** A well-mixed slot number for (address, ports) (murmur3's finalizer). */
+function slot(a: number, p: number): number {
+  let h = Math.imul(a, 0x9e3779b1) ^ p;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
