@@ -1,7 +1,7 @@
 // The wire between hosts: one-way delays per link, and the seam where segment faults
 // (drop, delay, duplicate) act. Hosts are found by address.
 
-import type { EventQueue } from '../engine/queue.js';
+import type { EventQueue, Lane } from '../engine/queue.js';
 import type { Micros } from '../engine/time.js';
 import type { Ipv4 } from './addr.js';
 import { formatIpv4 } from './addr.js';
@@ -37,6 +37,15 @@ interface Link {
   impair: SegmentFilter | null;
 }
 
+/** Where a host's segment to one destination goes: worked out once, then cached. */
+interface Route {
+  /** The hop's end: the destination, or the sender's gateway; undefined when unroutable. */
+  to: SegmentSink | undefined;
+  link: Link;
+  /** The FIFO lane of the hop's delay. */
+  lane: Lane;
+}
+
 export class Network {
   private readonly nodes = new Map<Ipv4, SegmentSink>();
   private readonly links = new Map<Ipv4, Map<Ipv4, Link>>();
@@ -44,6 +53,8 @@ export class Network {
   private readonly faults: SegmentFilter[] = [];
   private readonly taps: SegmentTap[] = [];
   private readonly defaultLink: Link;
+  /** Routes of segments sent by hosts: source -> destination -> route (int32 keys). Cleared when the topology changes. */
+  private readonly routes = new Map<number, Map<number, Route>>();
   /** Segments put on the wire (each hop), those dropped, and those with nowhere to go. */
   sent = 0;
   dropped = 0;
@@ -59,16 +70,19 @@ export class Network {
   attach(address: Ipv4, node: SegmentSink): void {
     if (this.nodes.has(address)) throw new Error(`address ${formatIpv4(address)} attached twice`);
     this.nodes.set(address, node);
+    this.routes.clear();
   }
 
   /** Replace what receives segments for `address` (a NAT wraps its host's stack). */
   reattach(address: Ipv4, node: SegmentSink): void {
     this.nodes.set(address, node);
+    this.routes.clear();
   }
 
   /** Route the hosts behind `gw` through it. */
   addGateway(inside: Ipv4, gw: Gateway): void {
     this.gateways.set(inside, gw);
+    this.routes.clear();
   }
 
   /** A link between two addresses with a one-way delay, the same both ways, and optional impairments per hop. */
@@ -78,6 +92,7 @@ export class Network {
       if (m === undefined) this.links.set(x, (m = new Map()));
       m.set(y, { delay, impair });
     }
+    this.routes.clear();
   }
 
   delay(a: Ipv4, b: Ipv4): Micros {
@@ -102,45 +117,65 @@ export class Network {
    * segment passes its own address as `via`, the start of this hop.
    */
   send(seg: Segment, via?: Ipv4): void {
+    if (via !== undefined) {
+      this.forward(seg, via);
+      return;
+    }
     this.sent++;
     const now = this.queue.now;
     let verdict: Verdict = PASS;
-    if (via === undefined) {
-      for (const f of this.faults) {
-        verdict = f(seg, now);
-        if (verdict.kind !== 'pass') break;
-      }
+    for (let i = 0; i < this.faults.length; i++) {
+      verdict = this.faults[i]!(seg, now);
+      if (verdict.kind !== 'pass') break;
     }
-    // Where this hop ends: the sender's gateway for the outside world, or the destination.
-    const from = via ?? seg.src;
-    const gw = via === undefined ? this.gateways.get(seg.src) : undefined;
-    const viaGateway = gw !== undefined && !gw.isInside(seg.dst) && seg.dst !== gw.address;
-    const hopTo = viaGateway ? gw.address : seg.dst;
-    const link = this.hop(from, hopTo);
+    let bySrc = this.routes.get(seg.src32);
+    if (bySrc === undefined) this.routes.set(seg.src32, (bySrc = new Map()));
+    let route = bySrc.get(seg.dst32);
+    if (route === undefined) bySrc.set(seg.dst32, (route = this.route(seg.src, seg.dst)));
+    const link = route.link;
     if (verdict.kind === 'pass' && link.impair !== null) verdict = link.impair(seg, now);
-    for (const tap of this.taps) tap(seg, now, verdict);
-    const to = viaGateway ? gw : this.nodes.get(seg.dst);
+    this.deliver(seg, now, verdict, route.to, link, route.lane);
+  }
+
+  /** A host's segment from `src` to `dst`: through its gateway for the outside world, or straight there. */
+  private route(src: Ipv4, dst: Ipv4): Route {
+    const gw = this.gateways.get(src);
+    const viaGateway = gw !== undefined && !gw.isInside(dst) && dst !== gw.address;
+    const link = this.hop(src, viaGateway ? gw.address : dst);
+    return { to: viaGateway ? gw : this.nodes.get(dst), link, lane: this.queue.lane(link.delay) };
+  }
+
+  /** A gateway forwards a segment: the hop starts at the gateway, with no scenario faults. */
+  private forward(seg: Segment, via: Ipv4): void {
+    this.sent++;
+    const now = this.queue.now;
+    const link = this.hop(via, seg.dst);
+    const verdict = link.impair !== null ? link.impair(seg, now) : PASS;
+    this.deliver(seg, now, verdict, this.nodes.get(seg.dst), link, this.queue.lane(link.delay));
+  }
+
+  private deliver(seg: Segment, now: Micros, verdict: Verdict, to: SegmentSink | undefined, link: Link, lane: Lane): void {
+    for (let i = 0; i < this.taps.length; i++) this.taps[i]!(seg, now, verdict);
     if (to === undefined) {
       this.unroutable++;
       return;
     }
     seg.to = to;
-    const delay = link.delay;
     switch (verdict.kind) {
       case 'pass':
-        this.queue.lane(delay).push(seg, 0);
+        lane.push(seg, 0);
         return;
       case 'drop':
         this.dropped++;
         return;
       case 'delay':
-        this.queue.after(delay + verdict.by, seg, 0);
+        this.queue.after(link.delay + verdict.by, seg, 0);
         return;
       case 'duplicate': {
-        this.queue.lane(delay).push(seg, 0);
+        lane.push(seg, 0);
         const dup = seg.clone();
         dup.to = to;
-        this.queue.after(delay + verdict.after, dup, 0);
+        this.queue.after(link.delay + verdict.after, dup, 0);
         return;
       }
     }

@@ -39,8 +39,9 @@ export class Segment implements Due {
   hasTs = false;
   // Millions of segments pass through a run: 32-bit values are kept as int32, which V8 stores
   // without a heap box; the accessors give the usual unsigned values.
-  private readonly src32: number;
-  private readonly dst32: number;
+  /** The addresses as int32 (small integers to V8: cheap Map keys for routing). */
+  readonly src32: number;
+  readonly dst32: number;
   private readonly seq32: number;
   private readonly ack32: number;
   private tsVal32 = 0;
