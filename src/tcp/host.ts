@@ -38,15 +38,14 @@ export type Conn = TcpSocket | RequestSock | TimewaitSock;
 /** A connection of `host` (by local port and remote endpoint) changed state. */
 export type StateObserver = (host: TcpHost, lport: number, raddr: Ipv4, rport: number, prev: TcpState, next: TcpState) => void;
 
-/** Hands out connection incarnation numbers, unique across the hosts of a run. */
+/** Hands out connection incarnation numbers, unique across the hosts of a run, in order from 1
+ *  (the integrity oracle keeps a bitmap by number). */
 export interface IdSource {
   next(): number;
 }
 
 /** How long the host has been up when the run starts: the seconds clock is never 0 (0 means "no timestamp" in ts_recent_stamp). */
 const BOOT_UPTIME_MIN_S = 1000;
-/** How many ended connections the integrity oracle remembers per host (bounded memory). */
-const ENDED_PEERS_KEPT = 65536;
 /** include/net/tcp.h TCP_TIMEOUT_INIT: first SYN-ACK retransmission after 1 s. */
 const SYNACK_RTO_INIT: Micros = 1 * SEC;
 /** secure_seq.c EPHEMERAL_PORT_SHUFFLE_PERIOD: the per-destination port offset changes every 10 s. */
@@ -105,10 +104,9 @@ export class TcpHost implements SegmentSink, RequestOwner {
   private readonly listeners = new Map<number, TcpSocket>();
   /** Per destination we connect() to: the local ports with a socket to it (for the port search). */
   private readonly destPorts = new Map<number, PortSet>();
-  /** Peer incarnations of connections that ended here, the most recent ENDED_PEERS_KEPT of them. */
-  private readonly endedPeers = new Set<number>();
-  private readonly endedRing = new Float64Array(ENDED_PEERS_KEPT);
-  private endedNext = 0;
+  /** Peer incarnations of connections that ended here: a bitmap by incarnation number (they are
+   *  handed out in order from 1, so one bit per connection of the run). */
+  private endedPeers = new Uint32Array(1024);
   /** Told of every connection's state change (packet ladders); null when nobody listens. */
   observer: StateObserver | null = null;
   /** The few timewait sockets that tcp_tw_recycle shortened, with their timeout. */
@@ -292,7 +290,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     if (seg.flags & RST) return;
     // The oracle: this RST answers a connection that already ended here; the peer still
     // holds that old incarnation.
-    if (seg.incarnation !== 0 && this.endedPeers.has(seg.incarnation)) this.integrity.resetsFromStaleState++;
+    if (seg.incarnation !== 0 && this.peerEnded(seg.incarnation)) this.integrity.resetsFromStaleState++;
     const rst =
       seg.flags & ACK
         ? new Segment(this.address, seg.dport, seg.src, seg.sport, seg.ack, 0, RST, 0, 0)
@@ -818,12 +816,20 @@ export class TcpHost implements SegmentSink, RequestOwner {
 
   /** A connection with `peerIncarnation` ended here (its socket left the tables). */
   connectionEnded(peerIncarnation: number): void {
-    if (peerIncarnation === 0 || this.endedPeers.has(peerIncarnation)) return;
-    const old = this.endedRing[this.endedNext]!;
-    if (old !== 0) this.endedPeers.delete(old);
-    this.endedRing[this.endedNext] = peerIncarnation;
-    this.endedNext = (this.endedNext + 1) % ENDED_PEERS_KEPT;
-    this.endedPeers.add(peerIncarnation);
+    if (peerIncarnation === 0) return;
+    const word = peerIncarnation >>> 5;
+    if (word >= this.endedPeers.length) {
+      const grown = new Uint32Array(Math.max(word + 1, this.endedPeers.length * 2));
+      grown.set(this.endedPeers);
+      this.endedPeers = grown;
+    }
+    this.endedPeers[word]! |= 1 << (peerIncarnation & 31);
+  }
+
+  /** A connection with this peer incarnation ended here. */
+  private peerEnded(peerIncarnation: number): boolean {
+    const word = peerIncarnation >>> 5;
+    return word < this.endedPeers.length && (this.endedPeers[word]! & (1 << (peerIncarnation & 31))) !== 0;
   }
 
   /** `sock` accepted `bytes` of payload sent by another incarnation of its 4-tuple. */
