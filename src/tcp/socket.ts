@@ -35,15 +35,13 @@ export interface SocketEvents {
   closed?(s: TcpSocket): void;
 }
 
-/** The socket's one lifecycle timer (tcp_timer.c), a closed union. */
-export type SocketTimer =
-  | { kind: 'idle' }
-  /** Retransmit the SYN, data or FIN (icsk_retransmit_timer). */
-  | { kind: 'retransmit'; at: Micros }
-  /** An orphaned FIN_WAIT_2 kept as a full socket: tcp_fin_timeout over 60 s, or a FIN in flight. */
-  | { kind: 'fin_wait_2'; at: Micros };
+/**
+ * What the socket's one lifecycle timer (tcp_timer.c) is for: nothing; retransmit the SYN,
+ * data or FIN (icsk_retransmit_timer); or end an orphaned FIN_WAIT_2 kept as a full socket
+ * (tcp_fin_timeout over 60 s, or a FIN in flight).
+ */
+export type SocketTimerKind = 'idle' | 'retransmit' | 'fin_wait_2';
 
-const IDLE: SocketTimer = { kind: 'idle' };
 const LIFECYCLE_TOKEN = 0;
 const DELACK_TOKEN = 1;
 const LINGER_OFF: Linger = { on: false };
@@ -175,7 +173,7 @@ export class TcpSocket implements Due {
   /** The peer incarnation this connection talks to (integrity oracle). */
   peerIncarnation = 0;
 
-  timer: SocketTimer = IDLE;
+  timerKind: SocketTimerKind = 'idle';
   private readonly lifecycleTimer = new Timer(this, LIFECYCLE_TOKEN);
 
   // Listening sockets.
@@ -561,7 +559,7 @@ export class TcpSocket implements Due {
     const host = this.host;
     const tmo = this.finTime();
     if (tmo > host.timewaitLen) {
-      this.setTimer({ kind: 'fin_wait_2', at: host.timerAt(tmo - host.timewaitLen) });
+      this.setTimer('fin_wait_2', host.timerAt(tmo - host.timewaitLen));
     } else if (finInFlight) {
       // The FIN in this same segment will normally take us to TIME_WAIT at once (and Linux
       // then deletes this timer); arm it only if we are still in FIN_WAIT_2 afterwards, so
@@ -624,7 +622,7 @@ export class TcpSocket implements Due {
     this.rcvShutdown = true;
     this.sndShutdown = true;
     this.setState('CLOSE');
-    this.setTimer(IDLE);
+    this.setTimer('idle');
     this.cancelDelack();
     this.host.unhash(this);
     if (!this.handedToTimewait) this.host.connectionEnded(this.peerIncarnation);
@@ -721,7 +719,7 @@ export class TcpSocket implements Due {
       this.rttSent = host.now;
     }
     host.send(seg, this.retransmits > 0);
-    this.setTimer({ kind: 'retransmit', at: host.timerAt(this.rto) });
+    this.setTimer('retransmit', host.timerAt(this.rto));
   }
 
   private sendAck(): void {
@@ -809,7 +807,7 @@ export class TcpSocket implements Due {
       }
       sent = true;
     }
-    if (sent && this.timer.kind !== 'retransmit') this.setTimer({ kind: 'retransmit', at: host.timerAt(this.rto) });
+    if (sent && this.timerKind !== 'retransmit') this.setTimer('retransmit', host.timerAt(this.rto));
   }
 
   private startRtt(seq: number): void {
@@ -838,10 +836,11 @@ export class TcpSocket implements Due {
   // ---------------------------------------------------------------------------------------
   // Timers.
 
-  setTimer(t: SocketTimer): void {
-    this.timer = t;
-    if (t.kind === 'idle') this.host.queue.disarm(this.lifecycleTimer);
-    else this.host.queue.arm(this.lifecycleTimer, t.at);
+  /** Arm the lifecycle timer for `kind` at `at` (a time on the host's timer wheel), or stop it ('idle'). */
+  setTimer(kind: SocketTimerKind, at: Micros = 0): void {
+    this.timerKind = kind;
+    if (kind === 'idle') this.host.queue.disarm(this.lifecycleTimer);
+    else this.host.queue.arm(this.lifecycleTimer, at);
   }
 
   /**
@@ -873,9 +872,9 @@ export class TcpSocket implements Due {
       if (this.state !== 'CLOSE') this.sendAck();
       return;
     }
-    const t = this.timer;
-    this.timer = IDLE;
-    switch (t.kind) {
+    const kind = this.timerKind;
+    this.timerKind = 'idle';
+    switch (kind) {
       case 'idle':
         return;
       case 'retransmit':
@@ -930,7 +929,7 @@ export class TcpSocket implements Due {
     this.cwnd = this.mss;
     this.rttSeq = -1; // Karn: never time a retransmitted segment
     this.retransmitHead();
-    this.setTimer({ kind: 'retransmit', at: host.timerAt(this.rto) });
+    this.setTimer('retransmit', host.timerAt(this.rto));
   }
 
   /** tcp_write_err: give up with an error the application sees. */
@@ -1035,7 +1034,7 @@ export class TcpSocket implements Due {
       if (!after(seg.ack, this.iss) || after(seg.ack, this.sndNxt)) {
         // "Previous FIN/ACK or RST/ACK might be ignored": unless the SYN was already
         // retransmitted, send it again in TCP_TIMEOUT_MIN (2 jiffies), not after the RTO.
-        if (this.retransmits === 0 && host.profile.synFastRetry) this.setTimer({ kind: 'retransmit', at: host.timerAt(2 * host.jiffy) });
+        if (this.retransmits === 0 && host.profile.synFastRetry) this.setTimer('retransmit', host.timerAt(2 * host.jiffy));
         if (!(f & RST)) host.sendReset(seg);
         return;
       }
@@ -1231,7 +1230,7 @@ export class TcpSocket implements Due {
     if (this.finWait2Deferred !== 0) {
       const tmo = this.finWait2Deferred;
       this.finWait2Deferred = 0;
-      if (this.state === 'FIN_WAIT_2') this.setTimer({ kind: 'fin_wait_2', at: host.timerAt(tmo) });
+      if (this.state === 'FIN_WAIT_2') this.setTimer('fin_wait_2', host.timerAt(tmo));
     }
     if (this.state !== 'CLOSE') this.transmit();
   }
@@ -1394,9 +1393,9 @@ export class TcpSocket implements Due {
       this.rttSeq = -1;
     }
     if (!before(this.sndUna, this.sndNxt)) {
-      if (this.timer.kind === 'retransmit') this.setTimer(IDLE);
+      if (this.timerKind === 'retransmit') this.setTimer('idle');
     } else {
-      this.setTimer({ kind: 'retransmit', at: host.timerAt(this.rto) });
+      this.setTimer('retransmit', host.timerAt(this.rto));
     }
   }
 
