@@ -127,8 +127,16 @@ export class Lane {
 export class Timer {
   /** Position in the queue's timer heap, -1 when not armed. */
   index = -1;
+  /** When it fires, and its sequence number for ties. */
   time: Micros = 0;
   seq = 0;
+  /**
+   * Its key in the heap: (time, seq) or an earlier one. Moving a timer later (every ACK does
+   * it to the retransmission timer) leaves it in place; when that stale key reaches the top,
+   * the heap sifts it down to its real key before anything fires (timerTop).
+   */
+  heapTime: Micros = 0;
+  heapSeq = 0;
 
   constructor(
     readonly owner: Due,
@@ -230,16 +238,20 @@ export class EventQueue {
    */
   arm(timer: Timer, time: Micros): void {
     if (!(time >= this.now)) throw new Error(`cannot arm a timer at ${time}: now is ${this.now}`);
-    const old = timer.time;
     timer.time = time;
     timer.seq = this.seq++;
-    const h = this.timers;
     if (timer.index < 0) {
-      timer.index = h.length;
-      h.push(timer);
+      timer.heapTime = time;
+      timer.heapSeq = timer.seq;
+      timer.index = this.timers.length;
+      this.timers.push(timer);
       this.timerUp(timer.index);
-    } else if (time < old) this.timerUp(timer.index);
-    else this.timerDown(timer.index);
+    } else if (time < timer.heapTime) {
+      timer.heapTime = time;
+      timer.heapSeq = timer.seq;
+      this.timerUp(timer.index);
+    }
+    // Later than its heap key: it stays where it is until that key reaches the top.
   }
 
   /** Cancel `timer` if it is armed. */
@@ -262,7 +274,7 @@ export class EventQueue {
     while (i > 0) {
       const p = (i - 1) >> 1;
       const pt = h[p]!;
-      if (pt.time < t.time || (pt.time === t.time && pt.seq < t.seq)) break;
+      if (pt.heapTime < t.heapTime || (pt.heapTime === t.heapTime && pt.heapSeq < t.heapSeq)) break;
       h[i] = pt;
       pt.index = i;
       i = p;
@@ -283,16 +295,29 @@ export class EventQueue {
       if (r < n) {
         const a = h[l]!;
         const b = h[r]!;
-        if (b.time < a.time || (b.time === a.time && b.seq < a.seq)) c = r;
+        if (b.heapTime < a.heapTime || (b.heapTime === a.heapTime && b.heapSeq < a.heapSeq)) c = r;
       }
       const ct = h[c]!;
-      if (ct.time > t.time || (ct.time === t.time && ct.seq > t.seq)) break;
+      if (ct.heapTime > t.heapTime || (ct.heapTime === t.heapTime && ct.heapSeq > t.heapSeq)) break;
       h[i] = ct;
       ct.index = i;
       i = c;
     }
     h[i] = t;
     t.index = i;
+  }
+
+  /** The armed timer that fires first, its heap key made exact (stale keys sifted down), or null. */
+  private timerTop(): Timer | null {
+    const h = this.timers;
+    for (;;) {
+      const top = h[0];
+      if (top === undefined) return null;
+      if (top.heapTime === top.time && top.heapSeq === top.seq) return top;
+      top.heapTime = top.time;
+      top.heapSeq = top.seq;
+      this.timerDown(0);
+    }
   }
 
   /** Number of entries waiting, stale ones included. */
@@ -305,8 +330,8 @@ export class EventQueue {
   /** Time of the next event, or Infinity. */
   peekTime(): number {
     let best = this.hTime.length > 0 ? this.hTime[0]! : Infinity;
-    const top = this.timers[0];
-    if (top !== undefined && top.time < best) best = top.time;
+    const top = this.timerTop();
+    if (top !== null && top.time < best) best = top.time;
     for (const lane of this.lanes) if (lane.headTime < best) best = lane.headTime;
     return best;
   }
@@ -324,7 +349,7 @@ export class EventQueue {
       let bestSeq = this.hTime.length > 0 ? this.hSeq[0]! : Infinity;
       let bestLane: Lane | null = null;
       let bestTimer: Timer | null = null;
-      const top = this.timers.length > 0 ? this.timers[0]! : null;
+      const top = this.timers.length > 0 ? this.timerTop() : null;
       if (top !== null && (top.time < bestTime || (top.time === bestTime && top.seq < bestSeq))) {
         bestTime = top.time;
         bestSeq = top.seq;

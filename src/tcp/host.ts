@@ -21,7 +21,7 @@ import { BindTable, INET_TABLE_PERTURB_SIZE, PortSet, REUSEADDR, searchEphemeral
 import type { PortProbe } from './ports.js';
 import type { KernelProfile } from './profile.js';
 import type { HandshakeOptions } from './profile.js';
-import { LEGACY_HANDSHAKE, TCP_MAX_WSCALE, TIMEWAIT_SOCK_BYTES, TW_ISN_GAP, TW_KILL_THRESHOLD, wheelExpiry } from './profile.js';
+import { LEGACY_HANDSHAKE, TCP_MAX_WSCALE, TIMEWAIT_SOCK_BYTES, TW_ISN_GAP, TW_KILL_THRESHOLD, jiffiesAt, wheelExpiryFrom } from './profile.js';
 import { RequestSock } from './request.js';
 import type { RequestOwner } from './request.js';
 import { after, before, seqAdd } from './seq.js';
@@ -166,16 +166,34 @@ export class TcpHost implements SegmentSink, RequestOwner {
   }
   /** ktime_get_seconds(): whole seconds of uptime. */
   seconds(): number {
-    return Math.floor(this.queue.now / SEC) + this.uptimeS;
+    if (this.queue.now !== this.clocksAt) this.readClocks();
+    return this.secondsNow;
   }
   /** tcp_clock_ms(): the millisecond clock TSvals are drawn from. */
   tsClockMs(): number {
-    return Math.floor(this.queue.now / MS) + this.uptimeS * 1000;
+    if (this.queue.now !== this.clocksAt) this.readClocks();
+    return this.msNow;
   }
   /** When a kernel timer armed `delay` from now fires, on this host's timer wheel. */
   timerAt(delay: Micros): Micros {
-    return wheelExpiry(this.queue.now, delay, this.profile.hz, this.jiffiesAtZero);
+    const hz = this.profile.hz;
+    if (hz === 0) return this.queue.now + delay;
+    if (this.queue.now !== this.clocksAt) this.readClocks();
+    return wheelExpiryFrom(this.jiffiesNow, delay, hz, this.jiffiesAtZero);
   }
+
+  /** The clocks at the current time: a segment's processing reads them many times. */
+  private readClocks(): void {
+    const now = this.queue.now;
+    this.clocksAt = now;
+    this.secondsNow = Math.floor(now / SEC) + this.uptimeS;
+    this.msNow = Math.floor(now / MS) + this.uptimeS * 1000;
+    this.jiffiesNow = this.profile.hz > 0 ? jiffiesAt(now, this.profile.hz, this.jiffiesAtZero) : 0;
+  }
+  private clocksAt = -1;
+  private secondsNow = 0;
+  private msNow = 0;
+  private jiffiesNow = 0;
 
   /** One jiffy (TCP_TIMEOUT_MIN is two), or a microsecond on a profile without a wheel. */
   get jiffy(): Micros {

@@ -171,12 +171,24 @@ const LVL_SIZE = 64;
  */
 export function wheelExpiry(now: Micros, delay: Micros, hz: number, jiffiesAtZero: number): Micros {
   if (hz === 0) return now + delay;
-  const nowJ = Math.floor((now * hz) / SEC) + jiffiesAtZero;
+  return wheelExpiryFrom(jiffiesAt(now, hz, jiffiesAtZero), delay, hz, jiffiesAtZero);
+}
+
+/** The jiffies counter at simulated time `now`. */
+export function jiffiesAt(now: Micros, hz: number, jiffiesAtZero: number): number {
+  return Math.floor((now * hz) / SEC) + jiffiesAtZero;
+}
+
+/** wheelExpiry with the jiffies counter of `now` already known (hz > 0). */
+export function wheelExpiryFrom(nowJ: number, delay: Micros, hz: number, jiffiesAtZero: number): Micros {
   const deltaJ = Math.ceil((delay * hz) / SEC); // msecs_to_jiffies rounds up
   let lvl = 0;
   while (lvl < 8 && deltaJ >= (LVL_SIZE - 1) << (lvl * LVL_CLK_SHIFT)) lvl++;
-  const shift = lvl * LVL_CLK_SHIFT;
+  const granularity = LVL_GRANULARITY[lvl]!;
   const expiresJ = nowJ + deltaJ;
-  const bucketJ = (Math.floor(expiresJ / 2 ** shift) + 1) * 2 ** shift;
+  const bucketJ = (Math.floor(expiresJ / granularity) + 1) * granularity;
   return Math.ceil(((bucketJ - jiffiesAtZero) * SEC) / hz);
 }
+
+/** 8^level jiffies: a level's tick. */
+const LVL_GRANULARITY: readonly number[] = Array.from({ length: 9 }, (_, l) => 2 ** (l * LVL_CLK_SHIFT));
