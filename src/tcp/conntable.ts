@@ -8,9 +8,8 @@
 
 /** A table of connections by (raddr, rport, lport). */
 export class ConnTable<V extends object> {
-  private raddrs: Int32Array;
-  /** rport << 16 | lport. */
-  private ports: Int32Array;
+  /** Per slot i: keys[2i] = raddr, keys[2i+1] = rport << 16 | lport (one cache line for both). */
+  private keys: Int32Array;
   private vals: (V | undefined)[];
   private mask: number;
   size = 0;
@@ -18,8 +17,7 @@ export class ConnTable<V extends object> {
   constructor(capacity = 1024) {
     let cap = 16;
     while (cap < capacity) cap *= 2;
-    this.raddrs = new Int32Array(cap);
-    this.ports = new Int32Array(cap);
+    this.keys = new Int32Array(2 * cap);
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.mask = cap - 1;
   }
@@ -31,7 +29,7 @@ export class ConnTable<V extends object> {
     for (let i = slot(a, p) & mask; ; i = (i + 1) & mask) {
       const v = this.vals[i];
       if (v === undefined) return undefined;
-      if (this.raddrs[i] === a && this.ports[i] === p) return v;
+      if (this.keys[2 * i] === a && this.keys[2 * i + 1] === p) return v;
     }
   }
 
@@ -44,14 +42,14 @@ export class ConnTable<V extends object> {
     for (;;) {
       const v = this.vals[i];
       if (v === undefined) break;
-      if (this.raddrs[i] === a && this.ports[i] === p) {
+      if (this.keys[2 * i] === a && this.keys[2 * i + 1] === p) {
         this.vals[i] = value;
         return;
       }
       i = (i + 1) & mask;
     }
-    this.raddrs[i] = a;
-    this.ports[i] = p;
+    this.keys[2 * i] = a;
+    this.keys[2 * i + 1] = p;
     this.vals[i] = value;
     if (++this.size * 2 > this.vals.length) this.grow();
   }
@@ -65,7 +63,7 @@ export class ConnTable<V extends object> {
     for (;;) {
       const v = this.vals[i];
       if (v === undefined) return false;
-      if (this.raddrs[i] === a && this.ports[i] === p) {
+      if (this.keys[2 * i] === a && this.keys[2 * i + 1] === p) {
         if (v !== value) return false;
         break;
       }
@@ -74,16 +72,17 @@ export class ConnTable<V extends object> {
     // Backward shift: pull later entries of the run into the hole when their home slot
     // allows, so lookups never need tombstones.
     const vals = this.vals;
+    const keys = this.keys;
     let hole = i;
     for (let j = (i + 1) & mask; ; j = (j + 1) & mask) {
       const v = vals[j];
       if (v === undefined) break;
-      const home = slot(this.raddrs[j]!, this.ports[j]!) & mask;
+      const home = slot(keys[2 * j]!, keys[2 * j + 1]!) & mask;
       // Move j into the hole unless its home lies cyclically in (hole, j].
       if (hole <= j ? home <= hole || home > j : home <= hole && home > j) {
         vals[hole] = v;
-        this.raddrs[hole] = this.raddrs[j]!;
-        this.ports[hole] = this.ports[j]!;
+        keys[2 * hole] = keys[2 * j]!;
+        keys[2 * hole + 1] = keys[2 * j + 1]!;
         hole = j;
       }
     }
@@ -102,21 +101,20 @@ export class ConnTable<V extends object> {
   *localPorts(raddr: number, rport: number): IterableIterator<number> {
     const a = raddr | 0;
     for (let i = 0; i < this.vals.length; i++) {
-      if (this.vals[i] !== undefined && this.raddrs[i] === a && this.ports[i]! >>> 16 === rport) yield this.ports[i]! & 0xffff;
+      if (this.vals[i] !== undefined && this.keys[2 * i] === a && this.keys[2 * i + 1]! >>> 16 === rport) yield this.keys[2 * i + 1]! & 0xffff;
     }
   }
 
   private grow(): void {
-    const { raddrs, ports, vals } = this;
+    const { keys, vals } = this;
     const cap = vals.length * 2;
-    this.raddrs = new Int32Array(cap);
-    this.ports = new Int32Array(cap);
+    this.keys = new Int32Array(2 * cap);
     this.vals = new Array<V | undefined>(cap).fill(undefined);
     this.mask = cap - 1;
     this.size = 0;
     for (let i = 0; i < vals.length; i++) {
       const v = vals[i];
-      if (v !== undefined) this.set(raddrs[i]!, ports[i]! >>> 16, ports[i]! & 0xffff, v);
+      if (v !== undefined) this.set(keys[2 * i]!, keys[2 * i + 1]! >>> 16, keys[2 * i + 1]! & 0xffff, v);
     }
   }
 }
