@@ -27,7 +27,7 @@ import type { RequestOwner } from './request.js';
 import { after, before, seqAdd } from './seq.js';
 import { TcpSocket } from './socket.js';
 import type { StateCounts, TcpState } from './state.js';
-import { emptyStateCounts } from './state.js';
+import { addState, emptyStateCounts } from './state.js';
 import type { Sysctls } from './sysctl.js';
 import { TimewaitSock, timewaitStateProcess } from './timewait.js';
 import type { TwClock, TwSubstate } from './timewait.js';
@@ -274,15 +274,16 @@ export class TcpHost implements SegmentSink, RequestOwner {
 
   stateChange(prev: TcpState, next: TcpState, lport: number, raddr: Ipv4, rport: number): void {
     // CLOSE sockets are not in any table: they are not counted.
-    if (prev !== 'CLOSE') this.states[prev]--;
+    if (prev !== 'CLOSE') addState(this.states, prev, -1);
     if (next !== 'CLOSE') this.bump(next);
     this.observer?.(this, lport, raddr, rport, prev, next);
   }
 
   /** One more socket in `state`; peaks follow. */
   private bump(state: TcpState): void {
-    const n = ++this.states[state];
-    if (n > this.statesPeak[state]) this.statesPeak[state] = n;
+    const n = addState(this.states, state, 1);
+    const peak = addState(this.statesPeak, state, 0);
+    if (n > peak) addState(this.statesPeak, state, n - peak);
   }
 
   /** Bytes held by timewait sockets now (tw_sock_TCP slab objects). */
@@ -521,7 +522,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.recycleTimeouts.delete(tw);
     this.connectionEnded(tw.peerIncarnation);
     this.timewaitCount--;
-    this.states[tw.substate]--;
+    addState(this.states, tw.substate, -1);
     this.observer?.(this, tw.lport, tw.raddr, tw.rport, tw.substate, 'CLOSE');
   }
 
