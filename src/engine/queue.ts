@@ -264,8 +264,10 @@ export class EventQueue {
     if (last === timer) return;
     h[i] = last;
     last.index = i;
-    this.timerUp(i);
-    this.timerDown(last.index);
+    const p = (i - 1) >> 1;
+    const pt = i > 0 ? h[p]! : null;
+    if (pt !== null && (last.heapTime < pt.heapTime || (last.heapTime === pt.heapTime && last.heapSeq < pt.heapSeq))) this.timerUp(i);
+    else this.timerDown(i);
   }
 
   private timerUp(i: number): void {
