@@ -1,7 +1,7 @@
 // The wire between hosts: one-way delays per link, and the seam where segment faults
 // (drop, delay, duplicate) act. Hosts are found by address.
 
-import type { EventQueue, Lane } from '../engine/queue.js';
+import type { EventQueue, Lane, LaneHandler } from '../engine/queue.js';
 import type { Micros } from '../engine/time.js';
 import type { Ipv4 } from './addr.js';
 import { formatIpv4 } from './addr.js';
@@ -53,6 +53,14 @@ export class Network {
   private readonly faults: SegmentFilter[] = [];
   private readonly taps: SegmentTap[] = [];
   private readonly defaultLink: Link;
+  /** One FIFO lane per link delay; its items are segments, handed to `arrive`. */
+  private readonly lanes = new Map<Micros, Lane>();
+  private readonly arrivals: LaneHandler = {
+    fireItem: (now: Micros, item: object) => {
+      const seg = item as Segment;
+      seg.to!.receive(seg, now);
+    },
+  };
   /** Routes of segments sent by hosts: source -> destination -> route (int32 keys). Cleared when the topology changes. */
   private readonly routes = new Map<number, Map<number, Route>>();
   /** Segments put on the wire (each hop), those dropped, and those with nowhere to go. */
@@ -142,7 +150,7 @@ export class Network {
     const gw = this.gateways.get(src);
     const viaGateway = gw !== undefined && !gw.isInside(dst) && dst !== gw.address;
     const link = this.hop(src, viaGateway ? gw.address : dst);
-    return { to: viaGateway ? gw : this.nodes.get(dst), link, lane: this.queue.lane(link.delay) };
+    return { to: viaGateway ? gw : this.nodes.get(dst), link, lane: this.lane(link.delay) };
   }
 
   /** A gateway forwards a segment: the hop starts at the gateway, with no scenario faults. */
@@ -151,7 +159,14 @@ export class Network {
     const now = this.queue.now;
     const link = this.hop(via, seg.dst);
     const verdict = link.impair !== null ? link.impair(seg, now) : PASS;
-    this.deliver(seg, now, verdict, this.nodes.get(seg.dst), link, this.queue.lane(link.delay));
+    this.deliver(seg, now, verdict, this.nodes.get(seg.dst), link, this.lane(link.delay));
+  }
+
+  /** The lane of a link delay: segments sent over links of one delay arrive in the order sent. */
+  private lane(delay: Micros): Lane {
+    let lane = this.lanes.get(delay);
+    if (lane === undefined) this.lanes.set(delay, (lane = this.queue.privateLane(delay, this.arrivals)));
+    return lane;
   }
 
   private deliver(seg: Segment, now: Micros, verdict: Verdict, to: SegmentSink | undefined, link: Link, lane: Lane): void {
