@@ -7,10 +7,8 @@ import { bytes } from '../report/format.js';
 import type { Advice, Analysis, DestinationUse, Finding, Inspection } from './analyze.js';
 import { TIMEWAIT_LEN_S } from './analyze.js';
 import { isLoopback } from './address.js';
+import type { Role } from './options.js';
 import { thousands } from './render.js';
-
-export const ROLES = ['client', 'proxy', 'server'] as const;
-export type Role = (typeof ROLES)[number];
 
 export interface AdviseOptions {
   /** What this host does; inferred from its sockets when absent. */

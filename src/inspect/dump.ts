@@ -5,13 +5,8 @@
 import { parseNetstat } from './netstat.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { isSsState, parseSs, SsFormatError } from './ss.js';
+import { DUMP_FORMATS_TEXT, type DumpFormat } from './options.js';
 import type { Parsed } from './socket.js';
-
-export const DUMP_FORMATS = ['ss', 'netstat', 'proc'] as const;
-export type DumpFormat = (typeof DUMP_FORMATS)[number];
-
-/** What the formats are called in messages and help. */
-export const DUMP_FORMATS_TEXT = '`ss -tan`, `ss -tanp`, `netstat -ant[p]`, or /proc/net/tcp and /proc/net/tcp6';
 
 /** The file is none of the formats, or cannot be used as it was saved. Exit 2 (a usage error). */
 export class DumpFormatError extends Error {

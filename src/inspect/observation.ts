@@ -2,7 +2,7 @@
 // reader (host.ts) and --from (dump.ts) produce it, so the analysis, the advice and the
 // exporter never care where the sockets came from.
 
-import type { DumpFormat } from './dump.js';
+import type { DumpFormat } from './options.js';
 import type { SlabCache, Sockstat } from './procfiles.js';
 import type { SkippedLine, SocketRecord } from './socket.js';
 
