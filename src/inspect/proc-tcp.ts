@@ -13,15 +13,8 @@
 // An IPv4 address is one __be32 printed as a host-order %08X; an IPv6 address is four
 // such words. So on a little-endian host "0100007F" is 127.0.0.1.
 
-import { TCP_STATES, type TcpState } from '../tcp/state.js';
 import { ipv4Text, ipv6Text } from './address.js';
-import { SkipLog, type Family, type Parsed, type SocketRecord } from './socket.js';
-
-/**
- * include/net/tcp_states.h, 1-based: TCP_STATES is in the kernel's order; request sockets
- * (TCP_NEW_SYN_RECV, 12) print as SYN_RECV (get_openreq4).
- */
-const STATE_BY_CODE: readonly (TcpState | undefined)[] = [undefined, ...TCP_STATES, 'SYN_RECV'];
+import { SkipLog, stateOfCode, type Family, type Parsed, type SocketRecord } from './socket.js';
 
 const NL = 0x0a;
 const SPACE = 0x20;
@@ -196,7 +189,7 @@ export function parseProcTcp(input: Uint8Array | string, options: ProcTcpOptions
       bad('bad state');
       continue;
     }
-    const state = STATE_BY_CODE[c.value];
+    const state = stateOfCode(c.value);
     if (state === undefined) {
       bad(`unknown state code ${c.value}`);
       continue;

@@ -2,9 +2,21 @@
 // `ss -tan[p]` or `netstat -ant[p]`): the typed record every other inspect module works on
 // (style.md 8: parse raw text once, at the edge).
 
-import type { TcpState } from '../tcp/state.js';
+import { TCP_STATES, type TcpState } from '../tcp/state.js';
 
 export type Family = 4 | 6;
+
+/**
+ * The kernel's state numbers (include/net/tcp_states.h, from 1; TCP_STATES is in that order),
+ * as /proc/net/tcp prints them and sock_diag reports them. Request sockets (TCP_NEW_SYN_RECV,
+ * 12) are SYN_RECV, as /proc (get_openreq4) and ss print them.
+ */
+const STATE_BY_CODE: readonly (TcpState | undefined)[] = [undefined, ...TCP_STATES, 'SYN_RECV'];
+
+/** The state of a kernel state number, or undefined for a number it does not have. */
+export function stateOfCode(code: number): TcpState | undefined {
+  return STATE_BY_CODE[code];
+}
 
 /** A process holding a socket (from /proc/PID/fd, or the dump's process column). */
 export interface Owner {

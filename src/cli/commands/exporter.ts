@@ -13,7 +13,8 @@ export const exporterCommand: Command = {
   operands: '',
   summary: 'serve Prometheus metrics for sockets, ports and TIME_WAIT',
   about: [
-    'Serves GET /metrics in the Prometheus text format, read fresh from /proc at each scrape: TCP ' +
+    'Serves GET /metrics in the Prometheus text format, read fresh at each scrape (sockets through ' +
+      'netlink sock_diag, the rest from /proc): TCP ' +
       'sockets by state and family, timewait sockets and their memory, the ephemeral port range, ' +
       'the TIME_WAIT and overflow counters under their nstat names (twlab_nstat_TcpExtTW_total, ' +
       '..._TcpExtTCPTimeWaitOverflow_total, ..._TcpExtTWRecycled_total), and the numeric TCP sysctls.',

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { AdviseOptions } from '../../inspect/advice.js';
 import type { Inspection } from '../../inspect/analyze.js';
 import { DumpFormatError } from '../../inspect/dump.js';
+import { SOCKET_SOURCES, type SocketSource } from '../../inspect/host.js';
 import { inspectDumpFile, inspectHost, type Inspected } from '../../inspect/inspect.js';
 import { ROLES, type Role } from '../../inspect/options.js';
 import { counterRates, type Rates } from '../../inspect/rates.js';
@@ -27,7 +28,9 @@ export function adviseOptions(args: Args, command: string): AdviseOptions {
 /** The host, or the --from dump. A dump that cannot be used is a usage error (exit 2). */
 export function inspectFromArgs(args: Args, command: string, options: AdviseOptions): Inspected | Output {
   const from = valueOf(args, 'from');
-  if (from === undefined) return inspectHost({ now: Date.now }, options);
+  const sockets = socketSourceOf(args, command);
+  if (from === undefined) return inspectHost({ now: Date.now, sockets }, options);
+  if (valueOf(args, 'sockets') !== undefined) throw new UsageError('--sockets chooses how this host is read; a --from file is read as it was saved', command);
   try {
     return inspectDumpFile(from, Date.now(), options);
   } catch (e) {
@@ -38,6 +41,13 @@ export function inspectFromArgs(args: Args, command: string, options: AdviseOpti
       stderr: `twlab: ${e.message}\nSave one with e.g. \`ss -tanp > sockets.txt\` on the host, then: twlab ${command} --from sockets.txt\n`,
     };
   }
+}
+
+/** --sockets SOURCE (inspect only; advise reads the host the default way). */
+function socketSourceOf(args: Args, command: string): SocketSource {
+  const text = valueOf(args, 'sockets') ?? 'netlink';
+  if (!(SOCKET_SOURCES as readonly string[]).includes(text)) throw new UsageError(`--sockets ${text}: expected ${SOCKET_SOURCES.join(' or ')}`, command);
+  return text as SocketSource;
 }
 
 export function isOutput(x: Inspected | Output): x is Output {
@@ -103,7 +113,7 @@ export async function runInspect(args: Args, context: Context): Promise<Output> 
     }
     if (signal?.aborted) break;
     const atMs = performance.now();
-    const ins = inspectHost({ now: Date.now }, options).analysis.inspection;
+    const ins = inspectHost({ now: Date.now, sockets: socketSourceOf(args, 'inspect') }, options).analysis.inspection;
     const rates: Rates | undefined = previous ? counterRates(previous.counters, ins.counters, (atMs - previous.atMs) / 1000) : undefined;
     previous = { counters: ins.counters, atMs };
     if (json) {

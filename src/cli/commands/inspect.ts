@@ -33,7 +33,8 @@ export const inspectCommand: Command = {
       'rate the range sustains (free ports / 60 s of TIME_WAIT, or / tcp_tw_reuse_delay when ' +
       'tcp_tw_reuse applies); the processes holding CLOSE_WAIT and FIN_WAIT_2; timewait memory; ' +
       'the relevant sysctls next to their defaults; then findings and advice for this kernel.',
-    'Sockets come from /proc/net/tcp and /proc/net/tcp6, owners from /proc/PID/fd, counters from ' +
+    'Sockets come from netlink sock_diag, as ss reads them (or from /proc/net/tcp and /proc/net/tcp6 ' +
+      'when netlink cannot be used, or with --sockets proc), owners from /proc/PID/fd, counters from ' +
       '/proc/net/snmp and /proc/net/netstat, timewait size from /proc/slabinfo. It works ' +
       'unprivileged; what it could not see is listed at the end (root sees every owner and slabinfo).',
     '--watch refreshes every INTERVAL (default 2s) with rates from counter deltas (new TIME_WAIT/s ' +
@@ -45,6 +46,12 @@ export const inspectCommand: Command = {
     { name: 'watch', help: 'refresh every INTERVAL (the operand, e.g. 5s) until Ctrl-C, with rates', default: 'off; INTERVAL 2s' },
     { name: 'count', value: 'N', help: 'with --watch: stop after N refreshes', default: 'until Ctrl-C' },
     { name: 'top', value: 'N', help: 'rows per table in the report (--json lists up to 1000)', default: '10' },
+    {
+      name: 'sockets',
+      value: 'SOURCE',
+      help: 'where the socket list comes from: netlink (sock_diag, as ss) or proc (/proc/net/tcp and tcp6, slower); the JSON says which was used in source.sockets_from',
+      default: 'netlink; proc when netlink cannot be used',
+    },
     ROLE_FLAG,
     BEHIND_NAT_FLAG,
   ],
