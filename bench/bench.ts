@@ -134,8 +134,11 @@ async function inspectVsSs(): Promise<void> {
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
     const [i, s] = [median(inspectMs), median(ssMs)];
+    // Which socket list inspect read (netlink sock_diag, or /proc/net/tcp when netlink failed), and why not netlink.
+    const doc = JSON.parse(lab.run(lab.a, process.execPath, [MAIN, 'inspect', '--json'])) as { source: { sockets_from: string }; notes: string[] };
+    const fallback = doc.notes.find((n) => n.includes('could not be used'));
     console.log(`${title}: inspect ${i.toFixed(0)} ms, ss ${s.toFixed(0)} ms (medians of ${runs}), ratio ${(i / s).toFixed(2)} ` +
-      `(${fmt(tw)} TIME_WAIT, built in ${loadS.toFixed(1)} s)`);
+      `(${fmt(tw)} TIME_WAIT, built in ${loadS.toFixed(1)} s; inspect read sockets from ${doc.source.sockets_from}${fallback ? `: ${fallback}` : ''})`);
   });
 }
 
