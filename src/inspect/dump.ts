@@ -61,5 +61,5 @@ export function parseDump(text: string, name = 'the file'): ParsedDump {
     const why = ex ? ` (line ${ex.line}: ${ex.reason})` : '';
     throw new DumpFormatError(`${name} looks like ${format} output, but none of its ${parsed.skipped} socket lines could be read${why}`);
   }
-  return { ...parsed, format, hasOwners: parsed.sockets.some((s) => s.owners !== undefined) };
+  return { ...parsed, format, hasOwners: parsed.sockets.owners.size > 0 };
 }

@@ -14,7 +14,7 @@ import { NETLINK_SOURCE, readNetlinkSockets } from './netlink.js';
 import { scanOwners } from './owners.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { parseSlabinfo, parseSnmp, parseSockstat } from './procfiles.js';
-import type { Parsed } from './socket.js';
+import { SocketTable, STATE_INDEX, type Parsed } from './socket.js';
 
 /** Where the live socket list comes from: netlink sock_diag (as ss), or /proc/net/tcp{,6}. */
 export const SOCKET_SOURCES = ['netlink', 'proc'] as const;
@@ -33,7 +33,8 @@ export interface ReadHostOptions {
 
 
 /** States whose owners the report names (CLOSE_WAIT leaks, FIN_WAIT_2 half-closes). */
-const OWNED_STATES = new Set<string>(['CLOSE_WAIT', 'FIN_WAIT_2']);
+const CLOSE_WAIT = STATE_INDEX.CLOSE_WAIT;
+const FIN_WAIT_2 = STATE_INDEX.FIN_WAIT_2;
 
 /** First read size for the socket tables: a busy host prints megabytes. */
 const FIRST_READ = 1 << 20;
@@ -87,14 +88,16 @@ export function readHost(options: ReadHostOptions): Observation {
   let ownersSeen = false;
   let ownersMissing = 0;
   if (options.owners ?? true) {
-    const wanted = new Set<number>();
-    for (const s of sockets) if (s.inode !== 0 && OWNED_STATES.has(s.state)) wanted.add(s.inode);
-    const scan = scanOwners(wanted, proc);
+    const owned: number[] = [];
+    for (let i = 0; i < sockets.length; i++) {
+      const state = sockets.state[i];
+      if (sockets.inode[i] !== 0 && (state === CLOSE_WAIT || state === FIN_WAIT_2)) owned.push(i);
+    }
+    const scan = scanOwners(new Set(owned.map((i) => sockets.inode[i] as number)), proc);
     ownersSeen = true;
-    for (const s of sockets) {
-      if (s.inode === 0 || !OWNED_STATES.has(s.state)) continue;
-      const owners = scan.byInode.get(s.inode);
-      if (owners) s.owners = owners;
+    for (const i of owned) {
+      const owners = scan.byInode.get(sockets.inode[i] as number);
+      if (owners) sockets.owners.set(i, owners);
       else ownersMissing++;
     }
     if (scan.unreadable > 0 && ownersMissing > 0) {
@@ -152,7 +155,7 @@ export function readHost(options: ReadHostOptions): Observation {
 
 /** /proc/net/tcp and /proc/net/tcp6, parsed; what could not be read is a note. */
 function readProcSockets(proc: string, notes: string[]): Parsed & { from: string } {
-  const list: Parsed = { sockets: [], skipped: 0, examples: [] };
+  const list: Parsed = { sockets: new SocketTable(), skipped: 0, examples: [] };
   const littleEndian = endianness() === 'LE';
   const read: string[] = [];
   for (const file of ['net/tcp', 'net/tcp6']) {
@@ -166,8 +169,7 @@ function readProcSockets(proc: string, notes: string[]): Parsed & { from: string
       continue;
     }
     read.push(join(proc, file));
-    const parsed = parseProcTcp(buf, { littleEndian });
-    for (const s of parsed.sockets) list.sockets.push(s);
+    const parsed = parseProcTcp(buf, { littleEndian, into: list.sockets });
     list.skipped += parsed.skipped;
     list.examples.push(...parsed.examples);
   }

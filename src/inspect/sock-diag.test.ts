@@ -69,31 +69,31 @@ describe('sock_diag replies captured on a real namespace', () => {
     const proc = parseProcTcp(readFileSync(join(FIXTURES, 'proc-net-tcp.txt'), 'latin1') + readFileSync(join(FIXTURES, 'proc-net-tcp6.txt'), 'latin1'));
     assert.equal(proc.skipped, 0);
     const { reader } = read(INET, INET6);
-    assert.deepEqual(reader.sockets.map(line).sort(), proc.sockets.map(line).sort());
+    assert.deepEqual(reader.sockets.records().map(line).sort(), proc.sockets.records().map(line).sort());
   });
 
   it('IPv6 addresses as ss prints them: ::1, :: and v4-mapped', () => {
     const { reader } = read(INET6);
-    assert.ok(reader.sockets.every((s) => s.family === 6));
-    assert.deepEqual([...new Set(reader.sockets.map((s) => s.localAddress))].sort(), ['::', '::1', '::ffff:198.18.0.1']);
+    assert.ok(reader.sockets.records().every((s) => s.family === 6));
+    assert.deepEqual([...new Set(reader.sockets.records().map((s) => s.localAddress))].sort(), ['::', '::1', '::ffff:198.18.0.1']);
   });
 
   it('TIME_WAIT per destination, and inodes: 0 for timewait sockets, set for CLOSE_WAIT', () => {
     const { reader } = read(INET, INET6);
     const per = new Map<string, number>();
-    for (const s of reader.sockets.filter((x) => x.state === 'TIME_WAIT')) {
+    for (const s of reader.sockets.records().filter((x) => x.state === 'TIME_WAIT')) {
       assert.equal(s.inode, 0);
       per.set(`${s.remoteAddress}:${s.remotePort}`, (per.get(`${s.remoteAddress}:${s.remotePort}`) ?? 0) + 1);
     }
     assert.deepEqual(Object.fromEntries(per), { '198.18.0.2:80': 20, '198.18.0.3:80': 10, '::1:7002': 3 });
-    assert.ok(reader.sockets.filter((s) => s.state === 'CLOSE_WAIT').every((s) => s.inode > 0));
+    assert.ok(reader.sockets.records().filter((s) => s.state === 'CLOSE_WAIT').every((s) => s.inode > 0));
   });
 
   it('a reply split anywhere between messages reads the same as whole', () => {
     const cut = (messages(INET)[10] as [number, number])[0];
     const { reader, status } = read(INET.subarray(0, cut), INET.subarray(cut));
     assert.deepEqual(status, [{ kind: 'more' }, { kind: 'done' }]);
-    assert.deepEqual(reader.sockets.map(line), read(INET).reader.sockets.map(line));
+    assert.deepEqual(reader.sockets.records().map(line), read(INET).reader.sockets.records().map(line));
   });
 });
 
@@ -159,7 +159,7 @@ describe('sock_diag replies that cannot be read: skipped and counted', () => {
       const reader = new SockDiagReader(true);
       const status = reader.feed(bytes);
       assert.ok(['more', 'done', 'error'].includes(status.kind));
-      assert.ok(reader.sockets.every((s) => s.localPort >= 0 && s.localPort < 65536 && (s.family === 4 || s.family === 6)));
+      assert.ok(reader.sockets.records().every((s) => s.localPort >= 0 && s.localPort < 65536 && (s.family === 4 || s.family === 6)));
     }
   });
 });

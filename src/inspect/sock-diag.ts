@@ -28,7 +28,7 @@
 //   FIN_WAIT_2 for an orphan) and inode 0, as /proc does.
 
 import { ipv4Text, ipv6Text } from './address.js';
-import { SkipLog, stateOfCode, type Family, type SocketRecord } from './socket.js';
+import { SkipLog, SocketTable, stateIndexOfCode, type Family } from './socket.js';
 
 /** linux/netlink.h, linux/sock_diag.h, linux/socket.h, linux/in.h. */
 export const NETLINK_SOCK_DIAG = 4;
@@ -79,13 +79,27 @@ export type DumpStatus =
  * that cannot be read is skipped and counted, with the rest of its datagram when its length
  * cannot be trusted; it never throws.
  */
+/** Where an address sits in inet_diag_sockid, for the last-address cache. */
+const LOCAL = 0;
+const REMOTE = 1;
+
 export class SockDiagReader {
-  readonly sockets: SocketRecord[] = [];
+  readonly sockets = new SocketTable();
   readonly skipped = new SkipLog();
   /** Messages seen, for the numbers in skipped examples. */
   private messages = 0;
-  private readonly v4 = new Map<number, string>();
-  private readonly v6 = new Map<string, string>();
+  /** Address numbers in the table by the address's bytes. */
+  private readonly v4 = new Map<number, number>();
+  private readonly v6 = new Map<string, number>();
+  /**
+   * The last address read at each place (LOCAL, REMOTE): most sockets share their local
+   * address, and many their remote one, so most lookups end here. Its family (0 before the
+   * first), IPv4 value or IPv6 bytes, and number.
+   */
+  private readonly lastFamily = new Uint8Array(2);
+  private readonly lastV4 = new Int32Array(2);
+  private readonly lastV6 = new Uint8Array(32);
+  private readonly lastId = new Int32Array(2);
   private readonly words = [0, 0, 0, 0, 0, 0, 0, 0];
 
   constructor(private readonly littleEndian: boolean) {}
@@ -93,14 +107,15 @@ export class SockDiagReader {
   /** Reads one datagram (or several, concatenated: each holds whole, aligned messages). */
   feed(b: Uint8Array, length = b.length): DumpStatus {
     const le = this.littleEndian;
+    const v = new DataView(b.buffer, b.byteOffset, length);
     for (let off = 0; off < length; ) {
       this.messages++;
       if (length - off < NLMSG_HDRLEN) {
         this.skip('truncated netlink header', b, off, length);
         break;
       }
-      const len = u32(b, off, le);
-      const type = u16(b, off + 4, le);
+      const len = v.getUint32(off, le);
+      const type = v.getUint16(off + 4, le);
       if (len < NLMSG_HDRLEN || len > length - off) {
         // The length is wrong, so where the next message starts is unknown.
         this.skip(`netlink length ${len} does not fit the ${length - off} bytes left`, b, off, length);
@@ -108,12 +123,12 @@ export class SockDiagReader {
       }
       const body = off + NLMSG_HDRLEN;
       const next = off + ((len + 3) & ~3);
-      if (type === SOCK_DIAG_BY_FAMILY) this.socket(b, body, off + len, off);
+      if (type === SOCK_DIAG_BY_FAMILY) this.socket(b, v, body, off + len, off);
       else if (type === NLMSG_DONE) {
-        const code = len >= NLMSG_HDRLEN + 4 ? i32(b, body, le) : 0;
+        const code = len >= NLMSG_HDRLEN + 4 ? v.getInt32(body, le) : 0;
         return code < 0 ? { kind: 'error', errno: -code } : { kind: 'done' };
       } else if (type === NLMSG_ERROR) {
-        const code = len >= NLMSG_HDRLEN + 4 ? i32(b, body, le) : 0;
+        const code = len >= NLMSG_HDRLEN + 4 ? v.getInt32(body, le) : 0;
         if (code < 0) return { kind: 'error', errno: -code };
       } else if (type !== NLMSG_NOOP) this.skip(`unexpected netlink message type ${type}`, b, off, off + len);
       off = next;
@@ -121,8 +136,8 @@ export class SockDiagReader {
     return { kind: 'more' };
   }
 
-  /** One inet_diag_msg at [p, end). */
-  private socket(b: Uint8Array, p: number, end: number, start: number): void {
+  /** One inet_diag_msg at [p, end); v reads the same bytes (ports big-endian, DataView's default). */
+  private socket(b: Uint8Array, v: DataView, p: number, end: number, start: number): void {
     if (end - p < INET_DIAG_MSG_LEN) {
       this.skip(`inet_diag_msg of ${end - p} bytes, expected ${INET_DIAG_MSG_LEN}`, b, start, end);
       return;
@@ -132,42 +147,47 @@ export class SockDiagReader {
       this.skip(`address family ${b[p]}`, b, start, end);
       return;
     }
-    const state = stateOfCode(b[p + 1] as number);
-    if (state === undefined) {
+    const state = stateIndexOfCode(b[p + 1] as number);
+    if (state < 0) {
       this.skip(`unknown state code ${b[p + 1]}`, b, start, end);
       return;
     }
-    this.sockets.push({
-      family,
-      state,
-      localAddress: this.address(b, p + 8, family),
-      localPort: ((b[p + 4] as number) << 8) | (b[p + 5] as number),
-      remoteAddress: this.address(b, p + 24, family),
-      remotePort: ((b[p + 6] as number) << 8) | (b[p + 7] as number),
-      inode: u32(b, p + 68, this.littleEndian),
-    });
+    const local = this.address(b, v, p + 8, family, LOCAL);
+    const remote = this.address(b, v, p + 24, family, REMOTE);
+    this.sockets.push(family, state, local, v.getUint16(p + 4), remote, v.getUint16(p + 6), v.getUint32(p + 68, this.littleEndian));
   }
 
-  /** The address at p (network byte order) as ss prints it. */
-  private address(b: Uint8Array, p: number, family: Family): string {
+  /** The number in the table of the address at p (network byte order), as ss prints it. */
+  private address(b: Uint8Array, v: DataView, p: number, family: Family, place: typeof LOCAL | typeof REMOTE): number {
     if (family === 4) {
-      const key = u32(b, p, false);
-      let s = this.v4.get(key);
-      if (s === undefined) {
-        s = ipv4Text(b[p] as number, b[p + 1] as number, b[p + 2] as number, b[p + 3] as number);
-        this.v4.set(key, s);
+      const value = v.getInt32(p);
+      if (this.lastFamily[place] === 4 && this.lastV4[place] === value) return this.lastId[place] as number;
+      let id = this.v4.get(value);
+      if (id === undefined) {
+        id = this.sockets.addressId(ipv4Text(b[p] as number, b[p + 1] as number, b[p + 2] as number, b[p + 3] as number));
+        this.v4.set(value, id);
       }
-      return s;
+      this.lastFamily[place] = 4;
+      this.lastV4[place] = value;
+      return (this.lastId[place] = id);
+    }
+    const last = place * 16;
+    if (this.lastFamily[place] === 6) {
+      let same = true;
+      for (let i = 0; i < 16 && same; i++) same = this.lastV6[last + i] === b[p + i];
+      if (same) return this.lastId[place] as number;
     }
     let key = '';
     for (let i = 0; i < 16; i++) key += String.fromCharCode(b[p + i] as number);
-    let s = this.v6.get(key);
-    if (s === undefined) {
+    let id = this.v6.get(key);
+    if (id === undefined) {
       for (let i = 0; i < 8; i++) this.words[i] = ((b[p + 2 * i] as number) << 8) | (b[p + 2 * i + 1] as number);
-      s = ipv6Text(this.words);
-      this.v6.set(key, s);
+      id = this.sockets.addressId(ipv6Text(this.words));
+      this.v6.set(key, id);
     }
-    return s;
+    this.lastFamily[place] = 6;
+    this.lastV6.set(b.subarray(p, p + 16), last);
+    return (this.lastId[place] = id);
   }
 
   /** A message has no text: its first bytes in hex stand for it, its number for the line. */
@@ -175,18 +195,4 @@ export class SockDiagReader {
     const shown = Array.from(b.subarray(start, Math.min(end, start + 40)), (x) => x.toString(16).padStart(2, '0')).join(' ');
     this.skipped.add(this.messages, reason, shown);
   }
-}
-
-function u16(b: Uint8Array, p: number, le: boolean): number {
-  return le ? (b[p] as number) | ((b[p + 1] as number) << 8) : ((b[p] as number) << 8) | (b[p + 1] as number);
-}
-
-function i32(b: Uint8Array, p: number, le: boolean): number {
-  return le
-    ? (b[p] as number) | ((b[p + 1] as number) << 8) | ((b[p + 2] as number) << 16) | ((b[p + 3] as number) << 24)
-    : ((b[p] as number) << 24) | ((b[p + 1] as number) << 16) | ((b[p + 2] as number) << 8) | (b[p + 3] as number);
-}
-
-function u32(b: Uint8Array, p: number, le: boolean): number {
-  return i32(b, p, le) >>> 0;
 }
