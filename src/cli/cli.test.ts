@@ -41,6 +41,11 @@ describe('command registry', () => {
     assert.deepEqual(packages, []);
   });
 
+  it('inspect --json on this host loads no dump parser, text report or --watch timer', () => {
+    const { own } = modulesLoaded('inspect', '--json');
+    assert.deepEqual(own.filter((m) => /^src\/inspect\/(dump|ss|netstat|render|rates)\.js$/.test(m)), []);
+  });
+
   it('inspect loads no simulator, scenario loader or YAML parser', () => {
     const { own, packages } = modulesLoaded('inspect', '--from', join(repoRoot(), 'test/fixtures/inspect/ss-tan.txt'), '--json');
     assert.deepEqual(own.filter((m) => /^src\/(sim|net|report\/html|scenario\/(load|builtin|overrides))/.test(m)), []);

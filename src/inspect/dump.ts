@@ -1,10 +1,14 @@
 // `--from FILE`: a socket list saved on another host, in whichever format it was saved,
 // recognised by its first lines. One entry point for every format, so the same tests run
-// on all of them (style.md 10).
+// on all of them (style.md 10); then the dump as an observation, inspected like a host.
 
+import { readFileSync } from 'node:fs';
+import type { AdviseOptions } from './advice.js';
+import { inspectObservation, type Inspected } from './inspect.js';
 import { parseNetstat } from './netstat.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { isSsState, parseSs, SsFormatError } from './ss.js';
+import type { Observation } from './observation.js';
 import { DUMP_FORMATS_TEXT, type DumpFormat } from './options.js';
 import type { Parsed } from './socket.js';
 
@@ -62,4 +66,35 @@ export function parseDump(text: string, name = 'the file'): ParsedDump {
     throw new DumpFormatError(`${name} looks like ${format} output, but none of its ${parsed.skipped} socket lines could be read${why}`);
   }
   return { ...parsed, format, hasOwners: parsed.sockets.owners.size > 0 };
+}
+
+/** A dump's text -> an observation (no counters, sysctls or memory figures: only sockets). */
+export function observeDump(text: string, path: string, takenAtMs: number): Observation {
+  const parsed = parseDump(text, path);
+  const notes: string[] = [];
+  if (!parsed.hasOwners) notes.push('the dump names no processes: save it with ss -tanp (as root) to see who holds CLOSE_WAIT');
+  notes.push('a dump has no counters, sysctls or slab sizes: rates, overflow counts and the real timewait size are not known');
+  return {
+    origin: { kind: 'file', path, format: parsed.format },
+    takenAtMs,
+    sockets: parsed.sockets,
+    socketSource: `${path} (${parsed.format})`,
+    skipped: parsed.skipped,
+    skippedExamples: parsed.examples,
+    ownersSeen: parsed.hasOwners,
+    ownersMissing: 0,
+    notes,
+  };
+}
+
+/** Reads and inspects a dump file. Throws DumpFormatError for an unreadable or unknown file. */
+export function inspectDumpFile(path: string, takenAtMs: number, options: AdviseOptions = {}): Inspected {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DumpFormatError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
+  }
+  return inspectObservation(observeDump(text, path, takenAtMs), options);
 }

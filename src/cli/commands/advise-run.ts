@@ -6,9 +6,9 @@ import { UsageError, type Args } from '../args.js';
 import { ok, type Context, type Output } from '../command.js';
 import { adviseOptions, inspectFromArgs, isOutput } from './inspect-run.js';
 
-export function runAdvise(args: Args, context: Context): Output {
+export async function runAdvise(args: Args, context: Context): Promise<Output> {
   if (args.positionals.length > 0) throw new UsageError(`advise takes no operands, got ${args.positionals.join(' ')}`, 'advise');
-  const r = inspectFromArgs(args, 'advise', adviseOptions(args, 'advise'));
+  const r = await inspectFromArgs(args, 'advise', adviseOptions(args, 'advise'));
   if (isOutput(r)) return r;
   const ins = r.analysis.inspection;
   const { advised } = r;

@@ -1,15 +1,15 @@
 // `twlab inspect`, the work: read the host (or the --from dump), analyse, print; --watch
 // refreshes. Loaded only when inspect or advise runs (inspect.ts is the help and flags).
+// The dump parsers, the text report and --watch's timer are imported where they are used:
+// `inspect --json` on a busy host is timed against ss (docs/inspect.md), and loading
+// modules is a good part of its time.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AdviseOptions } from '../../inspect/advice.js';
 import type { Inspection } from '../../inspect/analyze.js';
-import { DumpFormatError } from '../../inspect/dump.js';
 import { SOCKET_SOURCES, type SocketSource } from '../../inspect/host.js';
-import { inspectDumpFile, inspectHost, type Inspected } from '../../inspect/inspect.js';
+import { inspectHost, type Inspected } from '../../inspect/inspect.js';
 import { ROLES, type Role } from '../../inspect/options.js';
-import { counterRates, type Rates } from '../../inspect/rates.js';
-import { renderInspection } from '../../inspect/render.js';
+import type { Rates } from '../../inspect/rates.js';
 import { parseDuration, SEC } from '../../scenario/units.js';
 import { UsageError, valueOf, type Args } from '../args.js';
 import { EXIT, ok, type Context, type Output } from '../command.js';
@@ -26,11 +26,12 @@ export function adviseOptions(args: Args, command: string): AdviseOptions {
 }
 
 /** The host, or the --from dump. A dump that cannot be used is a usage error (exit 2). */
-export function inspectFromArgs(args: Args, command: string, options: AdviseOptions): Inspected | Output {
+export async function inspectFromArgs(args: Args, command: string, options: AdviseOptions): Promise<Inspected | Output> {
   const from = valueOf(args, 'from');
   const sockets = socketSourceOf(args, command);
   if (from === undefined) return inspectHost({ now: Date.now, sockets }, options);
   if (valueOf(args, 'sockets') !== undefined) throw new UsageError('--sockets chooses how this host is read; a --from file is read as it was saved', command);
+  const { DumpFormatError, inspectDumpFile } = await import('../../inspect/dump.js');
   try {
     return inspectDumpFile(from, Date.now(), options);
   } catch (e) {
@@ -89,10 +90,12 @@ export async function runInspect(args: Args, context: Context): Promise<Output> 
   const interval = intervalOf(args);
   if (!args.switches.has('watch')) {
     if (valueOf(args, 'count') !== undefined) throw new UsageError('--count goes with --watch', 'inspect');
-    const r = inspectFromArgs(args, 'inspect', options);
+    const r = await inspectFromArgs(args, 'inspect', options);
     if (isOutput(r)) return r;
     const ins = r.analysis.inspection;
-    return ok(json ? JSON.stringify(ins, null, 2) + '\n' : renderInspection(ins, { color: context.color, top }));
+    if (json) return ok(JSON.stringify(ins, null, 2) + '\n');
+    const { renderInspection } = await import('../../inspect/render.js');
+    return ok(renderInspection(ins, { color: context.color, top }));
   }
 
   if (valueOf(args, 'from') !== undefined) throw new UsageError('--watch looks at this host; it cannot watch a --from file', 'inspect');
@@ -101,6 +104,11 @@ export async function runInspect(args: Args, context: Context): Promise<Output> 
   const write = context.write ?? ((text: string) => buffered.push(text));
   if (context.write === undefined && count === undefined) throw new UsageError('--watch needs --count here (no terminal to refresh)', 'inspect');
 
+  const [{ setTimeout: sleep }, { counterRates }, { renderInspection }] = await Promise.all([
+    import('node:timers/promises'),
+    import('../../inspect/rates.js'),
+    import('../../inspect/render.js'),
+  ]);
   const signal = context.stopSignal?.();
   let previous: { counters: Inspection['counters']; atMs: number } | undefined;
   for (let i = 0; count === undefined || i < count; i++) {
