@@ -383,34 +383,22 @@ export function analyze(obs: Observation): Analysis {
   const { family, state, localPort, remotePort, localAddress, remoteAddress } = sockets;
   const n = sockets.length;
 
-  // States, listening ports, and ports bind()/listen() hold in the range (for every destination).
-  const ipv4 = new Uint32Array(TCP_STATES.length);
-  const ipv6 = new Uint32Array(TCP_STATES.length);
+  // Listening ports, and ports bind()/listen() hold in the range (for every destination).
   const listening = new Uint8Array(65536);
-  let listeners = 0;
+  const listeners = sockets.rowsIn('LISTEN');
+  for (const i of listeners) listening[localPort[i] as number] = 1;
   const bound = new Set<number>();
-  /** Rows in CLOSE_WAIT or FIN_WAIT_2, whose owners are counted below. */
-  const owned: number[] = [];
-  const inRange = (port: number): boolean => port >= lo && port <= hi;
-  for (let i = 0; i < n; i++) {
-    const st = state[i] as number;
+  for (const i of [...listeners, ...sockets.rowsIn('CLOSE')]) {
     const port = localPort[i] as number;
-    const counts = family[i] === 4 ? ipv4 : ipv6;
-    counts[st] = (counts[st] as number) + 1;
-    if (st === LISTEN) {
-      listening[port] = 1;
-      listeners++;
-    }
-    if ((st === LISTEN || st === CLOSE) && inRange(port) && !isReservedPort(sysctls, port)) bound.add(port);
-    if (st === CLOSE_WAIT || st === FIN_WAIT_2) owned.push(i);
+    if (port >= lo && port <= hi && !isReservedPort(sysctls, port)) bound.add(port);
   }
-  const v4 = stateCounts(ipv4);
-  const v6 = stateCounts(ipv6);
+  const v4 = stateCounts(sockets.ipv4);
+  const v6 = stateCounts(sockets.ipv6);
   const byState = emptyStateCounts();
   for (const name of TCP_STATES) byState[name] = v4[name] + v6[name];
 
   // Direction: by the listening ports, or without any, by the range (see the top of this file).
-  const byListeners = listeners > 0;
+  const byListeners = listeners.length > 0;
 
   // The range: reserved ports, and ports bind()/listen() hold for every destination.
   const rangeSize = hi - lo + 1;
@@ -479,7 +467,7 @@ export function analyze(obs: Observation): Analysis {
   const procs = new Map<number, ProcessUse & { ports: Map<number, number> }>();
   let orphaned = 0;
   let unknown = 0;
-  for (const i of owned) {
+  for (const i of [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2')]) {
     const st = state[i] as number;
     const owners = sockets.owners.get(i) ?? [];
     if (owners.length === 0) {

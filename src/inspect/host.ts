@@ -14,7 +14,7 @@ import { NETLINK_SOURCE, readNetlinkSockets } from './netlink.js';
 import { scanOwners } from './owners.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { parseSlabinfo, parseSnmp, parseSockstat } from './procfiles.js';
-import { SocketTable, STATE_INDEX, type Parsed } from './socket.js';
+import { SocketTable, type Parsed } from './socket.js';
 
 /** Where the live socket list comes from: netlink sock_diag (as ss), or /proc/net/tcp{,6}. */
 export const SOCKET_SOURCES = ['netlink', 'proc'] as const;
@@ -32,9 +32,6 @@ export interface ReadHostOptions {
 }
 
 
-/** States whose owners the report names (CLOSE_WAIT leaks, FIN_WAIT_2 half-closes). */
-const CLOSE_WAIT = STATE_INDEX.CLOSE_WAIT;
-const FIN_WAIT_2 = STATE_INDEX.FIN_WAIT_2;
 
 /** First read size for the socket tables: a busy host prints megabytes. */
 const FIRST_READ = 1 << 20;
@@ -88,11 +85,7 @@ export function readHost(options: ReadHostOptions): Observation {
   let ownersSeen = false;
   let ownersMissing = 0;
   if (options.owners ?? true) {
-    const owned: number[] = [];
-    for (let i = 0; i < sockets.length; i++) {
-      const state = sockets.state[i];
-      if (sockets.inode[i] !== 0 && (state === CLOSE_WAIT || state === FIN_WAIT_2)) owned.push(i);
-    }
+    const owned = [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2')].filter((i) => sockets.inode[i] !== 0);
     const scan = scanOwners(new Set(owned.map((i) => sockets.inode[i] as number)), proc);
     ownersSeen = true;
     for (const i of owned) {

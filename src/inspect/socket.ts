@@ -63,6 +63,10 @@ export interface SkippedLine {
   text: string;
 }
 
+/** The states SocketTable keeps rows of (see SocketTable.rowsIn). */
+export type IndexedState = 'LISTEN' | 'CLOSE' | 'CLOSE_WAIT' | 'FIN_WAIT_2';
+const INDEXED_STATES = Uint8Array.from(TCP_STATES, (s) => (s === 'LISTEN' || s === 'CLOSE' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_2' ? 1 : 0));
+
 /**
  * Sockets as columns: one typed array per field, a row per socket, and each distinct
  * address text kept once and referred to by its number. A busy host has 100 000s of
@@ -87,6 +91,16 @@ export class SocketTable {
   readonly addresses: string[] = [];
   /** Owners by row, for the rows whose owners are known (ss -p, netstat -p, owners.ts). */
   readonly owners = new Map<number, Owner[]>();
+  /** Sockets by state (TCP_STATES index), per family, counted as rows are added. */
+  readonly ipv4 = new Uint32Array(TCP_STATES.length);
+  readonly ipv6 = new Uint32Array(TCP_STATES.length);
+  /**
+   * Rows by state for the states few sockets are in and that readers look at before the
+   * rest (LISTEN and CLOSE: the ports bind() and listen() hold; CLOSE_WAIT and FIN_WAIT_2:
+   * whose owners are looked up), kept as rows are added, so that no reader walks 100 000
+   * TIME_WAIT rows to find them. Empty for the other states.
+   */
+  private readonly indexed: number[][] = TCP_STATES.map(() => []);
   private readonly addressIds = new Map<string, number>();
 
   constructor(capacity = 1024) {
@@ -128,7 +142,15 @@ export class SocketTable {
     this.remotePort[i] = remotePort;
     this.inode[i] = inode;
     this.length = i + 1;
+    const counts = family === 4 ? this.ipv4 : this.ipv6;
+    counts[state] = (counts[state] as number) + 1;
+    if (INDEXED_STATES[state] === 1) (this.indexed[state] as number[]).push(i);
     return i;
+  }
+
+  /** The rows in LISTEN, CLOSE, CLOSE_WAIT or FIN_WAIT_2, in the order they were added. */
+  rowsIn(state: IndexedState): readonly number[] {
+    return this.indexed[STATE_INDEX[state]] as number[];
   }
 
   add(r: SocketRecord): void {
