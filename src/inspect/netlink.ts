@@ -1,14 +1,15 @@
 // The live socket list from the kernel's netlink sock_diag interface, as `ss` reads it
 // (docs/inspect.md says why it is inspect's first choice). Node has no netlink socket, so
 // the C library's socket/send/recv are called through koffi, an optional dependency (as
-// src/lab/sockopt.ts does for socket options). One NETLINK_SOCK_DIAG socket, one dump
-// request per family (IPv4, then IPv6), the replies read into one reused buffer and parsed
-// as they arrive (sock-diag.ts). Anything that stops it is returned as a reason, and the
-// caller reads /proc/net/tcp instead.
+// src/lab/sockopt.ts does for socket options). One NETLINK_SOCK_DIAG socket; one
+// TCPDIAG_GETSOCK dump for both families (one walk of the kernel's tables), or where the
+// kernel refuses it, one SOCK_DIAG_BY_FAMILY dump per family (sock-diag.ts says why); the
+// replies read into one reused buffer and parsed as they arrive. Anything that stops it
+// is returned as a reason, and the caller reads /proc/net/tcp instead.
 
 import { createRequire } from 'node:module';
 import { constants, endianness } from 'node:os';
-import { AF_INET, AF_INET6, dumpRequest, NETLINK_SOCK_DIAG, REQUEST_LEN, SockDiagReader } from './sock-diag.js';
+import { AF_INET, AF_INET6, bothFamiliesRequest, familyRequest, NETLINK_SOCK_DIAG, SockDiagReader } from './sock-diag.js';
 import type { Parsed } from './socket.js';
 
 /** linux/socket.h, linux/net.h (x86-64, arm64), bits/socket.h. */
@@ -73,9 +74,13 @@ function errnoName(n: number): string {
 }
 
 export interface NetlinkOptions {
-  /** Sees each reply datagram as it arrives (test/inspect/sock-diag-capture.ts saves them). */
-  onReply?: (family: typeof AF_INET | typeof AF_INET6, datagram: Uint8Array) => void;
+  /** Ask one SOCK_DIAG_BY_FAMILY dump per family without trying TCPDIAG_GETSOCK first. */
+  perFamily?: boolean;
+  /** Sees each reply datagram as it arrives, with the request it answers (test/inspect/sock-diag-capture.ts saves them). */
+  onReply?: (request: DumpName, datagram: Uint8Array) => void;
 }
+
+export type DumpName = 'TCPDIAG_GETSOCK' | 'AF_INET' | 'AF_INET6';
 
 /** Every TCP socket of this network namespace, or why netlink could not give them. */
 export function readNetlinkSockets(options: NetlinkOptions = {}): Parsed | { failed: string } {
@@ -83,31 +88,42 @@ export function readNetlinkSockets(options: NetlinkOptions = {}): Parsed | { fai
   if (typeof c === 'string') return { failed: c };
   const fd = c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return { failed: `socket(AF_NETLINK, NETLINK_SOCK_DIAG): ${errnoName(c.errno())}` };
-  const buf = (buffer ??= Buffer.allocUnsafe(RECV_BUFFER));
   const littleEndian = endianness() === 'LE';
-  const reader = new SockDiagReader(littleEndian);
+  const dump = (name: DumpName, request: Uint8Array, reader: SockDiagReader): DumpOutcome => dumpInto(c, fd, name, request, reader, options);
   try {
-    for (const [seq, family] of ([AF_INET, AF_INET6] as const).entries()) {
-      const name = family === AF_INET ? 'AF_INET' : 'AF_INET6';
-      if (c.send(fd, dumpRequest(family, seq + 1, littleEndian), REQUEST_LEN, 0) !== REQUEST_LEN) {
-        return { failed: `send(${name} dump request): ${errnoName(c.errno())}` };
-      }
-      for (;;) {
-        const n = c.recv(fd, buf, buf.length, MSG_TRUNC);
-        if (n < 0) {
-          const errno = c.errno();
-          if (errno === constants.errno.EINTR) continue;
-          return { failed: `recv(${name} dump): ${errnoName(errno)}` };
-        }
-        if (n === 0 || n > buf.length) return { failed: `recv(${name} dump): a reply of ${n} bytes` };
-        options.onReply?.(family, buf.subarray(0, n));
-        const status = reader.feed(buf, n);
-        if (status.kind === 'done') break;
-        if (status.kind === 'error') return { failed: `the kernel refused the ${name} dump: ${errnoName(status.errno)}` };
-      }
+    let reader = new SockDiagReader(littleEndian);
+    let outcome = options.perFamily ? undefined : dump('TCPDIAG_GETSOCK', bothFamiliesRequest(1, littleEndian), reader);
+    if (outcome === undefined || 'refused' in outcome) {
+      // Refused (a kernel or a filter that serves only the current request): one dump per family.
+      reader = new SockDiagReader(littleEndian);
+      outcome = dump('AF_INET', familyRequest(AF_INET, 2, littleEndian), reader);
+      if ('done' in outcome) outcome = dump('AF_INET6', familyRequest(AF_INET6, 3, littleEndian), reader);
     }
+    if ('refused' in outcome) return { failed: `the kernel refused the ${outcome.name} dump: ${errnoName(outcome.refused)}` };
+    if ('failed' in outcome) return outcome;
+    return { sockets: reader.sockets, skipped: reader.skipped.count, examples: reader.skipped.examples };
   } finally {
     c.close(fd);
   }
-  return { sockets: reader.sockets, skipped: reader.skipped.count, examples: reader.skipped.examples };
+}
+
+type DumpOutcome = { done: true } | { refused: number; name: DumpName } | { failed: string };
+
+/** Sends one dump request and reads its replies into the reader, until NLMSG_DONE or an error. */
+function dumpInto(c: Libc, fd: number, name: DumpName, request: Uint8Array, reader: SockDiagReader, options: NetlinkOptions): DumpOutcome {
+  if (c.send(fd, request, request.length, 0) !== request.length) return { failed: `send(${name} dump request): ${errnoName(c.errno())}` };
+  const buf = (buffer ??= Buffer.allocUnsafe(RECV_BUFFER));
+  for (;;) {
+    const n = c.recv(fd, buf, buf.length, MSG_TRUNC);
+    if (n < 0) {
+      const errno = c.errno();
+      if (errno === constants.errno.EINTR) continue;
+      return { failed: `recv(${name} dump): ${errnoName(errno)}` };
+    }
+    if (n === 0 || n > buf.length) return { failed: `recv(${name} dump): a reply of ${n} bytes` };
+    options.onReply?.(name, buf.subarray(0, n));
+    const status = reader.feed(buf, n);
+    if (status.kind === 'done') return { done: true };
+    if (status.kind === 'error') return { refused: status.errno, name };
+  }
 }

@@ -10,13 +10,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../paths.js';
 import { parseProcTcp } from './proc-tcp.js';
-import { AF_INET, AF_INET6, dumpRequest, REQUEST_LEN, SockDiagReader, SOCK_DIAG_BY_FAMILY, type DumpStatus } from './sock-diag.js';
+import { AF_INET, AF_INET6, bothFamiliesRequest, familyRequest, SockDiagReader, SOCK_DIAG_BY_FAMILY, TCPDIAG_GETSOCK, type DumpStatus } from './sock-diag.js';
 import type { SocketRecord } from './socket.js';
 
 const FIXTURES = join(repoRoot(), 'test/fixtures/inspect');
 /** Plain Uint8Arrays, whose slice() copies (a Buffer's shares its bytes). */
 const INET = new Uint8Array(readFileSync(join(FIXTURES, 'sock-diag-inet.bin')));
 const INET6 = new Uint8Array(readFileSync(join(FIXTURES, 'sock-diag-inet6.bin')));
+/** The TCPDIAG_GETSOCK dump of both families, captured with them. */
+const BOTH = new Uint8Array(readFileSync(join(FIXTURES, 'sock-diag-both.bin')));
 
 /** The fixtures are little-endian (x86-64); the reader is told so, as netlink.ts tells it the host's order. */
 function read(...replies: Uint8Array[]): { reader: SockDiagReader; status: DumpStatus[] } {
@@ -65,11 +67,15 @@ describe('sock_diag replies captured on a real namespace', () => {
     assert.equal(reader.skipped.count, 0, JSON.stringify(reader.skipped.examples));
   });
 
-  it('the same sockets as /proc/net/tcp and tcp6 captured beside them', () => {
+  it('the same sockets as /proc/net/tcp and tcp6 captured beside them: per family, and both in one dump', () => {
     const proc = parseProcTcp(readFileSync(join(FIXTURES, 'proc-net-tcp.txt'), 'latin1') + readFileSync(join(FIXTURES, 'proc-net-tcp6.txt'), 'latin1'));
     assert.equal(proc.skipped, 0);
-    const { reader } = read(INET, INET6);
-    assert.deepEqual(reader.sockets.records().map(line).sort(), proc.sockets.records().map(line).sort());
+    const want = proc.sockets.records().map(line).sort();
+    assert.deepEqual(read(INET, INET6).reader.sockets.records().map(line).sort(), want);
+    const both = read(BOTH);
+    assert.deepEqual(both.status, [{ kind: 'done' }]);
+    assert.equal(both.reader.skipped.count, 0);
+    assert.deepEqual(both.reader.sockets.records().map(line).sort(), want);
   });
 
   it('IPv6 addresses as ss prints them: ::1, :: and v4-mapped', () => {
@@ -174,13 +180,26 @@ describe("the kernel's answers besides sockets", () => {
     assert.deepEqual(read(message(3, int32(-22))).status, [{ kind: 'error', errno: 22 }]);
   });
 
-  it('the request: nlmsghdr + inet_diag_req_v2, TCP, every state, a dump', () => {
+  it('the request for both families: nlmsghdr + inet_diag_req, every state, a dump', () => {
+    const b = bothFamiliesRequest(7, true);
+    const v = new DataView(b.buffer);
+    assert.equal(b.length, 16 + 60);
+    assert.equal(v.getUint32(0, true), b.length);
+    assert.equal(v.getUint16(4, true), TCPDIAG_GETSOCK);
+    assert.equal(v.getUint16(6, true), 0x301, 'NLM_F_REQUEST | NLM_F_DUMP');
+    assert.equal(v.getUint32(8, true), 7);
+    assert.deepEqual([b[16], b[17], b[18], b[19]], [AF_INET, 0, 0, 0]);
+    assert.ok(b.subarray(20, 68).every((x) => x === 0), 'no socket id: every socket');
+    assert.equal(v.getUint32(68, true), 0xffffffff, 'idiag_states');
+    assert.equal(v.getUint32(72, true), 0, 'idiag_dbs');
+  });
+
+  it('the request for one family: nlmsghdr + inet_diag_req_v2, TCP, every state, a dump', () => {
     for (const family of [AF_INET, AF_INET6] as const) {
-      const b = dumpRequest(family, 7, true);
+      const b = familyRequest(family, 7, true);
       const v = new DataView(b.buffer);
-      assert.equal(b.length, REQUEST_LEN);
-      assert.equal(REQUEST_LEN, 16 + 56);
-      assert.equal(v.getUint32(0, true), REQUEST_LEN);
+      assert.equal(b.length, 16 + 56);
+      assert.equal(v.getUint32(0, true), b.length);
       assert.equal(v.getUint16(4, true), SOCK_DIAG_BY_FAMILY);
       assert.equal(v.getUint16(6, true), 0x301, 'NLM_F_REQUEST | NLM_F_DUMP');
       assert.equal(v.getUint32(8, true), 7);
