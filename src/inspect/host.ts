@@ -31,8 +31,6 @@ export interface ReadHostOptions {
   now: () => number;
 }
 
-
-
 /** First read size for the socket tables: a busy host prints megabytes. */
 const FIRST_READ = 1 << 20;
 

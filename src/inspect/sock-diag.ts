@@ -45,6 +45,7 @@ import { SkipLog, SocketTable, stateIndexOfCode, type Family } from './socket.js
 export const NETLINK_SOCK_DIAG = 4;
 export const SOCK_DIAG_BY_FAMILY = 20;
 export const TCPDIAG_GETSOCK = 18;
+const AF_UNSPEC = 0;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 const IPPROTO_TCP = 6;
@@ -77,7 +78,7 @@ function request(type: number, body: number, seq: number, littleEndian: boolean)
 /** TCPDIAG_GETSOCK: every TCP socket of both families in one dump, no extensions. */
 export function bothFamiliesRequest(seq: number, littleEndian: boolean): Uint8Array {
   const { b, v } = request(TCPDIAG_GETSOCK, INET_DIAG_REQ_LEN, seq, littleEndian);
-  b[NLMSG_HDRLEN] = AF_INET; // the kernel dumps this request for every family
+  b[NLMSG_HDRLEN] = AF_UNSPEC; // every family; kernels since 3.3 read the request so whatever it says
   v.setUint32(NLMSG_HDRLEN + 52, ALL_STATES, littleEndian);
   return b;
 }
