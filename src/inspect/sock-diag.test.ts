@@ -180,14 +180,20 @@ describe("the kernel's answers besides sockets", () => {
     assert.deepEqual(read(message(3, int32(-22))).status, [{ kind: 'error', errno: 22 }]);
   });
 
-  it('the request for both families: nlmsghdr + inet_diag_req, every state, a dump', () => {
-    const b = bothFamiliesRequest(7, true);
+  /** A dump request's nlmsghdr: its length, the type, NLM_F_REQUEST | NLM_F_DUMP, seq 7; the body's DataView. */
+  const requestHeader = (b: Uint8Array, type: number, bodyLength: number): DataView => {
     const v = new DataView(b.buffer);
-    assert.equal(b.length, 16 + 60);
+    assert.equal(b.length, 16 + bodyLength);
     assert.equal(v.getUint32(0, true), b.length);
-    assert.equal(v.getUint16(4, true), TCPDIAG_GETSOCK);
+    assert.equal(v.getUint16(4, true), type);
     assert.equal(v.getUint16(6, true), 0x301, 'NLM_F_REQUEST | NLM_F_DUMP');
     assert.equal(v.getUint32(8, true), 7);
+    return v;
+  };
+
+  it('the request for both families: nlmsghdr + inet_diag_req, every state, a dump', () => {
+    const b = bothFamiliesRequest(7, true);
+    const v = requestHeader(b, TCPDIAG_GETSOCK, 60);
     assert.deepEqual([b[16], b[17], b[18], b[19]], [0, 0, 0, 0], 'AF_UNSPEC, no address lengths, no extensions');
     assert.ok(b.subarray(20, 68).every((x) => x === 0), 'no socket id: every socket');
     assert.equal(v.getUint32(68, true), 0xffffffff, 'idiag_states');
@@ -197,12 +203,7 @@ describe("the kernel's answers besides sockets", () => {
   it('the request for one family: nlmsghdr + inet_diag_req_v2, TCP, every state, a dump', () => {
     for (const family of [AF_INET, AF_INET6] as const) {
       const b = familyRequest(family, 7, true);
-      const v = new DataView(b.buffer);
-      assert.equal(b.length, 16 + 56);
-      assert.equal(v.getUint32(0, true), b.length);
-      assert.equal(v.getUint16(4, true), SOCK_DIAG_BY_FAMILY);
-      assert.equal(v.getUint16(6, true), 0x301, 'NLM_F_REQUEST | NLM_F_DUMP');
-      assert.equal(v.getUint32(8, true), 7);
+      const v = requestHeader(b, SOCK_DIAG_BY_FAMILY, 56);
       assert.deepEqual([b[16], b[17], b[18], b[19]], [family, 6, 0, 0]);
       assert.equal(v.getUint32(20, true), 0xffffffff);
       assert.ok(b.subarray(24).every((x) => x === 0), 'no socket id: every socket');
