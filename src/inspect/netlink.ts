@@ -50,7 +50,7 @@ function loadLibc(): Libc | string {
     // Synchronous (koffi ships CommonJS), so readHost stays synchronous.
     koffi = createRequire(import.meta.url)('koffi') as KoffiLike;
   } catch {
-    return (libc = 'the optional dependency koffi is not installed (npm install koffi)');
+    return (libc = 'the optional dependency koffi is not installed; npm install koffi adds it');
   }
   try {
     const c = koffi.load('libc.so.6');
