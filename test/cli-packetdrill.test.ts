@@ -10,14 +10,11 @@ import { parseArgs, UsageError } from '../src/cli/args.js';
 import { COMMANDS } from '../src/cli/cli.js';
 import { HELP_FLAG } from '../src/cli/command.js';
 import { packetdrillCommand } from '../src/cli/commands/packetdrill.js';
+import { runPacketdrill } from '../src/cli/commands/packetdrill-run.js';
 import { repoRoot, twlab } from './cli-helpers.js';
 
 function run(...argv: string[]): { code: number; stdout: string; stderr: string } {
-  return packetdrillCommand.run(parseArgs(argv, [...packetdrillCommand.flags, HELP_FLAG], 'packetdrill'), { color: false }) as {
-    code: number;
-    stdout: string;
-    stderr: string;
-  };
+  return runPacketdrill(parseArgs(argv, [...packetdrillCommand.flags, HELP_FLAG], 'packetdrill'));
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'twlab-pd-'));

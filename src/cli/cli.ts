@@ -7,29 +7,30 @@ import { ScenarioError } from '../scenario/errors.js';
 import { closest } from '../scenario/units.js';
 import { parseArgs, UsageError, wantsHelp } from './args.js';
 import { EXIT, HELP_FLAG, ok, type Command, type Context, type Output } from './command.js';
-import { adviseCommand } from './commands/advise.js';
-import { compareCommand } from './commands/compare.js';
-import { exporterCommand } from './commands/exporter.js';
 import { commandHelp, overviewHelp, PLANNED_COMMANDS } from './commands/help.js';
-import { inspectCommand } from './commands/inspect.js';
-import { labCommand } from './commands/lab.js';
-import { packetdrillCommand } from './commands/packetdrill.js';
-import { scenariosCommand } from './commands/scenarios.js';
-import { schemaCommand } from './commands/schema.js';
-import { simulateCommand } from './commands/simulate.js';
-import { sweepCommand } from './commands/sweep.js';
 
-export const COMMANDS: readonly Command[] = [
-  simulateCommand,
-  sweepCommand,
-  labCommand,
-  compareCommand,
-  inspectCommand,
-  adviseCommand,
-  exporterCommand,
-  packetdrillCommand,
-  scenariosCommand,
-  schemaCommand,
+/** A command by name; its module (help, flags) is loaded only when it is asked for. */
+export interface CommandEntry {
+  name: string;
+  command(): Promise<Command>;
+}
+
+/**
+ * Every command, in the order help lists them. Nothing of a command is loaded until it is
+ * named: `twlab inspect` loads inspect's modules and no other command's (some help texts
+ * name values from the scenario modules, which load the YAML parser).
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'simulate', command: async () => (await import('./commands/simulate.js')).simulateCommand },
+  { name: 'sweep', command: async () => (await import('./commands/sweep.js')).sweepCommand },
+  { name: 'lab', command: async () => (await import('./commands/lab.js')).labCommand },
+  { name: 'compare', command: async () => (await import('./commands/compare.js')).compareCommand },
+  { name: 'inspect', command: async () => (await import('./commands/inspect.js')).inspectCommand },
+  { name: 'advise', command: async () => (await import('./commands/advise.js')).adviseCommand },
+  { name: 'exporter', command: async () => (await import('./commands/exporter.js')).exporterCommand },
+  { name: 'packetdrill', command: async () => (await import('./commands/packetdrill.js')).packetdrillCommand },
+  { name: 'scenarios', command: async () => (await import('./commands/scenarios.js')).scenariosCommand },
+  { name: 'schema', command: async () => (await import('./commands/schema.js')).schemaCommand },
 ];
 
 export interface CliOptions {
@@ -45,9 +46,9 @@ export async function runCli(argv: readonly string[], context: Context, options:
   }
 }
 
-function dispatch(argv: readonly string[], context: Context): Output | Promise<Output> {
+async function dispatch(argv: readonly string[], context: Context): Promise<Output> {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h') return ok(overviewHelp(COMMANDS, packageVersion()));
+  if (first === undefined || first === '--help' || first === '-h') return ok(overviewHelp(await allCommands(), packageVersion()));
   if (first === '--version' || first === '-V') return ok(`${packageVersion()}\n`);
   if (first.startsWith('-')) {
     const guess = closest(first, ['--help', '--version']);
@@ -56,20 +57,26 @@ function dispatch(argv: readonly string[], context: Context): Output | Promise<O
     );
   }
   if (first === 'help') return help(rest);
-  const command = findCommand(first);
+  const command = await findCommand(first).command();
   if (wantsHelp(rest)) return ok(commandHelp(command));
-  return command.run(parseArgs(rest, [...command.flags, HELP_FLAG], command.name), context);
+  const args = parseArgs(rest, [...command.flags, HELP_FLAG], command.name);
+  const run = await command.load();
+  return run(args, context);
 }
 
 /** `twlab help`, `twlab help COMMAND`. */
-function help(operands: readonly string[]): Output {
+async function help(operands: readonly string[]): Promise<Output> {
   if (operands.length > 1) throw new UsageError(`help takes one command, got ${operands.join(' ')}`);
   const [name] = operands;
-  if (name === undefined || name === 'help') return ok(overviewHelp(COMMANDS, packageVersion()));
-  return ok(commandHelp(findCommand(name)));
+  if (name === undefined || name === 'help') return ok(overviewHelp(await allCommands(), packageVersion()));
+  return ok(commandHelp(await findCommand(name).command()));
 }
 
-function findCommand(name: string): Command {
+function allCommands(): Promise<Command[]> {
+  return Promise.all(COMMANDS.map((c) => c.command()));
+}
+
+function findCommand(name: string): CommandEntry {
   const command = COMMANDS.find((c) => c.name === name);
   if (command) return command;
   const names = COMMANDS.map((c) => c.name);

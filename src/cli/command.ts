@@ -1,6 +1,8 @@
-// What every command is: a name, its help, its flags and a run function that takes parsed
-// arguments and returns what to print and the exit code. Commands never touch `process`;
-// main.ts does (style.md: only main touches process).
+// What every command is: a name, its help, its flags, and the function that runs it: it
+// takes parsed arguments and returns what to print and the exit code. The function lives in
+// its own module (commands/NAME-run.ts), loaded only when the command runs, so that help and
+// the other commands do not load its imports. Commands never touch `process`; main.ts does
+// (style.md: only main touches process).
 
 import type { Args, FlagSpec } from './args.js';
 import type { Progress } from './progress.js';
@@ -48,9 +50,12 @@ export interface Command {
   flags: FlagSpec[];
   /** [command line, what it shows]. */
   examples: [string, string][];
-  /** Synchronous, or a promise for commands that wait on workers (sweep). */
-  run(args: Args, context: Context): Output | Promise<Output>;
+  /** Loads the module that does the work, and returns its run function. */
+  load(): Promise<RunCommand>;
 }
+
+/** Synchronous, or a promise for commands that wait (sweep on workers, lab on the kernel). */
+export type RunCommand = (args: Args, context: Context) => Output | Promise<Output>;
 
 /** Every command's -h/--help. */
 export const HELP_FLAG: FlagSpec = { name: 'help', short: 'h', help: 'show this help and exit', default: '' };

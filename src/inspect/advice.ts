@@ -3,14 +3,11 @@
 // the same list. The kernel facts each item rests on are in shared/spec/linux-tcp-behaviour.md
 // and docs/fidelity.md (measured on 6.18); each item names the rule it applies.
 
-import { bytes } from '../report/format.js';
+import { bytes, thousands } from '../report/format.js';
 import type { Advice, Analysis, DestinationUse, Finding, Inspection } from './analyze.js';
 import { TIMEWAIT_LEN_S } from './analyze.js';
 import { isLoopback } from './address.js';
-import { thousands } from './render.js';
-
-export const ROLES = ['client', 'proxy', 'server'] as const;
-export type Role = (typeof ROLES)[number];
+import type { Role } from './options.js';
 
 export interface AdviseOptions {
   /** What this host does; inferred from its sockets when absent. */

@@ -11,7 +11,7 @@ import { inspectObservation } from './inspect.js';
 import type { Observation } from './observation.js';
 import { counterRates } from './rates.js';
 import { renderAdvised, renderInspection } from './render.js';
-import type { Owner, SocketRecord } from './socket.js';
+import { SocketTable, type Owner, type SocketRecord } from './socket.js';
 
 const HOST = '198.18.0.1';
 const DEST = '198.18.0.2';
@@ -48,7 +48,7 @@ function host(list: SocketRecord[], sysctl: Record<string, string> = {}, extra: 
   return {
     origin: { kind: 'host', kernelRelease: '6.18.44-test' },
     takenAtMs: Date.UTC(2026, 10, 27),
-    sockets: list,
+    sockets: SocketTable.of(list),
     socketSource: 'test',
     skipped: 0,
     skippedExamples: [],
@@ -102,6 +102,20 @@ describe('ephemeral ports per destination', () => {
     assert.equal(ins.time_wait.incoming, 4);
     assert.deepEqual(ins.time_wait.by_peer, [{ address: '198.18.0.9', count: 4 }]);
     assert.deepEqual(ins.time_wait.by_local_port, [{ port: 80, count: 4 }]);
+  });
+
+  it('by local port: the 1000 busiest, most first then by port number; the rest counted in more', () => {
+    // 3000 ports with 1 to 3 sockets each, and one with 2000 (a server's port).
+    const list = [
+      ...Array.from({ length: 3000 }, (_, k) => sockets(1 + (k % 3), 'TIME_WAIT', { port: 1000 + k, remotePort: 80 }).map((s, i) => ({ ...s, localPort: 1000 + k, remotePort: 80 + i }))).flat(),
+      ...sockets(2000, 'TIME_WAIT', { port: 9999 }).map((s, i) => ({ ...s, localPort: 9999, remotePort: 1 + i })),
+    ];
+    const counts = new Map<number, number>();
+    for (const s of list) counts.set(s.localPort, (counts.get(s.localPort) ?? 0) + 1);
+    const naive = [...counts].map(([port, count]) => ({ port, count })).sort((a, b) => b.count - a.count || a.port - b.port);
+    const ins = analyze(host(list)).inspection;
+    assert.deepEqual(ins.time_wait.by_local_port, naive.slice(0, 1000));
+    assert.equal(ins.time_wait.more.by_local_port, 3001 - 1000);
   });
 
   it('without listeners (a dump without -a), a local port in the range means outgoing', () => {

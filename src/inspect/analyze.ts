@@ -15,14 +15,14 @@
 
 import { SEC } from '../engine/time.js';
 import { PROFILES, TIMEWAIT_SOCK_BYTES } from '../tcp/profile.js';
-import { emptyStateCounts, type StateCounts } from '../tcp/state.js';
+import { emptyStateCounts, TCP_STATES, type StateCounts, type TcpState } from '../tcp/state.js';
 import { applySysctl, defaultSysctls, formatSysctl, isReservedPort, SysctlError, type KernelProfileName, type Sysctls } from '../tcp/sysctl.js';
 import { MIB_NAMES } from '../tcp/mib.js';
 import { endpointText, isLoopback } from './address.js';
 import { INSPECTED_SYSCTLS } from './sysctl-names.js';
 import type { Observation } from './observation.js';
 import { kernelVersion } from './procfiles.js';
-import type { Family, SkippedLine, SocketRecord } from './socket.js';
+import { STATE_INDEX, type Family, type SkippedLine } from './socket.js';
 
 /** include/net/tcp.h TCP_TIMEWAIT_LEN, in seconds. */
 export const TIMEWAIT_LEN_S = PROFILES['linux-6.18'].timewaitLen / SEC;
@@ -240,78 +240,133 @@ function topCounts<K>(map: Map<K, number>, make: (key: K, count: number) => Coun
 }
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** TCP_STATES indexes, as SocketTable stores states. */
+const { LISTEN, CLOSE, TIME_WAIT, CLOSE_WAIT, FIN_WAIT_2 } = STATE_INDEX;
+
+/** Counts by TCP_STATES index -> counts by name. */
+function stateCounts(byIndex: Uint32Array): StateCounts {
+  const c = emptyStateCounts();
+  TCP_STATES.forEach((name, i) => (c[name] = byIndex[i] as number));
+  return c;
+}
 const byNumber = (a: number, b: number): number => a - b;
 
-/** Counts for one state (TIME_WAIT or CLOSE_WAIT) gathered in the single pass over the sockets. */
+/**
+ * Counts for one state (TIME_WAIT or CLOSE_WAIT) gathered in the single pass over the
+ * sockets, by local port and (incoming) by peer address number. Outgoing ones by
+ * destination are the destinations' own counts of the state (see analyze).
+ */
 class StateTally {
   total = 0;
   outgoing = 0;
   /** Index: local port. */
   readonly byPort = new Uint32Array(65536);
-  /** Outgoing: remote address -> remote port -> count. */
-  readonly byDest = new Map<string, Map<number, number>>();
-  /** Incoming: remote address -> count. */
-  readonly byPeer = new Map<string, number>();
+  /** Incoming: remote address number -> count. */
+  readonly byPeer = new Map<number, number>();
 
-  add(s: SocketRecord, outgoing: boolean): void {
+  add(port: number, outgoing: boolean, remoteAddress: number): void {
     this.total++;
-    this.byPort[s.localPort] = (this.byPort[s.localPort] ?? 0) + 1;
-    if (outgoing) {
-      this.outgoing++;
-      let ports = this.byDest.get(s.remoteAddress);
-      if (ports === undefined) this.byDest.set(s.remoteAddress, (ports = new Map()));
-      ports.set(s.remotePort, (ports.get(s.remotePort) ?? 0) + 1);
-    } else {
-      this.byPeer.set(s.remoteAddress, (this.byPeer.get(s.remoteAddress) ?? 0) + 1);
-    }
+    this.byPort[port] = (this.byPort[port] as number) + 1;
+    if (outgoing) this.outgoing++;
+    else this.byPeer.set(remoteAddress, (this.byPeer.get(remoteAddress) ?? 0) + 1);
   }
 
-  breakdown(): StateBreakdown {
-    // Only the JSON_LIST_LIMIT busiest ports are listed: find the smallest count that makes
-    // the cut (a histogram of counts), so a client with 60 000 ports sorts 1000, not 60 000.
-    const histogram = new Map<number, number>();
-    let distinct = 0;
-    for (let p = 0; p < 65536; p++) {
-      const c = this.byPort[p] ?? 0;
-      if (c === 0) continue;
-      distinct++;
-      histogram.set(c, (histogram.get(c) ?? 0) + 1);
-    }
-    let cut = 0;
-    let kept = 0;
-    for (const c of [...histogram.keys()].sort(byNumber).reverse()) {
-      cut = c;
-      kept += histogram.get(c) ?? 0;
-      if (kept >= JSON_LIST_LIMIT) break;
-    }
-    const ports = new Map<number, number>();
-    for (let p = 0; p < 65536; p++) {
-      const c = this.byPort[p] ?? 0;
-      if (c !== 0 && c >= cut) ports.set(p, c);
-    }
-    const dests = new Map<string, number>();
-    for (const [address, perPort] of this.byDest) for (const [port, c] of perPort) dests.set(endpointText(address, port), c);
-    const [byPort] = topCounts(ports, (port, count) => ({ port, count }), byNumber);
-    const morePorts = distinct - byPort.length;
+  /** The lists, given the outgoing counts by destination endpoint and the table's address texts. */
+  breakdown(byDestination: Map<string, number>, addresses: readonly string[]): StateBreakdown {
+    const [byPort, morePorts] = this.busiestPorts();
+    const peers = new Map<string, number>();
+    for (const [address, c] of this.byPeer) peers.set(addresses[address] as string, c);
     const [byDest, moreDests] = topCounts(
-      dests,
+      byDestination,
       (endpoint, count) => {
         const colon = endpoint.lastIndexOf(':');
         return { endpoint, address: endpoint.slice(0, colon).replace(/^\[|\]$/g, ''), port: Number(endpoint.slice(colon + 1)), count };
       },
       byString,
     );
-    const [byPeer, morePeers] = topCounts(this.byPeer, (address, count) => ({ address, count }), byString);
+    const [byPeer, morePeers] = topCounts(peers, (address, count) => ({ address, count }), byString);
     return {
       total: this.total,
       outgoing: this.outgoing,
       incoming: this.total - this.outgoing,
-      by_local_port: byPort as PortCount[],
+      by_local_port: byPort,
       by_destination: byDest as EndpointCount[],
       by_peer: byPeer as PeerCount[],
       more: { by_local_port: morePorts, by_destination: moreDests, by_peer: morePeers },
     };
   }
+
+  /**
+   * The JSON_LIST_LIMIT busiest ports, most first, then by port; and how many more there
+   * are. A client can hold 60 000 ports: the smallest count that makes the cut is found
+   * from a histogram of the counts (most are small: a typed array; the few large ones, such
+   * as a server's port, in a Map), and only the ports that make it are sorted.
+   */
+  private busiestPorts(): [PortCount[], number] {
+    const small = new Uint32Array(SMALL_COUNT);
+    const large = new Map<number, number>();
+    let distinct = 0;
+    for (let p = 0; p < 65536; p++) {
+      const c = this.byPort[p] as number;
+      if (c === 0) continue;
+      distinct++;
+      if (c < SMALL_COUNT) small[c] = (small[c] as number) + 1;
+      else large.set(c, (large.get(c) ?? 0) + 1);
+    }
+    // Counts from the largest down, until JSON_LIST_LIMIT ports have that count or more.
+    let cut = 0;
+    let above = 0;
+    const full = (c: number, ports: number): boolean => {
+      cut = c;
+      if (above + ports >= JSON_LIST_LIMIT) return true;
+      above += ports;
+      return false;
+    };
+    let done = false;
+    for (const c of [...large.keys()].sort(byNumber).reverse()) if ((done = full(c, large.get(c) ?? 0))) break;
+    for (let c = SMALL_COUNT - 1; c > 0 && !done; c--) if (small[c] !== 0) done = full(c, small[c] as number);
+    // Every port above the cut, and the lowest-numbered ports at it until the list is full.
+    const shown: PortCount[] = [];
+    let atCut = JSON_LIST_LIMIT - above;
+    for (let p = 0; p < 65536; p++) {
+      const c = this.byPort[p] as number;
+      if (c > cut || (c === cut && c !== 0 && atCut-- > 0)) shown.push({ port: p, count: c });
+    }
+    shown.sort((a, b) => b.count - a.count || a.port - b.port);
+    return [shown, distinct - shown.length];
+  }
+}
+
+/** Counts below this are kept in an array in StateTally's histogram of ports by count. */
+const SMALL_COUNT = 1024;
+
+/** One destination's use while the sockets are counted: states by TCP_STATES index, in the order first seen. */
+interface DestinationTally {
+  use: DestinationUse;
+  byState: Uint32Array;
+  seen: number[];
+}
+
+/** A destination's use before its sockets are counted; the JSON keeps this key order. */
+function destinationUse(address: string, port: number, source: string, family: Family): DestinationUse {
+  return {
+    destination: endpointText(address, port),
+    address,
+    port,
+    source,
+    family,
+    by_state: {},
+    ports_in_use: 0,
+    held_open: 0,
+    usable_ports: 0,
+    free_ports: 0,
+    use_ratio: 0,
+    recent_per_s: 0,
+    sustainable_per_s: 0,
+    tw_reuse_applies: false,
+    sustainable_with_reuse_per_s: null,
+  };
 }
 
 export function analyze(obs: Observation): Analysis {
@@ -325,26 +380,25 @@ export function analyze(obs: Observation): Analysis {
   if (sysctlsAssumed) notes.push('the dump has no sysctls: port range, tw_reuse and the rest are taken at their 6.18 defaults');
   const [lo, hi] = sysctls.ip_local_port_range;
   const sockets = obs.sockets;
+  const { family, state, localPort, remotePort, localAddress, remoteAddress } = sockets;
+  const n = sockets.length;
 
-  // States, listening ports, and ports bind()/listen() hold in the range (for every destination).
-  const byState = emptyStateCounts();
-  const v4 = emptyStateCounts();
-  const v6 = emptyStateCounts();
-  const listening = new Set<number>();
+  // Listening ports, and ports bind()/listen() hold in the range (for every destination).
+  const listening = new Uint8Array(65536);
+  const listeners = sockets.rowsIn('LISTEN');
+  for (const i of listeners) listening[localPort[i] as number] = 1;
   const bound = new Set<number>();
-  const inRange = (port: number): boolean => port >= lo && port <= hi;
-  for (const s of sockets) {
-    byState[s.state]++;
-    (s.family === 4 ? v4 : v6)[s.state]++;
-    if (s.state === 'LISTEN') listening.add(s.localPort);
-    if ((s.state === 'LISTEN' || s.state === 'CLOSE') && inRange(s.localPort) && !isReservedPort(sysctls, s.localPort)) bound.add(s.localPort);
+  for (const i of [...listeners, ...sockets.rowsIn('CLOSE')]) {
+    const port = localPort[i] as number;
+    if (port >= lo && port <= hi && !isReservedPort(sysctls, port)) bound.add(port);
   }
+  const v4 = stateCounts(sockets.ipv4);
+  const v6 = stateCounts(sockets.ipv6);
+  const byState = emptyStateCounts();
+  for (const name of TCP_STATES) byState[name] = v4[name] + v6[name];
 
-  // Direction.
-  const isOutgoing =
-    listening.size > 0
-      ? (s: SocketRecord): boolean => s.state !== 'LISTEN' && !listening.has(s.localPort)
-      : (s: SocketRecord): boolean => s.state !== 'LISTEN' && inRange(s.localPort);
+  // Direction: by the listening ports, or without any, by the range (see the top of this file).
+  const byListeners = listeners.length > 0;
 
   // The range: reserved ports, and ports bind()/listen() hold for every destination.
   const rangeSize = hi - lo + 1;
@@ -352,60 +406,58 @@ export function analyze(obs: Observation): Analysis {
   for (const [a, b] of sysctls.ip_local_reserved_ports) reserved += Math.max(0, Math.min(b, hi) - Math.max(a, lo) + 1);
   const usable = Math.max(0, rangeSize - reserved - bound.size);
 
-  // One pass: TIME_WAIT / CLOSE_WAIT tallies and the destinations (nested maps keyed by the
-  // parsers' shared address strings, so 100 000 sockets build no per-socket strings).
+  // One pass: TIME_WAIT / CLOSE_WAIT tallies and the destinations, keyed by port and address
+  // numbers, so 100 000 sockets build no per-socket strings or objects.
   const reuseDelayS = sysctls.tcp_tw_reuse_delay / 1000;
   const timeWait = new StateTally();
   const closeWait = new StateTally();
-  const destIndex = new Map<string, Map<number, Map<string, DestinationUse>>>();
-  const destinations: DestinationUse[] = [];
-  for (const s of sockets) {
-    const outgoing = isOutgoing(s);
-    if (s.state === 'TIME_WAIT') timeWait.add(s, outgoing);
-    else if (s.state === 'CLOSE_WAIT') closeWait.add(s, outgoing);
-    if (!outgoing || s.state === 'CLOSE') continue;
-    let perPort = destIndex.get(s.remoteAddress);
-    if (perPort === undefined) destIndex.set(s.remoteAddress, (perPort = new Map()));
-    let perSource = perPort.get(s.remotePort);
-    if (perSource === undefined) perPort.set(s.remotePort, (perSource = new Map()));
-    let d = perSource.get(s.localAddress);
+  /** Remote address number * 65536 + remote port -> by local address number -> its tally. */
+  const destIndex = new Map<number, DestinationTally[]>();
+  const tallies: DestinationTally[] = [];
+  const { addresses } = sockets;
+  for (let i = 0; i < n; i++) {
+    const st = state[i] as number;
+    const port = localPort[i] as number;
+    const outgoing = st !== LISTEN && (byListeners ? listening[port] === 0 : port >= lo && port <= hi);
+    if (st === TIME_WAIT) timeWait.add(port, outgoing, remoteAddress[i] as number);
+    else if (st === CLOSE_WAIT) closeWait.add(port, outgoing, remoteAddress[i] as number);
+    if (!outgoing || st === CLOSE) continue;
+    const key = (remoteAddress[i] as number) * 65536 + (remotePort[i] as number);
+    let perSource = destIndex.get(key);
+    if (perSource === undefined) destIndex.set(key, (perSource = []));
+    let d = perSource[localAddress[i] as number];
     if (d === undefined) {
-      const loop = isLoopback(s.remoteAddress) || isLoopback(s.localAddress);
-      const reuse = sysctls.tcp_timestamps !== 0 && (sysctls.tcp_tw_reuse === 1 || (sysctls.tcp_tw_reuse === 2 && loop));
-      d = {
-        destination: endpointText(s.remoteAddress, s.remotePort),
-        address: s.remoteAddress,
-        port: s.remotePort,
-        source: s.localAddress,
-        family: s.family,
-        by_state: {},
-        ports_in_use: 0,
-        held_open: 0,
-        usable_ports: usable,
-        free_ports: 0,
-        use_ratio: 0,
-        recent_per_s: 0,
-        sustainable_per_s: 0,
-        tw_reuse_applies: reuse,
-        sustainable_with_reuse_per_s: null,
-      };
-      perSource.set(s.localAddress, d);
-      destinations.push(d);
+      d = { use: destinationUse(addresses[remoteAddress[i] as number] as string, remotePort[i] as number, addresses[localAddress[i] as number] as string, family[i] as Family), byState: new Uint32Array(TCP_STATES.length), seen: [] };
+      perSource[localAddress[i] as number] = d;
+      tallies.push(d);
     }
-    d.by_state[s.state] = (d.by_state[s.state] ?? 0) + 1;
-    if (inRange(s.localPort)) {
-      d.ports_in_use++;
-      if (s.state !== 'TIME_WAIT') d.held_open++;
+    if (d.byState[st] === 0) d.seen.push(st);
+    d.byState[st] = (d.byState[st] as number) + 1;
+    if (port >= lo && port <= hi) {
+      d.use.ports_in_use++;
+      if (st !== TIME_WAIT) d.use.held_open++;
     }
   }
   const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
-  for (const d of destinations) {
+  const destinations: DestinationUse[] = [];
+  /** TIME_WAIT and CLOSE_WAIT by destination endpoint, over its local addresses. */
+  const twByDest = new Map<string, number>();
+  const cwByDest = new Map<string, number>();
+  for (const { use: d, byState, seen } of tallies) {
+    for (const st of seen) d.by_state[TCP_STATES[st] as TcpState] = byState[st] as number;
+    if (byState[TIME_WAIT]) twByDest.set(d.destination, (twByDest.get(d.destination) ?? 0) + (byState[TIME_WAIT] as number));
+    if (byState[CLOSE_WAIT]) cwByDest.set(d.destination, (cwByDest.get(d.destination) ?? 0) + (byState[CLOSE_WAIT] as number));
+    d.usable_ports = usable;
     d.free_ports = Math.max(0, usable - d.ports_in_use);
     d.use_ratio = usable === 0 ? 1 : round(d.ports_in_use / usable, 4);
     d.recent_per_s = round((d.by_state.TIME_WAIT ?? 0) / TIMEWAIT_LEN_S);
     const cycling = Math.max(0, usable - d.held_open);
     d.sustainable_per_s = round(cycling / TIMEWAIT_LEN_S);
+    // tcp_tw_reuse lets connect() take a TIME_WAIT's port: 1, or 2 with a loopback address, timestamps on.
+    const loop = isLoopback(d.address) || isLoopback(d.source);
+    d.tw_reuse_applies = sysctls.tcp_timestamps !== 0 && (sysctls.tcp_tw_reuse === 1 || (sysctls.tcp_tw_reuse === 2 && loop));
     d.sustainable_with_reuse_per_s = d.tw_reuse_applies ? round(cycling / reuseDelayS) : null;
+    destinations.push(d);
   }
   const destinationList = destinations
     .sort((a, b) => b.ports_in_use - a.ports_in_use || byString(a.destination, b.destination) || byString(a.source, b.source))
@@ -415,14 +467,14 @@ export function analyze(obs: Observation): Analysis {
   const procs = new Map<number, ProcessUse & { ports: Map<number, number> }>();
   let orphaned = 0;
   let unknown = 0;
-  for (const s of sockets) {
-    if (s.state !== 'CLOSE_WAIT' && s.state !== 'FIN_WAIT_2') continue;
-    const owners = s.owners ?? [];
+  for (const i of [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2')]) {
+    const st = state[i] as number;
+    const owners = sockets.owners.get(i) ?? [];
     if (owners.length === 0) {
       if (!obs.ownersSeen) continue;
       // No file refers to an orphan (close() was called): inode 0, or no process in a -p dump.
       // A CLOSE_WAIT with no owner is another user's, or still in a listener's accept queue.
-      if (s.state === 'FIN_WAIT_2' && (obs.origin.kind === 'file' || s.inode === 0)) orphaned++;
+      if (st === FIN_WAIT_2 && (obs.origin.kind === 'file' || sockets.inode[i] === 0)) orphaned++;
       else unknown++;
       continue;
     }
@@ -432,9 +484,10 @@ export function analyze(obs: Observation): Analysis {
         p = { pid: o.pid, command: o.command, close_wait: 0, fin_wait_2: 0, close_wait_ports: [], ports: new Map() };
         procs.set(o.pid, p);
       }
-      if (s.state === 'CLOSE_WAIT') {
+      if (st === CLOSE_WAIT) {
+        const port = localPort[i] as number;
         p.close_wait++;
-        p.ports.set(s.localPort, (p.ports.get(s.localPort) ?? 0) + 1);
+        p.ports.set(port, (p.ports.get(port) ?? 0) + 1);
       } else {
         p.fin_wait_2++;
       }
@@ -486,8 +539,8 @@ export function analyze(obs: Observation): Analysis {
     kernel: { release, tw_recycle_exists: twRecycleExists, tw_reuse_delay_exists: twReuseDelayExists },
     sockets: { total: sockets.length, by_state: byState, ipv4: v4, ipv6: v6 },
     sockstat: st ? { inuse: st.inuse, inuse6: st.inuse6 ?? null, orphan: st.orphan, tw: st.tw, alloc: st.alloc, mem_pages: st.mem } : null,
-    time_wait: timeWait.breakdown(),
-    close_wait: closeWait.breakdown(),
+    time_wait: timeWait.breakdown(twByDest, addresses),
+    close_wait: closeWait.breakdown(cwByDest, addresses),
     ports: { range: [lo, hi], range_size: rangeSize, reserved_in_range: reserved, bound_in_range: bound.size, usable },
     destinations: destinationList,
     processes,

@@ -97,13 +97,13 @@ describe('--from formats: one contract, captured on a real 6.18 namespace', () =
       it('sockets by state and family equal what ss counted', () => {
         const d = parseDump(f.text());
         assert.equal(d.skipped, 0, JSON.stringify(d.examples));
-        assert.deepEqual(counts(d.sockets, 4), want.v4);
-        assert.deepEqual(counts(d.sockets, 6), want.v6);
+        assert.deepEqual(counts(d.sockets.records(), 4), want.v4);
+        assert.deepEqual(counts(d.sockets.records(), 6), want.v6);
       });
 
       it('TIME_WAIT per destination: 20 to .2:80, 10 to .3:80, 3 to [::1]:7002', () => {
         const per = new Map<string, number>();
-        for (const s of parseDump(f.text()).sockets) {
+        for (const s of parseDump(f.text()).sockets.records()) {
           if (s.state !== 'TIME_WAIT') continue;
           const key = `${s.remoteAddress}:${s.remotePort}`;
           per.set(key, (per.get(key) ?? 0) + 1);
@@ -114,7 +114,7 @@ describe('--from formats: one contract, captured on a real 6.18 namespace', () =
       it(f.owners ? 'names the CLOSE_WAIT owners ss -p saw' : 'names no owners', () => {
         const d = parseDump(f.text());
         assert.equal(d.hasOwners, f.owners);
-        for (const s of d.sockets.filter((x) => x.state === 'CLOSE_WAIT')) {
+        for (const s of d.sockets.records().filter((x) => x.state === 'CLOSE_WAIT')) {
           if (f.owners) assert.deepEqual(s.owners?.map((o) => o.pid), [want.owners.get(s.localPort)], `port ${s.localPort}`);
           else assert.equal(s.owners, undefined);
         }
@@ -126,8 +126,8 @@ describe('--from formats: one contract, captured on a real 6.18 namespace', () =
         assert.equal(d.skipped, bad.length, JSON.stringify(d.examples));
         assert.equal(d.examples.length, bad.length);
         assert.ok(d.examples.every((e) => e.line >= 4 && e.line < 4 + bad.length && e.reason !== ''));
-        assert.deepEqual(counts(d.sockets, 4), want.v4);
-        assert.deepEqual(counts(d.sockets, 6), want.v6);
+        assert.deepEqual(counts(d.sockets.records(), 4), want.v4);
+        assert.deepEqual(counts(d.sockets.records(), 6), want.v6);
       });
 
       it('survives any line cut short or garbled (seeded fuzz)', () => {
@@ -195,14 +195,14 @@ describe('--from: what is not a dump', () => {
 describe('/proc/net/tcp decoding', () => {
   it('IPv4 is a host-order word: 0100007F is 127.0.0.1 on little-endian, 1.0.0.127 on big-endian', () => {
     const line = '   0: 0100007F:0050 020012C6:1F90 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 0 10 -1\n';
-    const [le] = parseProcTcp(line).sockets;
+    const [le] = parseProcTcp(line).sockets.records();
     assert.deepEqual(le, { family: 4, state: 'ESTABLISHED', localAddress: '127.0.0.1', localPort: 80, remoteAddress: '198.18.0.2', remotePort: 8080, inode: 4242 });
-    assert.equal(parseProcTcp(line, { littleEndian: false }).sockets[0]?.localAddress, '1.0.0.127');
+    assert.equal(parseProcTcp(line, { littleEndian: false }).sockets.record(0).localAddress, '1.0.0.127');
   });
 
   it('IPv6: ::1, v4-mapped and a full address as ss prints them', () => {
     const tcp6 = fixture('proc-net-tcp6.txt');
-    const addrs = new Set(parseProcTcp(tcp6).sockets.map((s) => s.localAddress));
+    const addrs = new Set(parseProcTcp(tcp6).sockets.records().map((s) => s.localAddress));
     assert.deepEqual([...addrs].sort(), ['::', '::1', '::ffff:198.18.0.1']);
   });
 
@@ -218,9 +218,9 @@ describe('/proc/net/tcp decoding', () => {
 
   it('the timewait and request socket lines (fewer fields) are read', () => {
     const d = parseProcTcp(fixture('proc-net-tcp.txt'));
-    const tw = d.sockets.filter((s) => s.state === 'TIME_WAIT');
+    const tw = d.sockets.records().filter((s) => s.state === 'TIME_WAIT');
     assert.equal(tw.length, 30);
     assert.ok(tw.every((s) => s.inode === 0));
-    assert.ok(d.sockets.filter((s) => s.state === 'CLOSE_WAIT').every((s) => s.inode > 0));
+    assert.ok(d.sockets.records().filter((s) => s.state === 'CLOSE_WAIT').every((s) => s.inode > 0));
   });
 });

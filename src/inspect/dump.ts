@@ -1,17 +1,16 @@
 // `--from FILE`: a socket list saved on another host, in whichever format it was saved,
 // recognised by its first lines. One entry point for every format, so the same tests run
-// on all of them (style.md 10).
+// on all of them (style.md 10); then the dump as an observation, inspected like a host.
 
+import { readFileSync } from 'node:fs';
+import type { AdviseOptions } from './advice.js';
+import { inspectObservation, type Inspected } from './inspect.js';
 import { parseNetstat } from './netstat.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { isSsState, parseSs, SsFormatError } from './ss.js';
+import type { Observation } from './observation.js';
+import { DUMP_FORMATS_TEXT, type DumpFormat } from './options.js';
 import type { Parsed } from './socket.js';
-
-export const DUMP_FORMATS = ['ss', 'netstat', 'proc'] as const;
-export type DumpFormat = (typeof DUMP_FORMATS)[number];
-
-/** What the formats are called in messages and help. */
-export const DUMP_FORMATS_TEXT = '`ss -tan`, `ss -tanp`, `netstat -ant[p]`, or /proc/net/tcp and /proc/net/tcp6';
 
 /** The file is none of the formats, or cannot be used as it was saved. Exit 2 (a usage error). */
 export class DumpFormatError extends Error {
@@ -66,5 +65,36 @@ export function parseDump(text: string, name = 'the file'): ParsedDump {
     const why = ex ? ` (line ${ex.line}: ${ex.reason})` : '';
     throw new DumpFormatError(`${name} looks like ${format} output, but none of its ${parsed.skipped} socket lines could be read${why}`);
   }
-  return { ...parsed, format, hasOwners: parsed.sockets.some((s) => s.owners !== undefined) };
+  return { ...parsed, format, hasOwners: parsed.sockets.owners.size > 0 };
+}
+
+/** A dump's text -> an observation (no counters, sysctls or memory figures: only sockets). */
+export function observeDump(text: string, path: string, takenAtMs: number): Observation {
+  const parsed = parseDump(text, path);
+  const notes: string[] = [];
+  if (!parsed.hasOwners) notes.push('the dump names no processes: save it with ss -tanp (as root) to see who holds CLOSE_WAIT');
+  notes.push('a dump has no counters, sysctls or slab sizes: rates, overflow counts and the real timewait size are not known');
+  return {
+    origin: { kind: 'file', path, format: parsed.format },
+    takenAtMs,
+    sockets: parsed.sockets,
+    socketSource: `${path} (${parsed.format})`,
+    skipped: parsed.skipped,
+    skippedExamples: parsed.examples,
+    ownersSeen: parsed.hasOwners,
+    ownersMissing: 0,
+    notes,
+  };
+}
+
+/** Reads and inspects a dump file. Throws DumpFormatError for an unreadable or unknown file. */
+export function inspectDumpFile(path: string, takenAtMs: number, options: AdviseOptions = {}): Inspected {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DumpFormatError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(e))}`);
+  }
+  return inspectObservation(observeDump(text, path, takenAtMs), options);
 }

@@ -1,30 +1,35 @@
 // The edge where inspect reads the live host (style.md 1: only the CLI, lab and inspect touch
-// the world). Everything is read from /proc as seen by this process, so run inside a network
-// namespace (`ip netns exec NS twlab inspect`) it sees that namespace's sockets, counters and
-// sysctls. Whatever cannot be read becomes a note, never an error: inspect works unprivileged.
+// the world). The sockets come from netlink sock_diag (netlink.ts), or /proc/net/tcp{,6}
+// when netlink cannot be used or is not wanted; everything else from /proc. Both are as
+// seen by this process, so run inside a network namespace (`ip netns exec NS twlab
+// inspect`) it sees that namespace's sockets, counters and sysctls. Whatever cannot be read
+// becomes a note, never an error: inspect works unprivileged.
 
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
 import { join } from 'node:path';
 import type { Observation } from './observation.js';
 import { INSPECTED_SYSCTLS } from './sysctl-names.js';
+import { NETLINK_SOURCE, readNetlinkSockets } from './netlink.js';
 import { scanOwners } from './owners.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { parseSlabinfo, parseSnmp, parseSockstat } from './procfiles.js';
-import type { SkippedLine, SocketRecord } from './socket.js';
+import { SocketTable, type Parsed } from './socket.js';
+
+/** Where the live socket list comes from: netlink sock_diag (as ss), or /proc/net/tcp{,6}. */
+export const SOCKET_SOURCES = ['netlink', 'proc'] as const;
+export type SocketSource = (typeof SOCKET_SOURCES)[number];
 
 export interface ReadHostOptions {
-  /** Where procfs is mounted; tests point it at a fake tree. */
+  /** Where procfs is mounted. The sockets still come from netlink unless `sockets` is 'proc'. */
   procRoot?: string;
+  /** 'netlink' (the default) reads /proc when netlink cannot be used, and says why in a note. */
+  sockets?: SocketSource;
   /** Look up the processes holding CLOSE_WAIT and FIN_WAIT_2 sockets (default true). */
   owners?: boolean;
   /** Wall clock, ms since the epoch. */
   now: () => number;
 }
-
-
-/** States whose owners the report names (CLOSE_WAIT leaks, FIN_WAIT_2 half-closes). */
-const OWNED_STATES = new Set<string>(['CLOSE_WAIT', 'FIN_WAIT_2']);
 
 /** First read size for the socket tables: a busy host prints megabytes. */
 const FIRST_READ = 1 << 20;
@@ -63,41 +68,27 @@ export function readHost(options: ReadHostOptions): Observation {
     }
   };
 
-  // Sockets: /proc/net/tcp and tcp6 (docs/inspect.md: faster here than running ss).
-  const sockets: SocketRecord[] = [];
-  let skipped = 0;
-  const skippedExamples: SkippedLine[] = [];
-  const littleEndian = endianness() === 'LE';
-  const read: string[] = [];
-  for (const file of ['net/tcp', 'net/tcp6']) {
-    let buf: Buffer;
-    try {
-      buf = readWhole(join(proc, file));
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (file === 'net/tcp6' && code === 'ENOENT') notes.push('no /proc/net/tcp6: IPv6 is disabled on this host');
-      else notes.push(`could not read ${join(proc, file)} (${code ?? String(e)}): its sockets are not counted`);
-      continue;
-    }
-    read.push(join(proc, file));
-    const parsed = parseProcTcp(buf, { littleEndian });
-    for (const s of parsed.sockets) sockets.push(s);
-    skipped += parsed.skipped;
-    skippedExamples.push(...parsed.examples);
+  // Sockets: netlink sock_diag, else /proc/net/tcp and tcp6 (docs/inspect.md: netlink is faster).
+  let list: Parsed & { from: string };
+  const netlink = options.sockets === 'proc' ? undefined : readNetlinkSockets();
+  if (netlink !== undefined && !('failed' in netlink)) {
+    list = { ...netlink, from: NETLINK_SOURCE };
+  } else {
+    if (netlink !== undefined) notes.push(`${NETLINK_SOURCE} could not be used (${netlink.failed}): sockets read from /proc/net/tcp{,6}`);
+    list = readProcSockets(proc, notes);
   }
+  const { sockets } = list;
 
   // Owners of CLOSE_WAIT / FIN_WAIT_2 from /proc/PID/fd.
   let ownersSeen = false;
   let ownersMissing = 0;
   if (options.owners ?? true) {
-    const wanted = new Set<number>();
-    for (const s of sockets) if (s.inode !== 0 && OWNED_STATES.has(s.state)) wanted.add(s.inode);
-    const scan = scanOwners(wanted, proc);
+    const owned = [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2')].filter((i) => sockets.inode[i] !== 0);
+    const scan = scanOwners(new Set(owned.map((i) => sockets.inode[i] as number)), proc);
     ownersSeen = true;
-    for (const s of sockets) {
-      if (s.inode === 0 || !OWNED_STATES.has(s.state)) continue;
-      const owners = scan.byInode.get(s.inode);
-      if (owners) s.owners = owners;
+    for (const i of owned) {
+      const owners = scan.byInode.get(sockets.inode[i] as number);
+      if (owners) sockets.owners.set(i, owners);
       else ownersMissing++;
     }
     if (scan.unreadable > 0 && ownersMissing > 0) {
@@ -139,9 +130,9 @@ export function readHost(options: ReadHostOptions): Observation {
     origin: { kind: 'host', kernelRelease: release },
     takenAtMs,
     sockets,
-    socketSource: read.join(' + ') || 'none',
-    skipped,
-    skippedExamples,
+    socketSource: list.from,
+    skipped: list.skipped,
+    skippedExamples: list.examples,
     ownersSeen,
     ownersMissing,
     ...(sockstat ? { sockstat } : {}),
@@ -151,4 +142,27 @@ export function readHost(options: ReadHostOptions): Observation {
     ...(slab ? { slab } : {}),
     notes,
   };
+}
+
+/** /proc/net/tcp and /proc/net/tcp6, parsed; what could not be read is a note. */
+function readProcSockets(proc: string, notes: string[]): Parsed & { from: string } {
+  const list: Parsed = { sockets: new SocketTable(), skipped: 0, examples: [] };
+  const littleEndian = endianness() === 'LE';
+  const read: string[] = [];
+  for (const file of ['net/tcp', 'net/tcp6']) {
+    let buf: Buffer;
+    try {
+      buf = readWhole(join(proc, file));
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (file === 'net/tcp6' && code === 'ENOENT') notes.push('no /proc/net/tcp6: IPv6 is disabled on this host');
+      else notes.push(`could not read ${join(proc, file)} (${code ?? String(e)}): its sockets are not counted`);
+      continue;
+    }
+    read.push(join(proc, file));
+    const parsed = parseProcTcp(buf, { littleEndian, into: list.sockets });
+    list.skipped += parsed.skipped;
+    list.examples.push(...parsed.examples);
+  }
+  return { ...list, from: read.join(' + ') || 'none' };
 }

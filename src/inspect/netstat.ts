@@ -12,7 +12,7 @@
 
 import type { TcpState } from '../tcp/state.js';
 import { parseEndpoint } from './ss.js';
-import { SkipLog, type Parsed, type SocketRecord } from './socket.js';
+import { SkipLog, SocketTable, type Parsed, type SocketRecord } from './socket.js';
 
 const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
   ['ESTABLISHED', 'ESTABLISHED'],
@@ -29,7 +29,7 @@ const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
 ]);
 
 export function parseNetstat(text: string): Parsed {
-  const sockets: SocketRecord[] = [];
+  const sockets = new SocketTable();
   const skip = new SkipLog();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -71,7 +71,7 @@ export function parseNetstat(text: string): Parsed {
     const owner = /^(\d+)\/(.*)$/.exec(program);
     if (owner) record.owners = [{ pid: Number(owner[1]), command: owner[2] ?? '' }];
     else if (program === '-') record.owners = [];
-    sockets.push(record);
+    sockets.add(record);
   }
   return { sockets, skipped: skip.count, examples: skip.examples };
 }

@@ -2,9 +2,9 @@
 // reader (host.ts) and --from (dump.ts) produce it, so the analysis, the advice and the
 // exporter never care where the sockets came from.
 
-import type { DumpFormat } from './dump.js';
+import type { DumpFormat } from './options.js';
 import type { SlabCache, Sockstat } from './procfiles.js';
-import type { SkippedLine, SocketRecord } from './socket.js';
+import type { SkippedLine, SocketTable } from './socket.js';
 
 export type Origin =
   | { kind: 'host'; kernelRelease: string | undefined }
@@ -14,7 +14,7 @@ export interface Observation {
   origin: Origin;
   /** Wall-clock time of the look, ms since the epoch (given by the caller). */
   takenAtMs: number;
-  sockets: SocketRecord[];
+  sockets: SocketTable;
   /** Where the socket list came from, for the report ("/proc/net/tcp + /proc/net/tcp6"). */
   socketSource: string;
   skipped: number;

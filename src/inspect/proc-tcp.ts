@@ -13,15 +13,8 @@
 // An IPv4 address is one __be32 printed as a host-order %08X; an IPv6 address is four
 // such words. So on a little-endian host "0100007F" is 127.0.0.1.
 
-import { TCP_STATES, type TcpState } from '../tcp/state.js';
 import { ipv4Text, ipv6Text } from './address.js';
-import { SkipLog, type Family, type Parsed, type SocketRecord } from './socket.js';
-
-/**
- * include/net/tcp_states.h, 1-based: TCP_STATES is in the kernel's order; request sockets
- * (TCP_NEW_SYN_RECV, 12) print as SYN_RECV (get_openreq4).
- */
-const STATE_BY_CODE: readonly (TcpState | undefined)[] = [undefined, ...TCP_STATES, 'SYN_RECV'];
+import { SkipLog, SocketTable, stateIndexOfCode, type Family, type Parsed } from './socket.js';
 
 const NL = 0x0a;
 const SPACE = 0x20;
@@ -38,6 +31,8 @@ for (let i = 0; i < 6; i++) {
 export interface ProcTcpOptions {
   /** Byte order of the host that printed the file; the live host's is os.endianness(). */
   littleEndian?: boolean;
+  /** Appends to this table (tcp6 after tcp) instead of a new one. */
+  into?: SocketTable;
 }
 
 /** One reading position in the buffer; each step returns false on a malformed field. */
@@ -111,31 +106,32 @@ class Cursor {
 export function parseProcTcp(input: Uint8Array | string, options: ProcTcpOptions = {}): Parsed {
   const buf = typeof input === 'string' ? Buffer.from(input, 'latin1') : Buffer.from(input.buffer, input.byteOffset, input.length);
   const littleEndian = options.littleEndian ?? true;
-  const v4Cache = new Map<number, string>();
-  const v6Cache = new Map<string, string>();
-  const sockets: SocketRecord[] = [];
+  const sockets = options.into ?? new SocketTable();
+  /** Address numbers in the table by the printed value: a busy host has few addresses. */
+  const v4Ids = new Map<number, number>();
+  const v6Ids = new Map<string, number>();
   const skip = new SkipLog();
   const text = (start: number, end: number): string => Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
 
-  /** Decodes one address at the cursor (8 or 32 hex digits) into addressText; its family, or 0. */
-  let addressText = '';
+  /** Decodes one address at the cursor (8 or 32 hex digits) into addressId; its family, or 0. */
+  let addressId = 0;
   const words = [0, 0, 0, 0, 0, 0, 0, 0];
   const address = (c: Cursor): Family | 0 => {
     const n = c.hexRunLength();
     if (n === 8) {
       if (!c.hex(8)) return 0;
       const v = c.value;
-      let s = v4Cache.get(v);
-      if (s === undefined) {
-        s = littleEndian ? ipv4Text(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24) : ipv4Text(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff);
-        v4Cache.set(v, s);
+      let id = v4Ids.get(v);
+      if (id === undefined) {
+        id = sockets.addressId(littleEndian ? ipv4Text(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24) : ipv4Text(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff));
+        v4Ids.set(v, id);
       }
-      addressText = s;
+      addressId = id;
       return 4;
     }
     if (n === 32) {
       const key = text(c.pos, c.pos + 32);
-      let s = v6Cache.get(key);
+      let id = v6Ids.get(key);
       for (let i = 0; i < 4; i++) {
         if (!c.hex(8)) return 0;
         const v = c.value;
@@ -148,11 +144,11 @@ export function parseProcTcp(input: Uint8Array | string, options: ProcTcpOptions
           words[2 * i + 1] = v & 0xffff;
         }
       }
-      if (s === undefined) {
-        s = ipv6Text(words);
-        v6Cache.set(key, s);
+      if (id === undefined) {
+        id = sockets.addressId(ipv6Text(words));
+        v6Ids.set(key, id);
       }
-      addressText = s;
+      addressId = id;
       return 6;
     }
     return 0;
@@ -179,7 +175,7 @@ export function parseProcTcp(input: Uint8Array | string, options: ProcTcpOptions
 
     c.skipSpaces();
     const family = address(c);
-    const localAddress = addressText;
+    const localAddress = addressId;
     if (family === 0 || !c.expect(COLON) || !c.hex(4)) {
       bad('bad local address');
       continue;
@@ -196,8 +192,8 @@ export function parseProcTcp(input: Uint8Array | string, options: ProcTcpOptions
       bad('bad state');
       continue;
     }
-    const state = STATE_BY_CODE[c.value];
-    if (state === undefined) {
+    const state = stateIndexOfCode(c.value);
+    if (state < 0) {
       bad(`unknown state code ${c.value}`);
       continue;
     }
@@ -212,15 +208,7 @@ export function parseProcTcp(input: Uint8Array | string, options: ProcTcpOptions
       bad('missing inode');
       continue;
     }
-    sockets.push({
-      family,
-      state,
-      localAddress,
-      localPort,
-      remoteAddress: addressText,
-      remotePort,
-      inode: c.value,
-    });
+    sockets.push(family, state, localAddress, localPort, addressId, remotePort, c.value);
   }
   return { sockets, skipped: skip.count, examples: skip.examples };
 }

@@ -1,7 +1,7 @@
 // Inspection -> the text `twlab inspect` and `twlab advise` print: small aligned tables and
 // wrapped sentences, readable at 100 columns. Pure; colour is an option the CLI turns on.
 
-import { bytes, painter, type Paint } from '../report/format.js';
+import { bytes, painter, thousands, type Paint } from '../report/format.js';
 import { TCP_STATES } from '../tcp/state.js';
 import type { Advice, Finding, Inspection } from './analyze.js';
 import type { Advised } from './advice.js';
@@ -19,12 +19,6 @@ const WIDTH = 100;
 const DEFAULT_TOP = 10;
 
 
-/** 12345.6 -> "12,346" (what toLocaleString('en-US') gives, without loading ICU's locale data). */
-export function thousands(x: number): string {
-  const digits = String(Math.abs(Math.round(x)));
-  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return Math.round(x) < 0 ? `-${grouped}` : grouped;
-}
 const n = thousands;
 const perS = (x: number): string => (x >= 100 ? n(x) : x.toFixed(1)) + '/s';
 

@@ -10,7 +10,7 @@
 
 import type { TcpState } from '../tcp/state.js';
 import { isIpv4 } from './address.js';
-import { SkipLog, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
+import { SkipLog, SocketTable, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
 
 const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
   ['ESTAB', 'ESTABLISHED'],
@@ -64,7 +64,7 @@ export class SsFormatError extends Error {
 }
 
 export function parseSs(text: string): Parsed {
-  const sockets: SocketRecord[] = [];
+  const sockets = new SocketTable();
   const skip = new SkipLog();
   const lines = text.split('\n');
   /** Columns before the state: 1 with a Netid column. */
@@ -116,7 +116,7 @@ export function parseSs(text: string): Parsed {
     if (rest.includes('users:(')) record.owners = parseSsUsers(rest);
     const inode = /\bino:(\d+)/.exec(rest);
     if (inode) record.inode = Number(inode[1]);
-    sockets.push(record);
+    sockets.add(record);
   }
   return { sockets, skipped: skip.count, examples: skip.examples };
 }

@@ -12,6 +12,13 @@ export function bytes(n: number): string {
   return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/** 12345.6 -> "12,346" (what toLocaleString('en-US') gives, without loading ICU's locale data). */
+export function thousands(x: number): string {
+  const digits = String(Math.abs(Math.round(x)));
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Math.round(x) < 0 ? `-${grouped}` : grouped;
+}
+
 export type Style = 'bold' | 'dim' | 'red' | 'yellow';
 const ANSI: Record<Style, [string, string]> = {
   bold: ['\x1b[1m', '\x1b[22m'],

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inspection } from '../../src/inspect/analyze.js';
@@ -30,7 +30,9 @@ describe('twlab inspect --from', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     assert.match(r.stdout, /^twlab inspect: .*ss-tanp\.txt \(ss format\)$/m);
-    assert.match(r.stdout, /^ {2}30493 +node +4 +0 +7000$/m);
+    // The holder's pid as capture.sh recorded it.
+    const pid = /^close-wait-owner-7000 (\d+)$/m.exec(readFileSync(join(FIXTURES, 'expected.txt'), 'utf8'))?.[1];
+    assert.match(r.stdout, new RegExp(`^ {2}${pid} +node +4 +0 +7000$`, 'm'));
     assert.match(r.stdout, /^Advice$/m);
     assert.match(r.stdout, /^Not seen$/m);
   });
@@ -70,6 +72,8 @@ describe('twlab inspect --from', () => {
       [['inspect', '--watch', '--from', 'x'], /cannot watch a --from file/],
       [['inspect', '--watch', 'soon'], /--watch soon/],
       [['inspect', '--top', '0'], /--top 0/],
+      [['inspect', '--sockets', 'ss'], /--sockets ss: expected netlink or proc/],
+      [['inspect', '--sockets', 'proc', '--from', 'x'], /--sockets chooses how this host is read/],
       [['advise', '--role', 'router'], /--role router: expected one of client, proxy, server/],
       [['exporter', '--listen', 'nowhere'], /--listen nowhere: expected ADDR:PORT/],
       [['exporter', '--destinations', 'many'], /--destinations many/],

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseListen } from '../../src/exporter/listen.js';
 import { startExporter, type ExporterOptions, type RunningExporter } from '../../src/exporter/server.js';
-import { observeDump } from '../../src/inspect/inspect.js';
+import { observeDump } from '../../src/inspect/dump.js';
 import type { Observation } from '../../src/inspect/observation.js';
 import { repoRoot } from '../cli-helpers.js';
 import { parseExposition, sampleValue } from './prom-text.js';

@@ -34,8 +34,9 @@ const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 /** Tries to catch ss and inspect on the same socket set (a transition in between retries). */
 const ATTEMPTS = 3;
 
-function inspectIn(lab: Lab, ...extra: string[]): { json: Inspection; stderr: string } {
-  const r = spawnSync('ip', ['netns', 'exec', lab.a, ...extra, process.execPath, MAIN, 'inspect', '--json'], { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 28 });
+/** `twlab inspect --json ARGS` in namespace A, run through PREFIX (e.g. setpriv). */
+function inspectIn(lab: Lab, prefix: string[] = [], args: string[] = []): { json: Inspection; stderr: string } {
+  const r = spawnSync('ip', ['netns', 'exec', lab.a, ...prefix, process.execPath, MAIN, 'inspect', '--json', ...args], { encoding: 'utf8', timeout: 60_000, maxBuffer: 1 << 28 });
   assert.equal(r.status, 0, r.stderr);
   return { json: JSON.parse(r.stdout) as Inspection, stderr: r.stderr };
 }
@@ -72,11 +73,13 @@ describe('inspect in a namespace with real load', { skip }, () => {
 
   after(() => lab?.close());
 
-  it('sockets by state equal ss, and so do TIME_WAIT per destination', () => {
-        let last = '';
+  /** inspect --json ARGS sees what ss sees, per state and per destination, through SOURCE. */
+  const agreesWithSs = (source: string, args: string[]): void => {
+    let last = '';
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const before = ssStates(lab);
-      const { json } = inspectIn(lab);
+      const { json } = inspectIn(lab, [], args);
+      assert.equal(json.source.sockets_from, source);
       const afterStates = ssStates(lab);
       if (JSON.stringify(before) !== JSON.stringify(afterStates)) {
         last = `sockets changed while inspecting: ${JSON.stringify(before)} -> ${JSON.stringify(afterStates)}`;
@@ -108,23 +111,33 @@ describe('inspect in a namespace with real load', { skip }, () => {
       return;
     }
     assert.fail(last);
+  };
+
+  it('netlink sock_diag (the default): sockets by state equal ss, and so do TIME_WAIT per destination', () => {
+    agreesWithSs('netlink sock_diag', []);
   });
 
-  it('CLOSE_WAIT is attributed to the process that holds it; orphans to none', () => {
-        const { json } = inspectIn(lab);
-    const proc = json.processes.find((p) => p.pid === holder.pid);
-    assert.ok(proc, `pid ${holder.pid} in ${JSON.stringify(json.processes)}`);
-    assert.equal(proc.close_wait, CLOSE_WAIT);
-    assert.equal(proc.command, 'node');
-    assert.deepEqual(proc.close_wait_ports, [7000]);
+  it('--sockets proc (/proc/net/tcp{,6}, the fallback) agrees with ss too', () => {
+    agreesWithSs('/proc/net/tcp + /proc/net/tcp6', ['--sockets', 'proc']);
+  });
+
+  it('CLOSE_WAIT is attributed to the process that holds it (by inode, from netlink or /proc); orphans to none', () => {
     // ss -p names the same pid for every CLOSE_WAIT.
     const ssp = lab.run(lab.a, 'ss', ['-tanpH', 'state', 'close-wait']);
     const pids = [...ssp.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
     assert.equal(pids.length, CLOSE_WAIT);
     assert.ok(pids.every((p) => p === holder.pid));
-    assert.equal(json.owners.orphaned_fin_wait_2, lab.ssCount(lab.a, ['state', 'fin-wait-2']));
-    assert.equal(json.owners.orphaned_fin_wait_2, ORPHANS);
-    assert.ok(json.findings.some((f) => f.id === 'close-wait' && f.summary.includes(`pid ${holder.pid}`)));
+    for (const args of [[], ['--sockets', 'proc']]) {
+      const { json } = inspectIn(lab, [], args);
+      const proc = json.processes.find((p) => p.pid === holder.pid);
+      assert.ok(proc, `pid ${holder.pid} in ${JSON.stringify(json.processes)}`);
+      assert.equal(proc.close_wait, CLOSE_WAIT);
+      assert.equal(proc.command, 'node');
+      assert.deepEqual(proc.close_wait_ports, [7000]);
+      assert.equal(json.owners.orphaned_fin_wait_2, lab.ssCount(lab.a, ['state', 'fin-wait-2']));
+      assert.equal(json.owners.orphaned_fin_wait_2, ORPHANS);
+      assert.ok(json.findings.some((f) => f.id === 'close-wait' && f.summary.includes(`pid ${holder.pid}`)));
+    }
   });
 
   it('unprivileged: the same counts, and a note on the owners it could not see', (t) => {
@@ -137,7 +150,8 @@ describe('inspect in a namespace with real load', { skip }, () => {
       t.skip('the repository is not readable by an unprivileged user here (e.g. a clone under /root)');
       return;
     }
-        const { json } = inspectIn(lab, 'setpriv', ...NOBODY);
+    const { json } = inspectIn(lab, ['setpriv', ...NOBODY]);
+    assert.equal(json.source.sockets_from, 'netlink sock_diag', 'sock_diag needs no privileges');
     assert.equal(json.sockets.by_state.CLOSE_WAIT, CLOSE_WAIT);
     assert.equal(json.sockets.by_state.TIME_WAIT, lab.ssCount(lab.a, ['state', 'time-wait']));
     assert.equal(json.processes.length, 0);

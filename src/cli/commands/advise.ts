@@ -1,10 +1,9 @@
 // `twlab advise`: the findings and advice of inspect alone, for a role, each item with its
-// reason and the command that applies it.
+// reason and the command that applies it. This module is what help and the parser need;
+// advise-run.ts does the work.
 
-import { renderAdvised } from '../../inspect/render.js';
-import { UsageError, type Args } from '../args.js';
-import { ok, type Command, type Context, type Output } from '../command.js';
-import { adviseOptions, BEHIND_NAT_FLAG, FROM_FLAG, inspectFromArgs, isOutput, ROLE_FLAG } from './inspect.js';
+import type { Command } from '../command.js';
+import { BEHIND_NAT_FLAG, FROM_FLAG, ROLE_FLAG } from './inspect.js';
 
 export const adviseCommand: Command = {
   name: 'advise',
@@ -21,27 +20,5 @@ export const adviseCommand: Command = {
     ['twlab advise --role server --behind-nat', 'a server whose clients come through NAT'],
     ['twlab advise --from sockets.txt --role client', 'for a host whose `ss -tanp` you saved'],
   ],
-  run: runAdvise,
+  load: async () => (await import('./advise-run.js')).runAdvise,
 };
-
-function runAdvise(args: Args, context: Context): Output {
-  if (args.positionals.length > 0) throw new UsageError(`advise takes no operands, got ${args.positionals.join(' ')}`, 'advise');
-  const r = inspectFromArgs(args, 'advise', adviseOptions(args, 'advise'));
-  if (isOutput(r)) return r;
-  const ins = r.analysis.inspection;
-  const { advised } = r;
-  if (args.switches.has('json')) {
-    const doc = {
-      twlab_advise: 1,
-      role: advised.role,
-      role_inferred: advised.roleInferred,
-      source: ins.source,
-      kernel: ins.kernel,
-      findings: advised.findings,
-      advice: advised.advice,
-      notes: ins.notes,
-    };
-    return ok(JSON.stringify(doc, null, 2) + '\n');
-  }
-  return ok(renderAdvised(ins, advised, { color: context.color }));
-}

@@ -1,15 +1,10 @@
 // `twlab compare SCENARIO`: the model and the real kernel on the same scenario, side by side,
-// each figure judged against a tolerance; exit 1 when one is beyond it.
+// each figure judged against a tolerance; exit 1 when one is beyond it. This module is what
+// help and the parser need; compare-run.ts does the work.
 
-import { writeFileSync } from 'node:fs';
-import { renderHtml } from '../../report/html.js';
-import { packageVersion } from '../cli.js';
-import { compareResults, parseTolerances, renderComparison, ToleranceError, TOLERANCE_CLASSES, type Tolerances } from '../../lab/compare.js';
-import { simulate } from '../../sim/run.js';
-import { SEC } from '../../scenario/units.js';
-import { UsageError, type Args } from '../args.js';
-import { EXIT, type Command, type Context, type Output } from '../command.js';
-import { labCommand, labRun, labScenario } from './lab.js';
+import { TOLERANCE_CLASSES } from '../../lab/compare.js';
+import type { Command } from '../command.js';
+import { labCommand } from './lab.js';
 
 export const compareCommand: Command = {
   name: 'compare',
@@ -45,44 +40,5 @@ export const compareCommand: Command = {
     ['sudo twlab compare close-wait-leak --tolerance states=5%+3', 'the CLOSE_WAIT leak with a looser tolerance on states'],
     ['sudo twlab compare my.yaml --tolerance race=0 --json', 'no race allowance, as JSON for a CI check'],
   ],
-  run: runCompare,
+  load: async () => (await import('./compare-run.js')).runCompare,
 };
-
-async function runCompare(args: Args, context: Context): Promise<Output> {
-  let tolerances: Tolerances;
-  try {
-    tolerances = parseTolerances(args.values.get('tolerance') ?? []);
-  } catch (e) {
-    if (e instanceof ToleranceError) throw new UsageError(e.message, 'compare');
-    throw e;
-  }
-  const scenario = labScenario(args, 'compare');
-  const { progress } = context;
-  let model;
-  try {
-    model = simulate(scenario, progress ? { onProgress: (done, total) => progress.update(`simulating ${scenario.name}: ${(done / SEC).toFixed(1)} s of ${total / SEC} s`) } : {});
-  } finally {
-    progress?.done();
-  }
-  const lab = await labRun(scenario, args.switches.has('approximate'), context);
-  if ('code' in lab) return lab;
-  const comparison = compareResults(model, lab, scenario, tolerances);
-  const code = comparison.agree ? EXIT.ok : EXIT.failure;
-  let wrote = '';
-  const html = args.values.get('html')?.at(-1);
-  if (html !== undefined) {
-    const text = renderHtml({ model, kernel: lab }, { scenario, version: packageVersion() });
-    try {
-      writeFileSync(html, text);
-    } catch (e) {
-      return { code: EXIT.failure, stdout: '', stderr: `twlab: cannot write ${html}: ${(e as Error).message}\n` };
-    }
-    wrote = `twlab: wrote ${html} (${Math.round(Buffer.byteLength(text) / 1024)} KiB)\n`;
-  }
-  if (args.switches.has('json')) {
-    const doc = { format: 'twlab-compare/1', scenario: scenario.name, agree: comparison.agree, rows: comparison.rows, notes: comparison.notes, model, lab };
-    return { code, stdout: JSON.stringify(doc, null, 2) + '\n', stderr: wrote };
-  }
-  const notes = lab.lab.notes.map((n) => `Lab: ${n}`).join('\n');
-  return { code, stdout: renderComparison(comparison, { color: context.color }) + (notes ? `\n${notes}\n` : ''), stderr: wrote };
-}

@@ -1,8 +1,7 @@
 // `twlab scenarios`: the built-in scenarios, one line each: name, duration, what it shows.
+// This module is what help and the parser need; scenarios-run.ts does the work.
 
-import { builtinNames, loadBuiltin } from '../../scenario/builtin.js';
-import { formatDuration } from '../../scenario/units.js';
-import { ok, type Command, type Output } from '../command.js';
+import type { Command } from '../command.js';
 
 export const scenariosCommand: Command = {
   name: 'scenarios',
@@ -17,23 +16,5 @@ export const scenariosCommand: Command = {
     ['twlab scenarios', 'the list'],
     ['twlab simulate close-wait-leak', 'run one of them'],
   ],
-  run: runScenarios,
+  load: async () => (await import('./scenarios-run.js')).runScenarios,
 };
-
-function runScenarios(): Output {
-  const rows = builtinNames().map((name) => {
-    const scenario = loadBuiltin(name);
-    return { name, duration: formatDuration(scenario.duration), about: firstSentence(scenario.description ?? '') };
-  });
-  const nameWidth = Math.max(0, ...rows.map((r) => r.name.length));
-  const durationWidth = Math.max(0, ...rows.map((r) => r.duration.length));
-  const lines = rows.map((r) => `${r.name.padEnd(nameWidth)}  ${r.duration.padStart(durationWidth)}  ${r.about}`.trimEnd());
-  return ok(lines.map((l) => l + '\n').join(''));
-}
-
-/** Up to the first `.`, `!` or `?` followed by a space or the end; whitespace collapsed. */
-export function firstSentence(text: string): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  const m = /^.*?[.!?](?=\s|$)/.exec(flat);
-  return m ? m[0] : flat;
-}

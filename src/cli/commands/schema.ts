@@ -1,4 +1,5 @@
-// `twlab schema`: the JSON Schema of scenario files, for editors.
+// `twlab schema`: the JSON Schema of scenario files, for editors. Its help already loads the
+// schema module (for the path of the committed copy), so the work is here too.
 
 import { REGENERATE, scenarioJsonSchemaText, SCHEMA_PATH } from '../../scenario/jsonschema.js';
 import { ok, type Command, type Output } from '../command.js';
@@ -24,5 +25,5 @@ export const schemaCommand: Command = {
     ['twlab schema > scenario-v1.schema.json', 'save it next to your scenarios'],
     [REGENERATE, 'refresh the copy in the twlab repository'],
   ],
-  run: (): Output => ok(scenarioJsonSchemaText()),
+  load: async () => (): Output => ok(scenarioJsonSchemaText()),
 };

@@ -1,0 +1,54 @@
+// The command registry: every command under its own name, and a command loads only its own
+// modules (startup time is most of a small command's time, docs/inspect.md).
+
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../paths.js';
+import { COMMANDS } from './cli.js';
+
+const MAIN = join(repoRoot(), 'dist/src/cli/main.js');
+const MODULE_LOG = join(repoRoot(), 'dist/test/module-log.js');
+
+/** The modules of this package (paths under dist/) and the packages `twlab ARGS` loads. */
+function modulesLoaded(...args: string[]): { own: string[]; packages: string[] } {
+  const r = spawnSync(process.execPath, ['--import', MODULE_LOG, MAIN, ...args], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const urls = [...r.stderr.matchAll(/^module-log (.*)$/gm)].map((m) => m[1] as string);
+  const dist = `/dist/`;
+  return {
+    own: urls.filter((u) => u.startsWith('file:') && u.includes(dist) && !u.includes('/node_modules/')).map((u) => u.slice(u.indexOf(dist) + dist.length)),
+    packages: urls.filter((u) => u.includes('/node_modules/')).map((u) => u.replace(/^.*\/node_modules\/((?:@[^/]+\/)?[^/]+).*$/, '$1')),
+  };
+}
+
+describe('command registry', () => {
+  it('every command is registered under the name it has', async () => {
+    for (const entry of COMMANDS) assert.equal((await entry.command()).name, entry.name);
+  });
+
+  it('--version loads no command', () => {
+    const { own, packages } = modulesLoaded('--version');
+    assert.deepEqual(own.filter((m) => m.includes('/commands/') && !m.endsWith('/help.js')), []);
+    assert.deepEqual(packages, []);
+  });
+
+  it("inspect --help loads inspect's help and flags, not its work, nor any other command", () => {
+    const { own, packages } = modulesLoaded('inspect', '--help');
+    assert.deepEqual(own.filter((m) => m.includes('/commands/')), ['src/cli/commands/help.js', 'src/cli/commands/inspect.js']);
+    assert.deepEqual(own.filter((m) => m.startsWith('src/inspect/')), ['src/inspect/options.js']);
+    assert.deepEqual(packages, []);
+  });
+
+  it('inspect --json on this host loads no dump parser, text report or --watch timer', () => {
+    const { own } = modulesLoaded('inspect', '--json');
+    assert.deepEqual(own.filter((m) => /^src\/inspect\/(dump|ss|netstat|render|rates)\.js$/.test(m)), []);
+  });
+
+  it('inspect loads no simulator, scenario loader or YAML parser', () => {
+    const { own, packages } = modulesLoaded('inspect', '--from', join(repoRoot(), 'test/fixtures/inspect/ss-tan.txt'), '--json');
+    assert.deepEqual(own.filter((m) => /^src\/(sim|net|report\/html|scenario\/(load|builtin|overrides))/.test(m)), []);
+    assert.deepEqual(packages, []);
+  });
+});
