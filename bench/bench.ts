@@ -1,4 +1,5 @@
 // npm run bench: the figures that say whether twlab is fast enough. Prints, never asserts.
+// `npm run bench -- inspect article-lb` runs only those sections (names below).
 //
 //  1. two-host: 1000 conn/s for 120 s (the lifecycle model's hot path: queue, tables, ports)
 //  2. article-lb: the built-in default, 90 s at 1000 req/s over three hops
@@ -194,8 +195,18 @@ async function htmlReport(): Promise<void> {
   }
 }
 
-twoHost();
-articleLb();
-heapPerTimewait();
-await htmlReport().catch((e: unknown) => console.log(`article-lb --html: failed: ${e instanceof Error ? e.message : String(e)}`));
-await inspectVsSs().catch((e: unknown) => console.log(`inspect vs ss: failed: ${e instanceof Error ? e.message : String(e)}`));
+// `npm run bench -- NAME...` runs only the named sections.
+const SECTIONS: [string, () => void | Promise<void>][] = [
+  ['two-host', twoHost],
+  ['article-lb', articleLb],
+  ['heap', heapPerTimewait],
+  ['html', () => htmlReport().catch((e: unknown) => console.log(`article-lb --html: failed: ${e instanceof Error ? e.message : String(e)}`))],
+  ['inspect', () => inspectVsSs().catch((e: unknown) => console.log(`inspect vs ss: failed: ${e instanceof Error ? e.message : String(e)}`))],
+];
+const only = process.argv.slice(2);
+const unknown = only.filter((name) => !SECTIONS.some(([n]) => n === name));
+if (unknown.length > 0) {
+  console.error(`bench: unknown section ${unknown.join(', ')}; sections: ${SECTIONS.map(([n]) => n).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, section] of SECTIONS) if (only.length === 0 || only.includes(name)) await section();
