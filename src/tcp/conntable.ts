@@ -23,52 +23,26 @@ export class ConnTable<V extends object> {
   }
 
   get(raddr: number, rport: number, lport: number): V | undefined {
-    const a = raddr | 0;
-    const p = (rport << 16) | lport;
-    const mask = this.mask;
-    for (let i = slot(a, p) & mask; ; i = (i + 1) & mask) {
-      const v = this.vals[i];
-      if (v === undefined) return undefined;
-      if (this.keys[2 * i] === a && this.keys[2 * i + 1] === p) return v;
-    }
+    return this.vals[this.find(raddr | 0, (rport << 16) | lport)];
   }
 
   /** Insert or replace. */
   set(raddr: number, rport: number, lport: number, value: V): void {
     const a = raddr | 0;
     const p = (rport << 16) | lport;
-    const mask = this.mask;
-    let i = slot(a, p) & mask;
-    for (;;) {
-      const v = this.vals[i];
-      if (v === undefined) break;
-      if (this.keys[2 * i] === a && this.keys[2 * i + 1] === p) {
-        this.vals[i] = value;
-        return;
-      }
-      i = (i + 1) & mask;
-    }
+    const i = this.find(a, p);
+    const fresh = this.vals[i] === undefined;
     this.keys[2 * i] = a;
     this.keys[2 * i + 1] = p;
     this.vals[i] = value;
-    if (++this.size * 2 > this.vals.length) this.grow();
+    if (fresh && ++this.size * 2 > this.vals.length) this.grow();
   }
 
   /** Remove the entry for the 4-tuple if it holds `value`; returns whether it did. */
   delete(raddr: number, rport: number, lport: number, value: V): boolean {
-    const a = raddr | 0;
-    const p = (rport << 16) | lport;
+    const i = this.find(raddr | 0, (rport << 16) | lport);
+    if (this.vals[i] !== value) return false; // absent, or another socket owns the 4-tuple
     const mask = this.mask;
-    let i = slot(a, p) & mask;
-    for (;;) {
-      const v = this.vals[i];
-      if (v === undefined) return false;
-      if (this.keys[2 * i] === a && this.keys[2 * i + 1] === p) {
-        if (v !== value) return false;
-        break;
-      }
-      i = (i + 1) & mask;
-    }
     // Backward shift: pull later entries of the run into the hole when their home slot
     // allows, so lookups never need tombstones.
     const vals = this.vals;
@@ -89,6 +63,14 @@ export class ConnTable<V extends object> {
     vals[hole] = undefined;
     this.size--;
     return true;
+  }
+
+  /** The slot holding key (a, p), or the empty slot where its probe run ends. */
+  private find(a: number, p: number): number {
+    const mask = this.mask;
+    for (let i = slot(a, p) & mask; ; i = (i + 1) & mask) {
+      if (this.vals[i] === undefined || (this.keys[2 * i] === a && this.keys[2 * i + 1] === p)) return i;
+    }
   }
 
   /** Every value, in table order (deterministic for a given history). */
