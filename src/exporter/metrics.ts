@@ -32,7 +32,7 @@ export async function renderMetrics(ins: Inspection | undefined, info: ScrapeInf
   const errors = new Counter({ name: 'twlab_scrape_errors_total', help: 'Scrape stages that failed since the exporter started', labelNames: ['stage'], registers });
   for (const stage of SCRAPE_STAGES) errors.inc({ stage }, info.errors.get(stage) ?? 0);
   new Counter({ name: 'twlab_scrapes_total', help: 'Scrapes served since the exporter started', registers }).inc(info.scrapes);
-  new Gauge({ name: 'twlab_scrape_duration_seconds', help: 'Time this scrape took to read and analyse /proc', registers }).set(info.durationS);
+  new Gauge({ name: 'twlab_scrape_duration_seconds', help: 'Time this scrape took to read the host (netlink sock_diag and /proc) and analyse it', registers }).set(info.durationS);
 
   if (ins !== undefined) {
     addInspection(ins, registers, options);

@@ -1,7 +1,7 @@
 // `twlab exporter`: an HTTP server that answers GET /metrics with a fresh look at the host.
 // A scrape that fails in part still answers (with what it has and the failure counted in
 // twlab_scrape_errors_total); nothing a request or /proc does can stop the server.
-// Scrapes that arrive while one is being prepared share its answer (one /proc read at a time).
+// Scrapes that arrive while one is being prepared share its answer (one read of the host at a time).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
