@@ -52,13 +52,21 @@ clients:
     `(${fmt(c.completed)} completed, TIME_WAIT peak ${fmt(r.result.hosts.client!.states_peak.TIME_WAIT ?? 0)})`);
 }
 
+/** Three runs, the median reported: this machine is a shared VM and one run can be 30 % off. */
 function articleLb(): void {
   const s = loadScenarioFile(join(repoRoot(), 'scenarios', 'article-lb.yaml'));
-  const t0 = performance.now();
-  const r = run(s);
-  const wall = (performance.now() - t0) / 1000;
-  console.log(`article-lb 90 s: ${wall.toFixed(2)} s wall, ${(90 / wall).toFixed(1)}x real time (goal: 100x), ${fmt(r.events)} events, ` +
-    `${fmt(r.events / wall)} events/s`);
+  const walls: number[] = [];
+  let events = 0;
+  for (let i = 0; i < 3; i++) {
+    gc?.();
+    const t0 = performance.now();
+    events = run(s).events;
+    walls.push((performance.now() - t0) / 1000);
+  }
+  const sorted = [...walls].sort((a, b) => a - b);
+  const wall = sorted[1]!;
+  console.log(`article-lb 90 s: ${wall.toFixed(2)} s wall (median of 3; fastest ${sorted[0]!.toFixed(2)} s), ${(90 / wall).toFixed(1)}x real time ` +
+    `(goal: 100x), ${fmt(events)} events, ${fmt(events / wall)} events/s`);
 }
 
 function heapPerTimewait(): void {
