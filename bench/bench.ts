@@ -21,6 +21,10 @@ import { loadScenarioFile, parseScenario } from '../src/scenario/load.js';
 import { run } from '../src/sim/run.js';
 import { MAIN, netnsUnavailable, withNamespaces } from '../test/inspect/netns.js';
 import { repoRoot } from '../src/paths.js';
+import { tuneV8ForSimulation } from '../src/cli/v8-tuning.js';
+
+// As the twlab binary does (src/cli/main.ts), so the figures are what users get.
+tuneV8ForSimulation();
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
