@@ -123,7 +123,7 @@ async function inspectVsSs(): Promise<void> {
   // the 60 s a TIME_WAIT lives.
   const ports = Array.from({ length: 10 }, (_, i) => 8000 + i);
   const perPort = 10_000;
-  const runs = 3;
+  const runs = 7;
   await withNamespaces('bench', async (lab) => {
     lab.sysctl(lab.a, 'net.ipv4.ip_local_port_range', '1024 65535');
     await lab.agent(lab.b, ['serve', '0.0.0.0', ...ports.map(String)]);
