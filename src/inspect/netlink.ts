@@ -1,14 +1,14 @@
 // The live socket list from the kernel's netlink sock_diag interface, as `ss` reads it
 // (docs/inspect.md says why it is inspect's first choice). Node has no netlink socket, so
-// the C library's socket/send/recv are called through koffi, an optional dependency (as
-// src/lab/sockopt.ts does for socket options). One NETLINK_SOCK_DIAG socket; one
+// the C library's socket/send/recv are called through koffi, an optional dependency
+// (src/sys/libc.ts, shared with lab's socket options). One NETLINK_SOCK_DIAG socket; one
 // TCPDIAG_GETSOCK dump for both families (one walk of the kernel's tables), or where the
 // kernel refuses it, one SOCK_DIAG_BY_FAMILY dump per family (sock-diag.ts says why); the
 // replies read into one reused buffer and parsed as they arrive. Anything that stops it
 // is returned as a reason, and the caller reads /proc/net/tcp instead.
 
-import { createRequire } from 'node:module';
 import { constants, endianness } from 'node:os';
+import { errnoName, loadLibc } from '../sys/libc.js';
 import { AF_INET, AF_INET6, bothFamiliesRequest, familyRequest, NETLINK_SOCK_DIAG, SockDiagReader } from './sock-diag.js';
 import type { Parsed } from './socket.js';
 
@@ -25,7 +25,8 @@ const RECV_BUFFER = 1 << 20;
 /** What netlink.ts names the source in the report and the JSON (`sockets_from`). */
 export const NETLINK_SOURCE = 'netlink sock_diag';
 
-interface Libc {
+/** The calls a dump needs, bound once per process. */
+interface NetlinkCalls {
   socket(domain: number, type: number, protocol: number): number;
   send(fd: number, buf: Uint8Array, len: number, flags: number): number;
   recv(fd: number, buf: Uint8Array, len: number, flags: number): number;
@@ -33,44 +34,20 @@ interface Libc {
   errno(): number;
 }
 
-interface KoffiLike {
-  load(path: string): { func(signature: string): (...args: never[]) => number };
-  errno(): number;
-}
-
-/** The C library through koffi, or why it cannot be had; loaded once per process. */
-let libc: Libc | string | undefined;
+let calls: NetlinkCalls | string | undefined;
 let buffer: Buffer | undefined;
 
-function loadLibc(): Libc | string {
-  if (libc !== undefined) return libc;
-  if (process.platform !== 'linux') return (libc = 'netlink is Linux only');
-  let koffi: KoffiLike;
-  try {
-    // Synchronous (koffi ships CommonJS), so readHost stays synchronous.
-    koffi = createRequire(import.meta.url)('koffi') as KoffiLike;
-  } catch {
-    return (libc = 'the optional dependency koffi is not installed; npm install koffi adds it');
-  }
-  try {
-    const c = koffi.load('libc.so.6');
-    libc = {
-      socket: c.func('int socket(int domain, int type, int protocol)') as Libc['socket'],
-      send: c.func('long send(int fd, const void *buf, size_t len, int flags)') as Libc['send'],
-      recv: c.func('long recv(int fd, void *buf, size_t len, int flags)') as Libc['recv'],
-      close: c.func('int close(int fd)') as Libc['close'],
-      errno: () => koffi.errno(),
-    };
-  } catch (e) {
-    libc = `koffi cannot call the C library here (${e instanceof Error ? e.message : String(e)})`;
-  }
-  return libc;
-}
-
-const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
-function errnoName(n: number): string {
-  return ERRNO_NAMES.get(n) ?? `errno ${n}`;
+function netlinkCalls(): NetlinkCalls | string {
+  if (calls !== undefined) return calls;
+  const c = loadLibc();
+  if (typeof c === 'string') return (calls = c);
+  return (calls = {
+    socket: c.func('int socket(int domain, int type, int protocol)'),
+    send: c.func('long send(int fd, const void *buf, size_t len, int flags)'),
+    recv: c.func('long recv(int fd, void *buf, size_t len, int flags)'),
+    close: c.func('int close(int fd)'),
+    errno: c.errno,
+  });
 }
 
 export interface NetlinkOptions {
@@ -84,7 +61,7 @@ export type DumpName = 'TCPDIAG_GETSOCK' | 'AF_INET' | 'AF_INET6';
 
 /** Every TCP socket of this network namespace, or why netlink could not give them. */
 export function readNetlinkSockets(options: NetlinkOptions = {}): Parsed | { failed: string } {
-  const c = loadLibc();
+  const c = netlinkCalls();
   if (typeof c === 'string') return { failed: c };
   const fd = c.socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return { failed: `socket(AF_NETLINK, NETLINK_SOCK_DIAG): ${errnoName(c.errno())}` };
@@ -110,7 +87,7 @@ export function readNetlinkSockets(options: NetlinkOptions = {}): Parsed | { fai
 type DumpOutcome = { done: true } | { refused: number; name: DumpName } | { failed: string };
 
 /** Sends one dump request and reads its replies into the reader, until NLMSG_DONE or an error. */
-function dumpInto(c: Libc, fd: number, name: DumpName, request: Uint8Array, reader: SockDiagReader, options: NetlinkOptions): DumpOutcome {
+function dumpInto(c: NetlinkCalls, fd: number, name: DumpName, request: Uint8Array, reader: SockDiagReader, options: NetlinkOptions): DumpOutcome {
   if (c.send(fd, request, request.length, 0) !== request.length) return { failed: `send(${name} dump request): ${errnoName(c.errno())}` };
   const buf = (buffer ??= Buffer.allocUnsafe(RECV_BUFFER));
   for (;;) {

@@ -7,7 +7,7 @@
 // A client socket is made here (socket, setsockopt, bind) and handed to Node as
 // `new net.Socket({ fd })`, which then connect()s it like any other.
 
-import { constants } from 'node:os';
+import { errnoName, loadLibc } from '../sys/libc.js';
 
 /** Linux x86-64/arm64 values (include/uapi/asm-generic/socket.h, linux/in.h, bits/socket_type.h). */
 const AF_INET = 2;
@@ -35,28 +35,10 @@ export interface SockOpts {
   setLinger(fd: number, seconds: number): void;
 }
 
-const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
-function errnoName(n: number): string {
-  return ERRNO_NAMES.get(n) ?? `errno ${n}`;
-}
-
-interface KoffiLike {
-  load(path: string): { func(signature: string): (...args: unknown[]) => number };
-  errno(): number;
-}
-
 /** The FFI, or null when the optional dependency is not installed (or cannot load here). */
 export async function loadSockOpts(): Promise<SockOpts | null> {
-  let koffi: KoffiLike;
-  try {
-    const mod = (await import('koffi' as string)) as { default?: KoffiLike } & KoffiLike;
-    koffi = mod.default ?? mod;
-    if (process.platform !== 'linux') return null;
-  } catch {
-    return null;
-  }
-  const libc = koffi.load('libc.so.6');
+  const libc = loadLibc();
+  if (typeof libc === 'string') return null;
   const socket = libc.func('int socket(int domain, int type, int protocol)');
   const setsockopt = libc.func('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)');
   const bind = libc.func('int bind(int fd, const void *addr, uint32_t len)');
@@ -71,9 +53,9 @@ export async function loadSockOpts(): Promise<SockOpts | null> {
   return {
     clientSocket(o) {
       const fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-      if (fd < 0) return { errno: errnoName(koffi.errno()), call: 'socket' };
+      if (fd < 0) return { errno: errnoName(libc.errno()), call: 'socket' };
       const fail = (call: string): { errno: string; call: string } => {
-        const e = errnoName(koffi.errno());
+        const e = errnoName(libc.errno());
         close(fd);
         return { errno: e, call };
       };
@@ -87,7 +69,7 @@ export async function loadSockOpts(): Promise<SockOpts | null> {
       const b = Buffer.alloc(8); // struct linger { int l_onoff; int l_linger; }
       b.writeInt32LE(1, 0);
       b.writeInt32LE(seconds, 4);
-      if (setsockopt(fd, SOL_SOCKET, SO_LINGER, b, 8) !== 0) throw new Error(`setsockopt(SO_LINGER): ${errnoName(koffi.errno())}`);
+      if (setsockopt(fd, SOL_SOCKET, SO_LINGER, b, 8) !== 0) throw new Error(`setsockopt(SO_LINGER): ${errnoName(libc.errno())}`);
     },
   };
 }

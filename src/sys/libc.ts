@@ -1,0 +1,50 @@
+// The C library through koffi (an optional dependency), for the few system calls Node has
+// no API for: lab's socket options (src/lab/sockopt.ts) and inspect's netlink sock_diag
+// socket (src/inspect/netlink.ts). Loaded once per process, synchronously (koffi ships
+// CommonJS), and never throws: without koffi, or off Linux, callers get the reason.
+
+import { createRequire } from 'node:module';
+import { constants } from 'node:os';
+
+/** A C function bound by koffi; arguments are numbers and byte buffers here. */
+export type CFunction = (...args: (number | Uint8Array)[]) => number;
+
+export interface Libc {
+  /** Binds a function of libc.so.6 from its C prototype, e.g. `int close(int fd)`. */
+  func(prototype: string): CFunction;
+  /** errno after the last call. */
+  errno(): number;
+}
+
+interface KoffiLike {
+  load(path: string): { func(prototype: string): CFunction };
+  errno(): number;
+}
+
+let loaded: Libc | string | undefined;
+
+/** The C library, or why it cannot be had here. */
+export function loadLibc(): Libc | string {
+  if (loaded !== undefined) return loaded;
+  if (process.platform !== 'linux') return (loaded = 'it needs Linux');
+  let koffi: KoffiLike;
+  try {
+    koffi = createRequire(import.meta.url)('koffi') as KoffiLike;
+  } catch {
+    return (loaded = 'the optional dependency koffi is not installed; npm install koffi adds it');
+  }
+  try {
+    const lib = koffi.load('libc.so.6');
+    loaded = { func: (prototype) => lib.func(prototype), errno: () => koffi.errno() };
+  } catch (e) {
+    loaded = `koffi cannot call the C library here (${e instanceof Error ? e.message : String(e)})`;
+  }
+  return loaded;
+}
+
+const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/** ECONNREFUSED for 111, as strerror's symbolic name; `errno N` for one Node does not know. */
+export function errnoName(n: number): string {
+  return ERRNO_NAMES.get(n) ?? `errno ${n}`;
+}
