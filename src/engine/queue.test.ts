@@ -26,9 +26,10 @@ describe('EventQueue', () => {
   it('breaks ties by insertion order, whichever structure holds the event', () => {
     const q = new EventQueue();
     const r = recorder();
-    q.lane(10).push(r.due('a'), 0);
+    const lane = q.lane(10);
+    lane.push(r.due('a'), 0);
     q.at(10, r.due('b'), 0);
-    q.lane(10).push(r.due('c'), 0);
+    lane.push(r.due('c'), 0);
     q.at(10, r.due('d'), 0);
     q.runUntil(10);
     assert.deepEqual(r.fired, ['10:a', '10:b', '10:c', '10:d']);
@@ -56,6 +57,7 @@ describe('EventQueue', () => {
   it('matches a sorted reference on 20 000 random events (heap + lanes, growth included)', () => {
     const q = new EventQueue();
     const rng = new Rng(42);
+    const lanes = new Map([100, 1000, 60_000].map((d) => [d, q.lane(d)]));
     const expected: [number, number][] = [];
     const got: number[] = [];
     let seq = 0;
@@ -67,7 +69,7 @@ describe('EventQueue', () => {
         const due: Due = { fire: () => got.push(id) };
         if (rng.below(2) === 0) {
           const d = [100, 1000, 60_000][rng.below(3)]!;
-          q.lane(d).push(due, 0);
+          lanes.get(d)!.push(due, 0);
           expected.push([now + d, id]);
         } else {
           const t = now + rng.below(100_000);

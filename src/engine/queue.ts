@@ -169,30 +169,19 @@ export class EventQueue {
   private readonly lanes: Lane[] = [];
   /** Armed timers: a binary heap by (time, seq), each Timer knowing its index. */
   private readonly timers: Timer[] = [];
-  private readonly laneByDelay = new Map<Micros, Lane>();
   private readonly popped: Popped = { time: 0, token: 0, due: undefined };
 
   /** @internal */ nextSeq(): number {
     return this.seq++;
   }
 
-  /** The lane for a fixed delay; created on first use. Use it only for delays shared by many events. */
-  lane(delay: Micros): Lane {
-    let lane = this.laneByDelay.get(delay);
-    if (lane === undefined) {
-      if (!Number.isInteger(delay) || delay < 0) throw new Error(`lane delay must be a whole number of microseconds >= 0, got ${delay}`);
-      lane = new Lane(this, delay);
-      this.laneByDelay.set(delay, lane);
-      this.lanes.push(lane);
-    }
-    return lane;
-  }
-
   /**
-   * A lane of one's own, for events whose times are ordered only within one owner (a host's
-   * timer wheel rounds a fixed delay to its own tick boundaries).
+   * A new FIFO lane for events that all wait `delay` and so arrive in the order pushed. Its
+   * owner keeps it: a link delay (the Network), or a fixed timer length on one host's timer
+   * wheel, which rounds to that host's own tick boundaries.
    */
-  privateLane(delay: Micros, handler: LaneHandler | null = null): Lane {
+  lane(delay: Micros, handler: LaneHandler | null = null): Lane {
+    if (!Number.isInteger(delay) || delay < 0) throw new Error(`lane delay must be a whole number of microseconds >= 0, got ${delay}`);
     const lane = new Lane(this, delay, handler);
     this.lanes.push(lane);
     return lane;

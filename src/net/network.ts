@@ -165,7 +165,7 @@ export class Network {
   /** The lane of a link delay: segments sent over links of one delay arrive in the order sent. */
   private lane(delay: Micros): Lane {
     let lane = this.lanes.get(delay);
-    if (lane === undefined) this.lanes.set(delay, (lane = this.queue.privateLane(delay, this.arrivals)));
+    if (lane === undefined) this.lanes.set(delay, (lane = this.queue.lane(delay, this.arrivals)));
     return lane;
   }
 

@@ -471,7 +471,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
 
   private twLane(t: Micros): Lane {
     let lane = this.twLanes.get(t);
-    if (lane === undefined) this.twLanes.set(t, (lane = this.queue.privateLane(t, this.twHandler)));
+    if (lane === undefined) this.twLanes.set(t, (lane = this.queue.lane(t, this.twHandler)));
     return lane;
   }
 
