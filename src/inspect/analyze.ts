@@ -22,7 +22,7 @@ import { endpointText, isLoopback } from './address.js';
 import { INSPECTED_SYSCTLS } from './sysctl-names.js';
 import type { Observation } from './observation.js';
 import { kernelVersion } from './procfiles.js';
-import { STATE_INDEX, type Family, type SkippedLine } from './socket.js';
+import { STATE_INDEX, type Family, type SkippedLine, type SocketTable } from './socket.js';
 
 /** include/net/tcp.h TCP_TIMEWAIT_LEN, in seconds. */
 export const TIMEWAIT_LEN_S = PROFILES['linux-6.18'].timewaitLen / SEC;
@@ -269,7 +269,12 @@ class StateTally {
     this.total++;
     this.byPort[port] = (this.byPort[port] as number) + 1;
     if (outgoing) this.outgoing++;
-    else this.byPeer.set(remoteAddress, (this.byPeer.get(remoteAddress) ?? 0) + 1);
+    else this.addPeer(remoteAddress);
+  }
+
+  /** An incoming socket's remote address (add counts the rest). */
+  addPeer(remoteAddress: number): void {
+    this.byPeer.set(remoteAddress, (this.byPeer.get(remoteAddress) ?? 0) + 1);
   }
 
   /** The lists, given the outgoing counts by destination endpoint and the table's address texts. */
@@ -304,16 +309,10 @@ class StateTally {
    * as a server's port, in a Map), and only the ports that make it are sorted.
    */
   private busiestPorts(): [PortCount[], number] {
+    if (this.total === 0) return [[], 0];
     const small = new Uint32Array(SMALL_COUNT);
     const large = new Map<number, number>();
-    let distinct = 0;
-    for (let p = 0; p < 65536; p++) {
-      const c = this.byPort[p] as number;
-      if (c === 0) continue;
-      distinct++;
-      if (c < SMALL_COUNT) small[c] = (small[c] as number) + 1;
-      else large.set(c, (large.get(c) ?? 0) + 1);
-    }
+    const distinct = portHistogram(this.byPort, small, large);
     // Counts from the largest down, until JSON_LIST_LIMIT ports have that count or more.
     let cut = 0;
     let above = 0;
@@ -327,12 +326,7 @@ class StateTally {
     for (const c of [...large.keys()].sort(byNumber).reverse()) if ((done = full(c, large.get(c) ?? 0))) break;
     for (let c = SMALL_COUNT - 1; c > 0 && !done; c--) if (small[c] !== 0) done = full(c, small[c] as number);
     // Every port above the cut, and the lowest-numbered ports at it until the list is full.
-    const shown: PortCount[] = [];
-    let atCut = JSON_LIST_LIMIT - above;
-    for (let p = 0; p < 65536; p++) {
-      const c = this.byPort[p] as number;
-      if (c > cut || (c === cut && c !== 0 && atCut-- > 0)) shown.push({ port: p, count: c });
-    }
+    const shown = portsFrom(this.byPort, cut, above, JSON_LIST_LIMIT - above);
     shown.sort((a, b) => b.count - a.count || a.port - b.port);
     return [shown, distinct - shown.length];
   }
@@ -341,11 +335,156 @@ class StateTally {
 /** Counts below this are kept in an array in StateTally's histogram of ports by count. */
 const SMALL_COUNT = 1024;
 
-/** One destination's use while the sockets are counted: states by TCP_STATES index, in the order first seen. */
+// The loops over all 65 536 ports are small functions of their own, for the reason given at countSockets.
+
+/** Ports by how many sockets hold them: counts below SMALL_COUNT in `small`, others in `large`. Returns how many ports have any. */
+function portHistogram(byPort: Uint32Array, small: Uint32Array, large: Map<number, number>): number {
+  let distinct = 0;
+  for (let p = 0; p < 65536; p++) {
+    const c = byPort[p] as number;
+    if (c === 0) continue;
+    distinct++;
+    if (c < SMALL_COUNT) small[c] = (small[c] as number) + 1;
+    else large.set(c, (large.get(c) ?? 0) + 1);
+  }
+  return distinct;
+}
+
+/**
+ * The `above` ports with more than `cut` sockets, and the lowest-numbered `atCut` ports with
+ * exactly `cut` (cut > 0). Stops once it has them all: a client's 60 000 ports with one
+ * TIME_WAIT each end the list at the 1000th.
+ */
+function portsFrom(byPort: Uint32Array, cut: number, above: number, atCut: number): PortCount[] {
+  const shown: PortCount[] = [];
+  const want = above + atCut;
+  for (let p = 0; p < 65536 && shown.length < want; p++) {
+    const c = byPort[p] as number;
+    if (c > cut || (c === cut && c !== 0 && atCut-- > 0)) shown.push({ port: p, count: c });
+  }
+  return shown;
+}
+
+/** One destination's use from one local address: its tally number's counts, once the sockets are counted. */
 interface DestinationTally {
   use: DestinationUse;
+  /** Sockets by TCP_STATES index. */
   byState: Uint32Array;
+  /** The states it has, in the order first seen (the JSON's by_state key order). */
   seen: number[];
+}
+
+const STATE_COUNT = TCP_STATES.length;
+
+/**
+ * The destinations of outgoing sockets, per local address, by tally number in the order
+ * first seen. countSockets counts into the typed arrays here by tally number; finish()
+ * puts the counts into the tallies.
+ */
+class DestinationTallies {
+  readonly tallies: DestinationTally[] = [];
+  /** Per tally number: sockets by state (STATE_COUNT each); sockets on a port of the range; of those, not in TIME_WAIT. */
+  counts: Uint32Array = new Uint32Array(64 * STATE_COUNT);
+  inUse: Uint32Array = new Uint32Array(64);
+  heldOpen: Uint32Array = new Uint32Array(64);
+  /** Remote address number * 65536 + remote port -> by local address number -> tally number. */
+  private readonly index = new Map<number, number[]>();
+
+  constructor(private readonly sockets: SocketTable) {}
+
+  /** The tally number of row i's destination and local address; a new one on its first socket (may replace the arrays). */
+  numberOf(i: number): number {
+    const s = this.sockets;
+    const remote = s.remoteAddress[i] as number;
+    const local = s.localAddress[i] as number;
+    const key = remote * 65536 + (s.remotePort[i] as number);
+    let perSource = this.index.get(key);
+    if (perSource === undefined) this.index.set(key, (perSource = []));
+    const known = perSource[local];
+    if (known !== undefined) return known;
+    const t = this.tallies.length;
+    const use = destinationUse(s.addresses[remote] as string, s.remotePort[i] as number, s.addresses[local] as string, s.family[i] as Family);
+    this.tallies.push({ use, byState: new Uint32Array(0), seen: [] });
+    if (t === this.inUse.length) {
+      const wider = (a: Uint32Array): Uint32Array => {
+        const b = new Uint32Array(a.length * 2);
+        b.set(a);
+        return b;
+      };
+      this.counts = wider(this.counts);
+      this.inUse = wider(this.inUse);
+      this.heldOpen = wider(this.heldOpen);
+    }
+    perSource[local] = t;
+    return t;
+  }
+
+  /** Tally t's first socket in state st. */
+  firstIn(t: number, st: number): void {
+    (this.tallies[t] as DestinationTally).seen.push(st);
+  }
+
+  finish(): void {
+    this.tallies.forEach((d, t) => {
+      d.byState = this.counts.slice(t * STATE_COUNT, (t + 1) * STATE_COUNT);
+      d.use.ports_in_use = this.inUse[t] as number;
+      d.use.held_open = this.heldOpen[t] as number;
+    });
+  }
+}
+
+/**
+ * The pass over every socket: the TIME_WAIT and CLOSE_WAIT tallies and the outgoing
+ * sockets' destinations. Direction by the listening ports (a Uint8Array by port), or
+ * without listeners by the range. inspect runs once, so this loop runs before V8 has
+ * optimised it, for 100 000s of sockets: it is written to be quick unoptimised. A function
+ * of its own (V8 optimises a small loop sooner, and the rest of analyze() cannot deoptimise
+ * it); no calls on the common path (TIME_WAIT out, the same destination as the last socket);
+ * counts in typed arrays.
+ */
+function countSockets(sockets: SocketTable, listening: Uint8Array | undefined, lo: number, hi: number, timeWait: StateTally, closeWait: StateTally, dests: DestinationTallies): void {
+  const { state, localPort, remotePort, localAddress, remoteAddress } = sockets;
+  const n = sockets.length;
+  const twByPort = timeWait.byPort;
+  let twTotal = 0;
+  let twOutgoing = 0;
+  let { counts, inUse, heldOpen } = dests;
+  let lastKey = -1;
+  let lastLocal = -1;
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    const st = state[i] as number;
+    const port = localPort[i] as number;
+    const inRange = port >= lo && port <= hi;
+    const outgoing = st !== LISTEN && (listening === undefined ? inRange : listening[port] === 0);
+    if (st === TIME_WAIT) {
+      twTotal++;
+      twByPort[port] = (twByPort[port] as number) + 1;
+      if (outgoing) twOutgoing++;
+      else timeWait.addPeer(remoteAddress[i] as number);
+    } else if (st === CLOSE_WAIT) {
+      closeWait.add(port, outgoing, remoteAddress[i] as number);
+    }
+    if (!outgoing || st === CLOSE) continue;
+    const key = (remoteAddress[i] as number) * 65536 + (remotePort[i] as number);
+    const local = localAddress[i] as number;
+    if (key !== lastKey || local !== lastLocal) {
+      t = dests.numberOf(i);
+      ({ counts, inUse, heldOpen } = dests);
+      lastKey = key;
+      lastLocal = local;
+    }
+    const c = t * STATE_COUNT + st;
+    if (counts[c] === 0) dests.firstIn(t, st);
+    counts[c] = (counts[c] as number) + 1;
+    if (inRange) {
+      inUse[t] = (inUse[t] as number) + 1;
+      if (st !== TIME_WAIT) heldOpen[t] = (heldOpen[t] as number) + 1;
+    }
+  }
+  timeWait.total += twTotal;
+  timeWait.outgoing += twOutgoing;
+  dests.finish();
 }
 
 /** A destination's use before its sockets are counted; the JSON keeps this key order. */
@@ -411,33 +550,10 @@ export function analyze(obs: Observation): Analysis {
   const reuseDelayS = sysctls.tcp_tw_reuse_delay / 1000;
   const timeWait = new StateTally();
   const closeWait = new StateTally();
-  /** Remote address number * 65536 + remote port -> by local address number -> its tally. */
-  const destIndex = new Map<number, DestinationTally[]>();
-  const tallies: DestinationTally[] = [];
+  const dests = new DestinationTallies(sockets);
+  countSockets(sockets, byListeners ? listening : undefined, lo, hi, timeWait, closeWait, dests);
   const { addresses } = sockets;
-  for (let i = 0; i < n; i++) {
-    const st = state[i] as number;
-    const port = localPort[i] as number;
-    const outgoing = st !== LISTEN && (byListeners ? listening[port] === 0 : port >= lo && port <= hi);
-    if (st === TIME_WAIT) timeWait.add(port, outgoing, remoteAddress[i] as number);
-    else if (st === CLOSE_WAIT) closeWait.add(port, outgoing, remoteAddress[i] as number);
-    if (!outgoing || st === CLOSE) continue;
-    const key = (remoteAddress[i] as number) * 65536 + (remotePort[i] as number);
-    let perSource = destIndex.get(key);
-    if (perSource === undefined) destIndex.set(key, (perSource = []));
-    let d = perSource[localAddress[i] as number];
-    if (d === undefined) {
-      d = { use: destinationUse(addresses[remoteAddress[i] as number] as string, remotePort[i] as number, addresses[localAddress[i] as number] as string, family[i] as Family), byState: new Uint32Array(TCP_STATES.length), seen: [] };
-      perSource[localAddress[i] as number] = d;
-      tallies.push(d);
-    }
-    if (d.byState[st] === 0) d.seen.push(st);
-    d.byState[st] = (d.byState[st] as number) + 1;
-    if (port >= lo && port <= hi) {
-      d.use.ports_in_use++;
-      if (st !== TIME_WAIT) d.use.held_open++;
-    }
-  }
+  const tallies = dests.tallies;
   const round = (x: number, digits = 1): number => Number(x.toFixed(digits));
   const destinations: DestinationUse[] = [];
   /** TIME_WAIT and CLOSE_WAIT by destination endpoint, over its local addresses. */

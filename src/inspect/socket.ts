@@ -22,7 +22,8 @@ export function stateOfCode(code: number): TcpState | undefined {
 /** A state's index in TCP_STATES: how SocketTable stores it. */
 export const STATE_INDEX = Object.fromEntries(TCP_STATES.map((s, i) => [s, i])) as Readonly<Record<TcpState, number>>;
 
-const STATE_INDEX_BY_CODE = Int8Array.from({ length: 256 }, (_, code) => {
+/** stateIndexOfCode as a table (for loops that cannot afford a call). */
+export const STATE_INDEX_BY_CODE = Int8Array.from({ length: 256 }, (_, code) => {
   const state = STATE_BY_CODE[code];
   return state === undefined ? -1 : STATE_INDEX[state];
 });

@@ -27,9 +27,10 @@ let loaded: Libc | string | undefined;
 export function loadLibc(): Libc | string {
   if (loaded !== undefined) return loaded;
   if (process.platform !== 'linux') return (loaded = 'it needs Linux');
+  const require = createRequire(import.meta.url);
   let koffi: KoffiLike;
   try {
-    koffi = createRequire(import.meta.url)('koffi') as KoffiLike;
+    koffi = prebuiltKoffi(require) ?? (require('koffi') as KoffiLike);
   } catch {
     return (loaded = 'the optional dependency koffi is not installed; npm install koffi adds it');
   }
@@ -40,6 +41,24 @@ export function loadLibc(): Libc | string {
     loaded = `koffi cannot call the C library here (${e instanceof Error ? e.message : String(e)})`;
   }
   return loaded;
+}
+
+/**
+ * koffi's native module for glibc Linux on x64 or arm64, straight from the prebuilt package
+ * koffi installs for it. koffi's own entry point first looks for that package and reads the
+ * node binary's ELF header to tell glibc from musl: ~5 ms of the ~100 `inspect --json` spends
+ * (docs/inspect.md). Anything else (musl, another platform, another layout) gets undefined,
+ * and require('koffi') does it the long way.
+ */
+function prebuiltKoffi(require: NodeJS.Require): KoffiLike | undefined {
+  const arch = process.arch;
+  if (arch !== 'x64' && arch !== 'arm64') return undefined;
+  try {
+    const native = require(`@koromix/koffi-linux-${arch}/linux_${arch}/koffi.node`) as Partial<KoffiLike>;
+    return typeof native.load === 'function' && typeof native.errno === 'function' ? (native as KoffiLike) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 const ERRNO_NAMES = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
