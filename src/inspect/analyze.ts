@@ -519,8 +519,7 @@ export function analyze(obs: Observation): Analysis {
   if (sysctlsAssumed) notes.push('the dump has no sysctls: port range, tw_reuse and the rest are taken at their 6.18 defaults');
   const [lo, hi] = sysctls.ip_local_port_range;
   const sockets = obs.sockets;
-  const { family, state, localPort, remotePort, localAddress, remoteAddress } = sockets;
-  const n = sockets.length;
+  const { state, localPort } = sockets;
 
   // Listening ports, and ports bind()/listen() hold in the range (for every destination).
   const listening = new Uint8Array(65536);
