@@ -118,6 +118,35 @@ describe('ephemeral ports per destination', () => {
     assert.equal(ins.time_wait.more.by_local_port, 3001 - 1000);
   });
 
+  it('destinations interleaved as the kernel hash lists them: each counted apart, by source address too', () => {
+    // 300 destinations (address x port), each from 2 local addresses, their sockets round-robin:
+    // more than the destination index's first sizes, so it grows and rehashes mid-pass.
+    const list: SocketRecord[] = [];
+    const naive = new Map<string, { tw: number; est: number }>();
+    for (let k = 0; k < 3000; k++) {
+      const d = k % 300;
+      const remote = `198.18.1.${d % 100}`;
+      const remotePort = 8000 + Math.floor(d / 100);
+      const local = Math.floor(k / 300) % 2 === 0 ? HOST : '198.18.0.3';
+      const state: TcpState = k % 7 === 0 ? 'ESTABLISHED' : 'TIME_WAIT';
+      list.push({ family: 4, state, localAddress: local, localPort: 50000 + (k % 100), remoteAddress: remote, remotePort, inode: 0 });
+      const key = `${remote}:${remotePort} ${local}`;
+      const c = naive.get(key) ?? { tw: 0, est: 0 };
+      if (state === 'TIME_WAIT') c.tw++;
+      else c.est++;
+      naive.set(key, c);
+    }
+    const ins = analyze(host(list)).inspection;
+    assert.equal(ins.destinations.length, 600);
+    for (const d of ins.destinations) {
+      const c = naive.get(`${d.destination} ${d.source}`);
+      assert.ok(c, `${d.destination} from ${d.source}`);
+      assert.deepEqual([d.by_state.TIME_WAIT ?? 0, d.by_state.ESTABLISHED ?? 0], [c.tw, c.est], d.destination);
+      assert.equal(d.ports_in_use, c.tw + c.est);
+      assert.equal(d.held_open, c.est);
+    }
+  });
+
   it('without listeners (a dump without -a), a local port in the range means outgoing', () => {
     const obs = host([...sockets(2, 'TIME_WAIT', { port: 50000 }), ...sockets(1, 'TIME_WAIT', { port: 443, remote: '198.18.0.7', remotePort: 50500 })]);
     const ins = analyze(obs).inspection;

@@ -378,8 +378,12 @@ const STATE_COUNT = TCP_STATES.length;
 
 /**
  * The destinations of outgoing sockets, per local address, by tally number in the order
- * first seen. countSockets counts into the typed arrays here by tally number; finish()
- * puts the counts into the tallies.
+ * first seen, and an open-addressing index of them by (remote address, remote port, local
+ * address) numbers. countSockets probes the index and counts into the typed arrays here by
+ * tally number itself; add() makes a tally; finish() puts the counts into the tallies. A
+ * client's sockets to a few destinations come in the kernel's hash order, interleaved, so
+ * the index is looked up for nearly every socket: a Map of arrays cost more than the rest
+ * of the pass.
  */
 class DestinationTallies {
   readonly tallies: DestinationTally[] = [];
@@ -387,23 +391,28 @@ class DestinationTallies {
   counts: Uint32Array = new Uint32Array(64 * STATE_COUNT);
   inUse: Uint32Array = new Uint32Array(64);
   heldOpen: Uint32Array = new Uint32Array(64);
-  /** Remote address number * 65536 + remote port -> by local address number -> tally number. */
-  private readonly index = new Map<number, number[]>();
+  /** Per tally number, its key: remote address number, remote port, local address number. */
+  remote: Uint32Array = new Uint32Array(64);
+  port: Uint32Array = new Uint32Array(64);
+  local: Uint32Array = new Uint32Array(64);
+  /** The index: tally number + 1 by slot, 0 for an empty slot; at most half full. */
+  slots: Int32Array = new Int32Array(128);
 
   constructor(private readonly sockets: SocketTable) {}
 
-  /** The tally number of row i's destination and local address; a new one on its first socket (may replace the arrays). */
-  numberOf(i: number): number {
+  /** The first slot to probe for a key (then the next ones, wrapping). countSockets has it inline. */
+  static slotOf(remote: number, port: number, local: number, mask: number): number {
+    return ((remote * 31 + local) * 65537 + port * 40503) & mask;
+  }
+
+  /** A tally for row i, whose key is not in the index; `slot` is the empty slot its probe ended on. May replace every array. */
+  add(i: number, slot: number): number {
     const s = this.sockets;
     const remote = s.remoteAddress[i] as number;
+    const port = s.remotePort[i] as number;
     const local = s.localAddress[i] as number;
-    const key = remote * 65536 + (s.remotePort[i] as number);
-    let perSource = this.index.get(key);
-    if (perSource === undefined) this.index.set(key, (perSource = []));
-    const known = perSource[local];
-    if (known !== undefined) return known;
     const t = this.tallies.length;
-    const use = destinationUse(s.addresses[remote] as string, s.remotePort[i] as number, s.addresses[local] as string, s.family[i] as Family);
+    const use = destinationUse(s.addresses[remote] as string, port, s.addresses[local] as string, s.family[i] as Family);
     this.tallies.push({ use, byState: new Uint32Array(0), seen: [] });
     if (t === this.inUse.length) {
       const wider = (a: Uint32Array): Uint32Array => {
@@ -414,9 +423,28 @@ class DestinationTallies {
       this.counts = wider(this.counts);
       this.inUse = wider(this.inUse);
       this.heldOpen = wider(this.heldOpen);
+      this.remote = wider(this.remote);
+      this.port = wider(this.port);
+      this.local = wider(this.local);
     }
-    perSource[local] = t;
+    this.remote[t] = remote;
+    this.port[t] = port;
+    this.local[t] = local;
+    if (2 * (t + 1) > this.slots.length) this.rehash(this.slots.length * 2, t + 1);
+    else this.slots[slot] = t + 1;
     return t;
+  }
+
+  /** A new index of `size` slots holding the first `count` tallies. */
+  private rehash(size: number, count: number): void {
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    for (let t = 0; t < count; t++) {
+      let h = DestinationTallies.slotOf(this.remote[t] as number, this.port[t] as number, this.local[t] as number, mask);
+      while (slots[h] !== 0) h = (h + 1) & mask;
+      slots[h] = t + 1;
+    }
+    this.slots = slots;
   }
 
   /** Tally t's first socket in state st. */
@@ -439,8 +467,8 @@ class DestinationTallies {
  * without listeners by the range. inspect runs once, so this loop runs before V8 has
  * optimised it, for 100 000s of sockets: it is written to be quick unoptimised. A function
  * of its own (V8 optimises a small loop sooner, and the rest of analyze() cannot deoptimise
- * it); no calls on the common path (TIME_WAIT out, the same destination as the last socket);
- * counts in typed arrays.
+ * it); no calls on the common path (a TIME_WAIT out to a destination seen before); counts in
+ * typed arrays.
  */
 function countSockets(sockets: SocketTable, listening: Uint8Array | undefined, lo: number, hi: number, timeWait: StateTally, closeWait: StateTally, dests: DestinationTallies): void {
   const { state, localPort, remotePort, localAddress, remoteAddress } = sockets;
@@ -448,10 +476,8 @@ function countSockets(sockets: SocketTable, listening: Uint8Array | undefined, l
   const twByPort = timeWait.byPort;
   let twTotal = 0;
   let twOutgoing = 0;
-  let { counts, inUse, heldOpen } = dests;
-  let lastKey = -1;
-  let lastLocal = -1;
-  let t = 0;
+  let { counts, inUse, heldOpen, remote: keyRemote, port: keyPort, local: keyLocal, slots } = dests;
+  let mask = slots.length - 1;
   for (let i = 0; i < n; i++) {
     const st = state[i] as number;
     const port = localPort[i] as number;
@@ -466,13 +492,19 @@ function countSockets(sockets: SocketTable, listening: Uint8Array | undefined, l
       closeWait.add(port, outgoing, remoteAddress[i] as number);
     }
     if (!outgoing || st === CLOSE) continue;
-    const key = (remoteAddress[i] as number) * 65536 + (remotePort[i] as number);
+    const remote = remoteAddress[i] as number;
+    const rport = remotePort[i] as number;
     const local = localAddress[i] as number;
-    if (key !== lastKey || local !== lastLocal) {
-      t = dests.numberOf(i);
-      ({ counts, inUse, heldOpen } = dests);
-      lastKey = key;
-      lastLocal = local;
+    let h = ((remote * 31 + local) * 65537 + rport * 40503) & mask; // DestinationTallies.slotOf
+    let t = (slots[h] as number) - 1;
+    while (t >= 0 && (keyRemote[t] !== remote || keyPort[t] !== rport || keyLocal[t] !== local)) {
+      h = (h + 1) & mask;
+      t = (slots[h] as number) - 1;
+    }
+    if (t < 0) {
+      t = dests.add(i, h);
+      ({ counts, inUse, heldOpen, remote: keyRemote, port: keyPort, local: keyLocal, slots } = dests);
+      mask = slots.length - 1;
     }
     const c = t * STATE_COUNT + st;
     if (counts[c] === 0) dests.firstIn(t, st);
