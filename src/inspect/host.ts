@@ -68,9 +68,15 @@ export function readHost(options: ReadHostOptions): Observation {
     }
   };
 
+  // Totals first: they size the socket table (about; it grows as needed).
+  const sockstatText = text('net/sockstat');
+  const sockstat = sockstatText === undefined ? undefined : parseSockstat(sockstatText, text('net/sockstat6'));
+  if (sockstat === undefined) notes.push('could not read /proc/net/sockstat');
+  const expected = sockstat === undefined ? undefined : Math.ceil((sockstat.inuse + sockstat.tw + (sockstat.inuse6 ?? 0)) * 1.1) + 1024;
+
   // Sockets: netlink sock_diag, else /proc/net/tcp and tcp6 (docs/inspect.md: netlink is faster).
   let list: Parsed & { from: string };
-  const netlink = options.sockets === 'proc' ? undefined : readNetlinkSockets();
+  const netlink = options.sockets === 'proc' ? undefined : readNetlinkSockets(expected === undefined ? {} : { expected });
   if (netlink !== undefined && !('failed' in netlink)) {
     list = { ...netlink, from: NETLINK_SOURCE };
   } else {
@@ -99,9 +105,6 @@ export function readHost(options: ReadHostOptions): Observation {
     }
   }
 
-  const sockstatText = text('net/sockstat');
-  const sockstat = sockstatText === undefined ? undefined : parseSockstat(sockstatText, text('net/sockstat6'));
-  if (sockstat === undefined) notes.push('could not read /proc/net/sockstat');
 
   const snmp = text('net/snmp');
   const netstat = text('net/netstat');

@@ -53,6 +53,8 @@ function netlinkCalls(): NetlinkCalls | string {
 export interface NetlinkOptions {
   /** Ask one SOCK_DIAG_BY_FAMILY dump per family without trying TCPDIAG_GETSOCK first. */
   perFamily?: boolean;
+  /** About how many sockets to expect (from /proc/net/sockstat), to size the table once. */
+  expected?: number;
   /** Sees each reply datagram as it arrives, with the request it answers (test/inspect/sock-diag-capture.ts saves them). */
   onReply?: (request: DumpName, datagram: Uint8Array) => void;
 }
@@ -68,11 +70,11 @@ export function readNetlinkSockets(options: NetlinkOptions = {}): Parsed | { fai
   const littleEndian = endianness() === 'LE';
   const dump = (name: DumpName, request: Uint8Array, reader: SockDiagReader): DumpOutcome => dumpInto(c, fd, name, request, reader, options);
   try {
-    let reader = new SockDiagReader(littleEndian);
+    let reader = new SockDiagReader(littleEndian, options.expected);
     let outcome = options.perFamily ? undefined : dump('TCPDIAG_GETSOCK', bothFamiliesRequest(1, littleEndian), reader);
     if (outcome === undefined || 'refused' in outcome) {
       // Refused (a kernel or a filter that serves only the current request): one dump per family.
-      reader = new SockDiagReader(littleEndian);
+      reader = new SockDiagReader(littleEndian, options.expected);
       outcome = dump('AF_INET', familyRequest(AF_INET, 2, littleEndian), reader);
       if ('done' in outcome) outcome = dump('AF_INET6', familyRequest(AF_INET6, 3, littleEndian), reader);
     }

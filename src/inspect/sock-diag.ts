@@ -110,7 +110,7 @@ const LOCAL = 0;
 const REMOTE = 1;
 
 export class SockDiagReader {
-  readonly sockets = new SocketTable();
+  readonly sockets: SocketTable;
   readonly skipped = new SkipLog();
   /** Messages seen, for the numbers in skipped examples. */
   private messages = 0;
@@ -128,7 +128,13 @@ export class SockDiagReader {
   private readonly lastId = new Int32Array(2);
   private readonly words = [0, 0, 0, 0, 0, 0, 0, 0];
 
-  constructor(private readonly littleEndian: boolean) {}
+  /** capacity: rows to make room for at first (the table grows past it). */
+  constructor(
+    private readonly littleEndian: boolean,
+    capacity?: number,
+  ) {
+    this.sockets = new SocketTable(capacity);
+  }
 
   /** Reads one datagram (or several, concatenated: each holds whole, aligned messages). */
   feed(b: Uint8Array, length = b.length): DumpStatus {
