@@ -41,6 +41,13 @@ describe('command registry', () => {
     assert.deepEqual(packages, []);
   });
 
+  it('help, the overview and every command\'s, loads no package (the YAML parser takes ~50 ms to load)', () => {
+    for (const args of [['--help'], ...COMMANDS.map((c) => [c.name, '--help'])]) {
+      const { packages } = modulesLoaded(...args);
+      assert.deepEqual(packages, [], `twlab ${args.join(' ')}`);
+    }
+  });
+
   it('inspect --json on this host loads no dump parser, text report or --watch timer', () => {
     const { own } = modulesLoaded('inspect', '--json');
     assert.deepEqual(own.filter((m) => /^src\/inspect\/(dump|ss|netstat|render|rates)\.js$/.test(m)), []);

@@ -9,9 +9,6 @@ import type { Result } from '../sim/result.js';
 /** More variants than this is a typo (an extra value list), not a sweep to wait for. */
 export const MAX_VARIANTS = 256;
 
-/** Worker threads when --jobs is not given: the CPUs, at most this many. */
-export const DEFAULT_MAX_JOBS = 4;
-
 /** One --vary: a key and its values, in the order given. */
 export interface Axis {
   key: string;

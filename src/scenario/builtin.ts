@@ -11,9 +11,6 @@ import type { Scenario } from './types.js';
 /** This module runs from dist/src/scenario/; three levels up is the package root. */
 export const BUILTIN_DIR = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
 
-/** The name `twlab simulate` runs when given no scenario: the article's topology. */
-export const DEFAULT_SCENARIO = 'article-lb';
-
 const EXTENSION = '.yaml';
 
 /** Names of the built-in scenarios, sorted. */

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { REGENERATE, scenarioJsonSchema, scenarioJsonSchemaText, SCHEMA_PATH } from './jsonschema.js';
+import { REGENERATE, SCHEMA_PATH } from './facts.js';
+import { scenarioJsonSchema, scenarioJsonSchemaText } from './jsonschema.js';
 import { repoRoot } from '../paths.js';
 
 const ROOT = repoRoot();

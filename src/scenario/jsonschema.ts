@@ -6,14 +6,11 @@
 // committed copy (a test checks that it is up to date).
 
 import { applySysctl, defaultSysctls, KERNEL_PROFILES, SysctlError, sysctlNames, type KernelProfileName } from '../tcp/sysctl.js';
+import { REGENERATE } from './facts.js';
 import { sectionJson, type JsonSchema, type Section } from './reader.js';
 import { CLIENT, FAULT, HOST, LINK, NAT, PROXY, SCENARIO, SERVER, WHAT_IF } from './schema.js';
 
 export const SCHEMA_DRAFT = 'https://json-schema.org/draft/2020-12/schema';
-
-/** Where the committed copy lives in the repository, and how to regenerate it. */
-export const SCHEMA_PATH = 'schema/scenario-v1.schema.json';
-export const REGENERATE = `twlab schema > ${SCHEMA_PATH}`;
 
 /** A description for every key of a section, and the sections nested under some keys. */
 interface Described {

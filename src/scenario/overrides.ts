@@ -16,6 +16,7 @@
 import { Document, LineCounter, parse as parseYaml, Scalar } from 'yaml';
 import { applySysctl, SysctlError } from '../tcp/sysctl.js';
 import { ScenarioError } from './errors.js';
+import { CLIENT_SETTING_KEYS, PROXY_SETTING_KEYS, SERVER_SETTING_KEYS, SETTING_KEYS_ALLOWED } from './facts.js';
 import { seriesProblem, snapshotProblem, startProblem, type Problem } from './load.js';
 import { Reader, type Field } from './reader.js';
 import { CLIENT, PROXY, SCENARIO, SERVER, WHAT_IF } from './schema.js';
@@ -54,7 +55,7 @@ function item<Spec, K extends keyof Spec & string>(field: Field<Spec[K]>, name: 
   return { field, apply: (spec, value) => ({ ...spec, [name]: value as Spec[K] }) };
 }
 
-const CLIENT_KEYS: Record<string, ItemKey<ClientSpec>> = {
+const CLIENT_KEYS: Record<(typeof CLIENT_SETTING_KEYS)[number], ItemKey<ClientSpec>> = {
   rate: item(CLIENT.rate, 'rate'),
   count: item(CLIENT.count, 'count'),
   close: item(CLIENT.close, 'close'),
@@ -63,24 +64,18 @@ const CLIENT_KEYS: Record<string, ItemKey<ClientSpec>> = {
   linger: item(CLIENT.linger, 'linger'),
 };
 
-const SERVER_KEYS: Record<string, ItemKey<ServerSpec>> = {
+const SERVER_KEYS: Record<(typeof SERVER_SETTING_KEYS)[number], ItemKey<ServerSpec>> = {
   close: item(SERVER.close, 'close'),
   linger: item(SERVER.linger, 'linger'),
   response_bytes: item(SERVER.response_bytes, 'responseBytes'),
   backlog: item(SERVER.backlog, 'backlog'),
 };
 
-const PROXY_KEYS: Record<string, ItemKey<ProxySpec>> = {
+const PROXY_KEYS: Record<(typeof PROXY_SETTING_KEYS)[number], ItemKey<ProxySpec>> = {
   upstream_close: item(PROXY.upstream_close, 'upstreamClose'),
   keepalive: item(PROXY.keepalive, 'keepalive'),
 };
 
-const listKeys = (list: string, keys: object): string => `${list}[N].{${Object.keys(keys).join(',')}}`;
-
-/** What KEY may be, for messages and help. */
-export const SETTING_KEYS_ALLOWED =
-  'HOST.sysctl.NAME (a full sysctl name), HOST.what_if.timewait_len, ' +
-  `${listKeys('clients', CLIENT_KEYS)}, ${listKeys('servers', SERVER_KEYS)}, ${listKeys('proxies', PROXY_KEYS)}, seed or duration`;
 
 /** `KEY=VALUE` as given to a flag -> a Setting labelled `FLAG KEY=VALUE`. */
 export function parseSetting(flag: string, text: string): Setting {

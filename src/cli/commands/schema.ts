@@ -1,7 +1,7 @@
-// `twlab schema`: the JSON Schema of scenario files, for editors. Its help already loads the
-// schema module (for the path of the committed copy), so the work is here too.
+// `twlab schema`: the JSON Schema of scenario files, for editors. The schema module (which
+// loads the scenario tables, and through them the YAML parser) is imported when it runs.
 
-import { REGENERATE, scenarioJsonSchemaText, SCHEMA_PATH } from '../../scenario/jsonschema.js';
+import { REGENERATE, SCHEMA_PATH } from '../../scenario/facts.js';
 import { ok, type Command, type Output } from '../command.js';
 
 export const schemaCommand: Command = {
@@ -25,5 +25,8 @@ export const schemaCommand: Command = {
     ['twlab schema > scenario-v1.schema.json', 'save it next to your scenarios'],
     [REGENERATE, 'refresh the copy in the twlab repository'],
   ],
-  load: async () => (): Output => ok(scenarioJsonSchemaText()),
+  load: async () => {
+    const { scenarioJsonSchemaText } = await import('../../scenario/jsonschema.js');
+    return (): Output => ok(scenarioJsonSchemaText());
+  },
 };

@@ -8,7 +8,7 @@ import { chooseLadders, NO_LADDER, NO_TRACED_LADDER, tracedLadders, type ChosenL
 import { laddersSvgFile } from '../../report/ladder-svg.js';
 import { renderLaddersText } from '../../report/ladder-text.js';
 import { renderText } from '../../report/text.js';
-import { DEFAULT_SCENARIO } from '../../scenario/builtin.js';
+import { DEFAULT_SCENARIO } from '../../scenario/facts.js';
 import { runSettings } from '../../scenario/overrides.js';
 import type { Scenario } from '../../scenario/types.js';
 import { SEC } from '../../scenario/units.js';

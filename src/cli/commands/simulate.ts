@@ -3,7 +3,7 @@
 // and --ladder, also write the HTML report and packet ladders (traced connections). This
 // module is what help and the parser need; simulate-run.ts does the work.
 
-import { DEFAULT_SCENARIO } from '../../scenario/builtin.js';
+import { DEFAULT_SCENARIO } from '../../scenario/facts.js';
 import { LIMITS } from '../../scenario/units.js';
 import type { Command } from '../command.js';
 

@@ -7,8 +7,8 @@ import { parseInteger } from '../../scenario/units.js';
 import { UsageError, valueOf, type Args } from '../args.js';
 import { ok, type Context, type Output } from '../command.js';
 import { resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
-import { DEFAULT_MAX_JOBS, grid, MAX_VARIANTS, parseAxis, runSweep, type Axis } from '../sweep.js';
-import { MAX_JOBS } from './sweep.js';
+import { grid, MAX_VARIANTS, parseAxis, runSweep, type Axis } from '../sweep.js';
+import { DEFAULT_MAX_JOBS, MAX_JOBS } from './sweep.js';
 
 export async function runSweepCommand(args: Args, context: Context): Promise<Output> {
   const [target, ...extra] = args.positionals;

@@ -2,11 +2,12 @@
 // values, on worker threads, as one table (or one JSON array) in grid order. This module is
 // what help and the parser need; sweep-run.ts does the work.
 
-import { SETTING_KEYS_ALLOWED } from '../../scenario/overrides.js';
+import { SETTING_KEYS_ALLOWED } from '../../scenario/facts.js';
 import type { Command } from '../command.js';
-import { DEFAULT_MAX_JOBS } from '../sweep.js';
 
 export const MAX_JOBS = 64;
+/** Worker threads when --jobs is not given: the CPUs, at most this many. */
+export const DEFAULT_MAX_JOBS = 4;
 
 export const sweepCommand: Command = {
   name: 'sweep',
