@@ -717,6 +717,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     }
     seg.incarnation = req.incarnation;
     seg.senderState = 'SYN_RECV';
+    if (req.sntSynack < 0) req.sntSynack = this.queue.now;
     this.send(seg, retransmission);
   }
 
@@ -824,6 +825,8 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.hashConn(child.raddr, child.rport, child.lport, child);
     mib.TcpPassiveOpens++;
     child.parent = listener;
+    // tcp_check_req -> tcp_synack_rtt_meas: the RTT since the first SYN-ACK, if it was the only one.
+    if (req.retrans === 0 && req.sntSynack >= 0) child.rttSample(this.queue.now - req.sntSynack);
     child.receive(seg);
     if (child.state === 'CLOSE') return;
     listener.acceptQueue.push(child);

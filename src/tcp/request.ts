@@ -20,6 +20,8 @@ export class RequestSock implements Due {
   /** The final ACK came but the accept queue was full (tcp_abort_on_overflow = 0). */
   acked = false;
   lastOowAck: Micros = -Infinity;
+  /** When the first SYN-ACK went out (tcp_rsk(req)->snt_synack), for the child's RTT; -1 before. */
+  sntSynack: Micros = -1;
   /** SACK-permitted negotiated (both SYNs offered it). */
   sackOk = false;
   /** Window scaling negotiated; the peer's shift (applied to its windows) and ours. */

@@ -47,6 +47,8 @@ const DELACK_TOKEN = 1;
 const LINGER_OFF: Linger = { on: false };
 const NO_CHILDREN: TcpSocket[] = [];
 
+/** include/net/tcp.h TCP_TIMEOUT_FALLBACK: the RTO of a connection whose handshake gave no RTT sample (RFC 6298 5.7). */
+export const TCP_TIMEOUT_FALLBACK: Micros = 3 * SEC;
 /** include/net/tcp.h TCP_DELACK_MIN / TCP_ATO_MIN: 40 ms at HZ=1000. */
 export const TCP_DELACK: Micros = 40 * MS;
 /** include/net/tcp.h TCP_RETR2 default (tcp_retries2). */
@@ -1055,7 +1057,11 @@ export class TcpSocket implements Due {
         this.tsRecent = seg.tsVal;
         this.tsRecentStamp = host.seconds();
       }
+      // tcp_clean_rtx_queue: the SYN's RTT, unless it was retransmitted (Karn).
+      const seqRtt = this.rttSeq !== -1 ? host.now - this.rttSent : -1;
+      this.rttSeq = -1;
       this.ackAdvance(seg.ack);
+      this.handshakeRtt(seg, seqRtt);
       this.setState('ESTABLISHED');
       this.sendAck();
       this.events.connected?.(this);
@@ -1173,7 +1179,10 @@ export class TcpSocket implements Due {
     const ourFinAcked = this.finQueued && this.sndUna === this.writeSeq;
     switch (this.state) {
       case 'SYN_RECV': {
-        // The handshake's last ACK (a child's own, or simultaneous open).
+        // The handshake's last ACK (a child's own, or simultaneous open). A child took the
+        // SYN-ACK's RTT when it was made (host.ts requestInput); otherwise the echoed
+        // timestamp, or the fallback RTO (tcp_rcv_state_process: !srtt_us -> tcp_synack_rtt_meas).
+        if (this.srtt === 0) this.handshakeRtt(seg, -1);
         this.setState('ESTABLISHED');
         const parent = this.parent;
         if (parent === null) this.events.connected?.(this);
@@ -1399,8 +1408,30 @@ export class TcpSocket implements Due {
     }
   }
 
+  /**
+   * The RTT sample a handshake gives, as the connection becomes ESTABLISHED.
+   * tcp_input.c tcp_ack_update_rtt: `seqRtt` is the time since our SYN (or SYN-ACK) went out,
+   * -1 when it was retransmitted (Karn); without it, the timestamp the peer echoed stands in
+   * (tcp_rtt_tsopt_us: whole milliseconds, at least 1). With neither,
+   * tcp_metrics.c tcp_init_metrics starts the RTO at TCP_TIMEOUT_FALLBACK, 3 s, instead of
+   * the 1 s (or backed-off) RTO of the handshake (RFC 6298 5.7). Observed on 6.18 in
+   * docs/fidelity.md ("handshake RTT").
+   */
+  handshakeRtt(seg: Segment, seqRtt: Micros): void {
+    let r = seqRtt;
+    if (r < 0 && this.tsOk && seg.hasTs && seg.tsEcr !== 0) {
+      const ms = (this.host.tsClockMs() + this.tsOffset - seg.tsEcr) | 0;
+      if (ms >= 0) r = Math.max(ms, 1) * MS;
+    }
+    if (r >= 0) this.rttSample(r);
+    else if (this.srtt === 0) {
+      this.rttvar = TCP_TIMEOUT_FALLBACK;
+      this.rto = TCP_TIMEOUT_FALLBACK;
+    }
+  }
+
   /** RFC 6298 2.2-2.3 with Linux's floor: RTO = SRTT + max(4 * RTTVAR, TCP_RTO_MIN). */
-  private rttSample(r: Micros): void {
+  rttSample(r: Micros): void {
     const p = this.host.profile;
     if (this.srtt === 0) {
       this.srtt = Math.max(r, 1);
