@@ -16,7 +16,7 @@ export interface Libc {
   errno(): number;
 }
 
-interface KoffiLike {
+export interface KoffiLike {
   load(path: string): { func(prototype: string): CFunction };
   errno(): number;
 }
@@ -50,8 +50,7 @@ export function loadLibc(): Libc | string {
  * (docs/inspect.md). Anything else (musl, another platform, another layout) gets undefined,
  * and require('koffi') does it the long way.
  */
-function prebuiltKoffi(require: NodeJS.Require): KoffiLike | undefined {
-  const arch = process.arch;
+export function prebuiltKoffi(require: (id: string) => unknown, arch: string = process.arch): KoffiLike | undefined {
   if (arch !== 'x64' && arch !== 'arm64') return undefined;
   try {
     const native = require(`@koromix/koffi-linux-${arch}/linux_${arch}/koffi.node`) as Partial<KoffiLike>;
