@@ -545,6 +545,37 @@ describe('RFC 5961 and PAWS on an established connection (tcp_validate_incoming)
     assert.deepEqual(p.texts(from), ['b>a . 10', 'a>b .']);
   });
 
+  it('an ACK of data never sent (above snd_nxt): the segment is dropped, a challenge ACK answers it, at most one per 500 ms (6.18.44 observed, RFC 9293 3.10.7.4)', () => {
+    const p = new Pair();
+    const [c] = p.established();
+    const from = p.log.length;
+    const tsRecent = c.tsRecent;
+    for (const flags of [ACK, ACK | FIN, ACK]) {
+      p.inject(segBtoA(80, c.lport, c.rcvNxt, c.sndNxt + 9998, flags, flags & FIN ? 0 : 10, { val: tsRecent + 100, ecr: 0 }));
+      p.run(10 * MS);
+    }
+    assert.deepEqual(p.texts(from), ['b>a . 10', 'a>b .', 'b>a F.', 'b>a . 10']);
+    const ack = p.log[from + 1]!.seg;
+    assert.equal(ack.ack, c.rcvNxt, 'acknowledges nothing new');
+    assert.deepEqual([ack.tsEcr, c.tsRecent], [tsRecent, tsRecent], 'the dropped segments did not update ts_recent');
+    assert.deepEqual([c.state, c.readable, c.peerFin], ['ESTABLISHED', 0, false], 'neither its data nor its FIN is taken');
+    assert.deepEqual([p.a.mib.TcpExtTCPChallengeACK, p.a.mib.TcpExtTCPACKSkippedChallenge], [1, 2]);
+    p.run(600 * MS);
+    p.inject(segBtoA(80, c.lport, c.rcvNxt, c.sndNxt + 9998, ACK, 0, { val: tsRecent + 200, ecr: 0 }));
+    p.run(10 * MS);
+    assert.equal(p.a.mib.TcpExtTCPChallengeACK, 2, 'answered again after the rate limit');
+  });
+
+  it('linux-4.4: an ACK of data never sent is dropped without an answer', () => {
+    const p = new Pair({ profile: 'linux-4.4' });
+    const [c] = p.established();
+    const from = p.log.length;
+    p.inject(segBtoA(80, c.lport, c.rcvNxt, c.sndNxt + 9998, ACK, 10, { val: c.tsRecent + 100, ecr: 0 }));
+    p.run(10 * MS);
+    assert.deepEqual(p.texts(from), ['b>a . 10']);
+    assert.equal(c.readable, 0);
+  });
+
   it('PAWS: a segment whose TSval is older than ts_recent is dropped, TcpExtPAWSEstab', () => {
     const p = new Pair();
     const [c] = p.established();

@@ -48,7 +48,8 @@ export interface KernelProfile {
   /** An unacceptable ACK in SYN_SENT re-sends the SYN after 2 jiffies (since ~4.20), not the RTO. */
   readonly synFastRetry: boolean;
   /** An old ACK (below snd_una) in a closing state is ignored but its FIN/data processed, and an
-   *  ACK beyond snd_nxt gets a challenge ACK (6.9+); before, both dropped the segment. */
+   *  ACK beyond snd_nxt gets a challenge ACK (6.9+; in ESTABLISHED too on 6.18.44); before,
+   *  both dropped the segment. */
   readonly lenientOldAck: boolean;
 }
 

@@ -746,20 +746,29 @@ export class TcpSocket implements Due {
    */
   private oowLimited(seg: Segment): boolean {
     if (seg.seqLen > 0 && !(seg.flags & SYN)) return false;
+    return this.rateLimited();
+  }
+
+  /** __tcp_oow_rate_limited: at most one such ACK per tcp_invalid_ratelimit on this socket. */
+  private rateLimited(): boolean {
     if (this.host.now - this.lastOowAck < TCP_INVALID_RATELIMIT) return true;
     this.lastOowAck = this.host.now;
     return false;
   }
 
   /** tcp_validate_incoming syn_challenge: counted whether or not the rate limit lets the ACK out. */
-  private synChallenge(seg: Segment): void {
+  private synChallenge(): void {
     this.host.mib.TcpExtTCPSYNChallenge++;
-    this.challengeAck(seg);
+    this.challengeAck();
   }
 
-  /** tcp_send_challenge_ack (RFC 5961), rate limited per socket. */
-  private challengeAck(seg: Segment): void {
-    if (this.oowLimited(seg)) {
+  /**
+   * tcp_send_challenge_ack (RFC 5961), rate limited per socket. Unlike other out-of-window
+   * ACKs, even a segment with data or a FIN does not get past the limit: the kernel checks
+   * __tcp_oow_rate_limited, not tcp_oow_rate_limited (4.4 and 6.18 alike).
+   */
+  private challengeAck(): void {
+    if (this.rateLimited()) {
       this.host.mib.TcpExtTCPACKSkippedChallenge++;
       return;
     }
@@ -1098,7 +1107,7 @@ export class TcpSocket implements Due {
     const profile = host.profile;
     if (this.tsOk && seg.hasTs && !(f & RST) && !pawsCheck(this.tsRecent, this.tsRecentStamp, seg.tsVal, TCP_PAWS_WINDOW, host.seconds(), profile.pawsTrustS)) {
       if (f & SYN) {
-        this.synChallenge(seg);
+        this.synChallenge();
       } else if (seg.seqLen === 0 && profile.lenientOldAck) {
         // tcp_disordered_ack_check (6.x): an old pure ACK is dropped quietly.
         mib.TcpExtPAWSOldAck++;
@@ -1115,7 +1124,7 @@ export class TcpSocket implements Due {
     const inWindow = !before(endSeq, this.rcvWup) && !after(seq, wndEnd) && !(after(endSeq, wndEnd) && this.rcvQueue > 0);
     if (!inWindow) {
       if (f & RST) return;
-      if (f & SYN) this.synChallenge(seg);
+      if (f & SYN) this.synChallenge();
       else this.dupAck(seg, 'TcpExtTCPACKSkippedSeq');
       return;
     }
@@ -1126,13 +1135,13 @@ export class TcpSocket implements Due {
       // tcp_reset_check: after the peer's FIN, an RST at rcv_nxt - 1 is accepted too.
       const afterFin = seq === seqAdd(this.rcvNxt, -1) && (this.state === 'CLOSE_WAIT' || this.state === 'LAST_ACK' || this.state === 'CLOSING');
       if (atRcvNxt || afterFin) this.reset();
-      else this.challengeAck(seg);
+      else this.challengeAck();
       return;
     }
 
     // RFC 5961 4.2: a SYN on a synchronized connection gets a challenge ACK.
     if (f & SYN) {
-      this.synChallenge(seg);
+      this.synChallenge();
       return;
     }
 
@@ -1141,13 +1150,15 @@ export class TcpSocket implements Due {
     // tcp_ack (RFC 5961 5.2): an ACK below snd_una by more than min(max_window, bytes_acked)
     // acknowledges bytes we never sent: a blind injection. Challenge it.
     if (before(seg.ack, seqAdd(this.sndUna, -Math.min(this.maxWindow, this.bytesAcked)))) {
-      this.challengeAck(seg);
+      this.challengeAck();
       return;
     }
     if (after(seg.ack, this.sndNxt)) {
-      // An ACK of something never sent: the segment is dropped (6.9+ answers outside
-      // ESTABLISHED with a challenge ACK).
-      if (profile.lenientOldAck && this.state !== 'ESTABLISHED') this.challengeAck(seg);
+      // An ACK of something never sent: the segment is dropped, and answered with a
+      // (rate-limited) challenge ACK, as RFC 9293 3.10.7.4 asks. Outside ESTABLISHED since
+      // 6.9 (tcp_rcv_state_process); in ESTABLISHED too on 6.18.44, observed (not yet in
+      // the 6.18.19 source: tcp_rcv_established discarded it silently). 4.4 drops it.
+      if (profile.lenientOldAck) this.challengeAck();
       return;
     }
     if (before(seg.ack, this.sndUna)) {
