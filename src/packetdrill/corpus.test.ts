@@ -1,6 +1,7 @@
 // The corpus: every script in test/packetdrill/ runs against the model and must pass. Each one
 // was also run against a real Linux 6.18 kernel with packetdrill (docs/fidelity.md, "packetdrill
-// corpus"), so together they hold the model to what the kernel does at teardown.
+// corpus"), so together they hold the model to what the kernel does at teardown, in its ACK
+// policy and in the RTT a handshake leaves.
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
