@@ -105,7 +105,6 @@ export function readHost(options: ReadHostOptions): Observation {
     }
   }
 
-
   const snmp = text('net/snmp');
   const netstat = text('net/netstat');
   const counters = snmp === undefined && netstat === undefined ? undefined : { ...parseSnmp(snmp ?? ''), ...parseSnmp(netstat ?? '') };
