@@ -11,8 +11,8 @@ import { COMMANDS } from './cli.js';
 const MAIN = join(repoRoot(), 'dist/src/cli/main.js');
 const MODULE_LOG = join(repoRoot(), 'dist/test/module-log.js');
 
-/** The modules of this package (paths under dist/) and the packages `twlab ARGS` loads. */
-function modulesLoaded(...args: string[]): { own: string[]; packages: string[] } {
+/** The modules of this package (paths under dist/), the packages and the Node built-ins `twlab ARGS` loads. */
+function modulesLoaded(...args: string[]): { own: string[]; packages: string[]; builtins: string[] } {
   const r = spawnSync(process.execPath, ['--import', MODULE_LOG, MAIN, ...args], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
   const urls = [...r.stderr.matchAll(/^module-log (.*)$/gm)].map((m) => m[1] as string);
@@ -20,6 +20,7 @@ function modulesLoaded(...args: string[]): { own: string[]; packages: string[] }
   return {
     own: urls.filter((u) => u.startsWith('file:') && u.includes(dist) && !u.includes('/node_modules/')).map((u) => u.slice(u.indexOf(dist) + dist.length)),
     packages: urls.filter((u) => u.includes('/node_modules/')).map((u) => u.replace(/^.*\/node_modules\/((?:@[^/]+\/)?[^/]+).*$/, '$1')),
+    builtins: urls.filter((u) => u.startsWith('node:')),
   };
 }
 
@@ -48,9 +49,10 @@ describe('command registry', () => {
     }
   });
 
-  it('inspect --json on this host loads no dump parser, text report or --watch timer', () => {
-    const { own } = modulesLoaded('inspect', '--json');
+  it('inspect --json on this host loads no dump parser, text report or --watch timer, nor node:v8 (only simulating commands tune V8)', () => {
+    const { own, builtins } = modulesLoaded('inspect', '--json');
     assert.deepEqual(own.filter((m) => /^src\/inspect\/(dump|ss|netstat|render|rates)\.js$/.test(m)), []);
+    assert.deepEqual(builtins.filter((b) => b === 'node:v8'), []);
   });
 
   it('inspect loads no simulator, scenario loader or YAML parser', () => {

@@ -7,9 +7,6 @@ import { availableParallelism } from 'node:os';
 import { runCli } from './cli.js';
 import { EXIT } from './command.js';
 import { createProgress } from './progress.js';
-import { tuneV8ForSimulation } from './v8-tuning.js';
-
-tuneV8ForSimulation();
 
 async function main(): Promise<void> {
   const env = process.env;

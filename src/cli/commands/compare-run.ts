@@ -9,8 +9,10 @@ import { SEC } from '../../scenario/units.js';
 import { UsageError, type Args } from '../args.js';
 import { EXIT, type Context, type Output } from '../command.js';
 import { labRun, labScenario } from './lab-run.js';
+import { tuneV8ForSimulation } from '../v8-tuning.js';
 
 export async function runCompare(args: Args, context: Context): Promise<Output> {
+  tuneV8ForSimulation();
   let tolerances: Tolerances;
   try {
     tolerances = parseTolerances(args.values.get('tolerance') ?? []);

@@ -18,8 +18,10 @@ import { packageVersion } from '../cli.js';
 import { UsageError, valueOf, type Args } from '../args.js';
 import { EXIT, type Context, type Output } from '../command.js';
 import { resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
+import { tuneV8ForSimulation } from '../v8-tuning.js';
 
 export function runSimulate(args: Args, context: Context): Output {
+  tuneV8ForSimulation();
   if (args.positionals.length > 1) {
     throw new UsageError(`simulate takes one scenario, got ${args.positionals.length}: ${args.positionals.join(' ')}`, 'simulate');
   }

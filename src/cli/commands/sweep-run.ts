@@ -9,8 +9,10 @@ import { ok, type Context, type Output } from '../command.js';
 import { resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
 import { grid, MAX_VARIANTS, parseAxis, runSweep, type Axis } from '../sweep.js';
 import { DEFAULT_MAX_JOBS, MAX_JOBS } from './sweep.js';
+import { tuneV8ForSimulation } from '../v8-tuning.js';
 
 export async function runSweepCommand(args: Args, context: Context): Promise<Output> {
+  tuneV8ForSimulation();
   const [target, ...extra] = args.positionals;
   if (target === undefined) throw new UsageError('sweep needs a scenario: twlab sweep SCENARIO --vary KEY=V1,V2', 'sweep');
   if (extra.length > 0) throw new UsageError(`sweep takes one scenario, got ${args.positionals.length}: ${args.positionals.join(' ')}`, 'sweep');
