@@ -383,7 +383,9 @@ const STATE_COUNT = TCP_STATES.length;
  * tally number itself; add() makes a tally; finish() puts the counts into the tallies. A
  * client's sockets to a few destinations come in the kernel's hash order, interleaved, so
  * the index is looked up for nearly every socket: a Map of arrays cost more than the rest
- * of the pass.
+ * of the pass. The simulator's ConnTable (src/tcp/conntable.ts) is the same kind of table,
+ * but a lookup there is a method call, and the point here is a probe the loop does inline
+ * (an earlier try with ConnTable, through calls, gained nothing).
  */
 class DestinationTallies {
   readonly tallies: DestinationTally[] = [];

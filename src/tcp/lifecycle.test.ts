@@ -545,7 +545,7 @@ describe('RFC 5961 and PAWS on an established connection (tcp_validate_incoming)
     assert.deepEqual(p.texts(from), ['b>a . 10', 'a>b .']);
   });
 
-  it('an ACK of data never sent (above snd_nxt): the segment is dropped, a challenge ACK answers it, at most one per 500 ms (6.18.44 observed, RFC 9293 3.10.7.4)', () => {
+  it('an ACK of data never sent (above snd_nxt): the segment is dropped, a challenge ACK answers it, at most one per 500 ms even with data (6.18.44 observed; RFC 9293 3.10.7.4; tcp_send_challenge_ack: __tcp_oow_rate_limited)', () => {
     const p = new Pair();
     const [c] = p.established();
     const from = p.log.length;

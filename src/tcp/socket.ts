@@ -444,18 +444,12 @@ export class TcpSocket implements Due {
       return;
     }
     if (old === 'CLOSE' && this.rport === 0) return;
-    const needReset =
-      old === 'ESTABLISHED' || old === 'CLOSE_WAIT' || old === 'FIN_WAIT_1' || old === 'FIN_WAIT_2' || old === 'SYN_RECV' ||
-      ((old === 'CLOSING' || old === 'LAST_ACK') && this.sndNxt !== this.writeSeq);
-    if (needReset) {
-      this.output(RST | ACK, this.sndNxt, 0);
-      this.host.mib.TcpOutRsts++;
-    }
+    const reset = this.resetPeerIfNeeded();
     let seq = seqAdd(this.writeSeq, this.maxWindow + 2);
     if (seq === 0) seq = 1;
     this.quietClose = true; // tcp_disconnect does not go through tcp_done: no TcpAttemptFails
     if (old !== 'CLOSE') this.done();
-    this.error = needReset || old === 'SYN_SENT' ? 'ECONNRESET' : null;
+    this.error = reset || old === 'SYN_SENT' ? 'ECONNRESET' : null;
     // A fresh connection's state; options, the bound port and linger settings stay.
     this.raddr = 0;
     this.rport = 0;
@@ -585,15 +579,24 @@ export class TcpSocket implements Due {
    */
   abort(counter: 'TcpExtTCPAbortOnClose' | 'TcpExtTCPAbortOnData' | 'TcpExtTCPAbortOnTimeout' | null): void {
     if (counter !== null) this.host.mib[counter]++;
+    this.resetPeerIfNeeded();
+    this.done();
+  }
+
+  /**
+   * tcp.c tcp_need_reset, then tcp_send_active_reset: an RST at snd_nxt where the peer still
+   * holds the connection (in CLOSING and LAST_ACK only while our FIN is unsent). Returns
+   * whether it sent one.
+   */
+  private resetPeerIfNeeded(): boolean {
     const s = this.state;
     const needReset =
       s === 'ESTABLISHED' || s === 'CLOSE_WAIT' || s === 'FIN_WAIT_1' || s === 'FIN_WAIT_2' || s === 'SYN_RECV' ||
       ((s === 'CLOSING' || s === 'LAST_ACK') && this.sndNxt !== this.writeSeq);
-    if (needReset) {
-      this.output(RST | ACK, this.sndNxt, 0);
-      this.host.mib.TcpOutRsts++;
-    }
-    this.done();
+    if (!needReset) return false;
+    this.output(RST | ACK, this.sndNxt, 0);
+    this.host.mib.TcpOutRsts++;
+    return true;
   }
 
   /** tcp_input.c tcp_reset: the peer reset us. The error depends on where we were. */
@@ -1066,11 +1069,9 @@ export class TcpSocket implements Due {
         this.tsRecent = seg.tsVal;
         this.tsRecentStamp = host.seconds();
       }
-      // tcp_clean_rtx_queue: the SYN's RTT, unless it was retransmitted (Karn).
-      const seqRtt = this.rttSeq !== -1 ? host.now - this.rttSent : -1;
-      this.rttSeq = -1;
+      // The SYN's RTT, unless it was retransmitted (Karn: ackAdvance); otherwise the echo.
       this.ackAdvance(seg.ack);
-      this.handshakeRtt(seg, seqRtt);
+      if (this.srtt === 0) this.handshakeRtt(seg);
       this.setState('ESTABLISHED');
       this.sendAck();
       this.events.connected?.(this);
@@ -1193,7 +1194,7 @@ export class TcpSocket implements Due {
         // The handshake's last ACK (a child's own, or simultaneous open). A child took the
         // SYN-ACK's RTT when it was made (host.ts requestInput); otherwise the echoed
         // timestamp, or the fallback RTO (tcp_rcv_state_process: !srtt_us -> tcp_synack_rtt_meas).
-        if (this.srtt === 0) this.handshakeRtt(seg, -1);
+        if (this.srtt === 0) this.handshakeRtt(seg);
         this.setState('ESTABLISHED');
         const parent = this.parent;
         if (parent === null) this.events.connected?.(this);
@@ -1420,25 +1421,23 @@ export class TcpSocket implements Due {
   }
 
   /**
-   * The RTT sample a handshake gives, as the connection becomes ESTABLISHED.
-   * tcp_input.c tcp_ack_update_rtt: `seqRtt` is the time since our SYN (or SYN-ACK) went out,
-   * -1 when it was retransmitted (Karn); without it, the timestamp the peer echoed stands in
-   * (tcp_rtt_tsopt_us: whole milliseconds, at least 1). With neither,
-   * tcp_metrics.c tcp_init_metrics starts the RTO at TCP_TIMEOUT_FALLBACK, 3 s, instead of
-   * the 1 s (or backed-off) RTO of the handshake (RFC 6298 5.7). Observed on 6.18 in
-   * docs/fidelity.md ("handshake RTT").
+   * A handshake that gave no RTT sample from its timing (our SYN or SYN-ACK was retransmitted:
+   * Karn), as the connection becomes ESTABLISHED. tcp_input.c tcp_ack_update_rtt: the
+   * timestamp the peer echoed stands in (tcp_rtt_tsopt_us: whole milliseconds, at least 1).
+   * Without one, tcp_metrics.c tcp_init_metrics starts the RTO at TCP_TIMEOUT_FALLBACK, 3 s,
+   * instead of the 1 s (or backed-off) RTO of the handshake (RFC 6298 5.7). Observed on 6.18:
+   * docs/fidelity.md section 21.
    */
-  handshakeRtt(seg: Segment, seqRtt: Micros): void {
-    let r = seqRtt;
-    if (r < 0 && this.tsOk && seg.hasTs && seg.tsEcr !== 0) {
+  private handshakeRtt(seg: Segment): void {
+    if (this.tsOk && seg.hasTs && seg.tsEcr !== 0) {
       const ms = (this.host.tsClockMs() + this.tsOffset - seg.tsEcr) | 0;
-      if (ms >= 0) r = Math.max(ms, 1) * MS;
+      if (ms >= 0) {
+        this.rttSample(Math.max(ms, 1) * MS);
+        return;
+      }
     }
-    if (r >= 0) this.rttSample(r);
-    else if (this.srtt === 0) {
-      this.rttvar = TCP_TIMEOUT_FALLBACK;
-      this.rto = TCP_TIMEOUT_FALLBACK;
-    }
+    this.rttvar = TCP_TIMEOUT_FALLBACK;
+    this.rto = TCP_TIMEOUT_FALLBACK;
   }
 
   /** RFC 6298 2.2-2.3 with Linux's floor: RTO = SRTT + max(4 * RTTVAR, TCP_RTO_MIN). */
