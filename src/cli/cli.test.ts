@@ -4,7 +4,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { repoRoot } from '../paths.js';
 import { COMMANDS } from './cli.js';
 
@@ -59,5 +61,44 @@ describe('command registry', () => {
     const { own, packages } = modulesLoaded('inspect', '--from', join(repoRoot(), 'test/fixtures/inspect/ss-tan.txt'), '--json');
     assert.deepEqual(own.filter((m) => /^src\/(sim|net|report\/html|scenario\/(load|builtin|overrides))/.test(m)), []);
     assert.deepEqual(packages, []);
+  });
+});
+
+describe('the installed command (bin/twlab)', () => {
+  const LAUNCHER = join(repoRoot(), 'bin/twlab');
+  // npm installs the command as a symlink in some other bin directory.
+  const withLink = <T>(f: (link: string) => T): T => {
+    const dir = mkdtempSync(join(tmpdir(), 'twlab-bin-'));
+    try {
+      const link = join(dir, 'twlab');
+      symlinkSync(LAUNCHER, link);
+      return f(link);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  // The `node` the launcher finds on PATH is the one running these tests.
+  const env = (extra: NodeJS.ProcessEnv): NodeJS.ProcessEnv => ({ ...process.env, PATH: `${dirname(process.execPath)}:${process.env['PATH'] ?? ''}`, ...extra });
+
+  it('runs main.js through a symlink, passing arguments and the exit code through', () => {
+    withLink((link) => {
+      const ok = spawnSync(link, ['--version'], { encoding: 'utf8', env: env({}) });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, /^\d+\.\d+\.\d+\s*$/);
+      const bad = spawnSync(link, ['no-such-command'], { encoding: 'utf8', env: env({}) });
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /no-such-command/);
+    });
+  });
+
+  it('drops NODE_EXTRA_CA_CERTS, which makes Node read a certificate bundle before any code runs', () => {
+    // A bundle that does not exist: Node warns that it could not load it, so the warning shows
+    // whether Node was given the variable.
+    const missing = { NODE_EXTRA_CA_CERTS: join(tmpdir(), 'twlab-no-such-bundle.pem') };
+    const direct = spawnSync(process.execPath, [MAIN, '--version'], { encoding: 'utf8', env: env(missing) });
+    assert.match(direct.stderr, /extra certs/i, 'node itself reads the variable');
+    const launched = spawnSync(LAUNCHER, ['--version'], { encoding: 'utf8', env: env(missing) });
+    assert.equal(launched.status, 0, launched.stderr);
+    assert.equal(launched.stderr, '');
   });
 });
