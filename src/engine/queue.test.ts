@@ -132,27 +132,40 @@ describe('Timer', () => {
     assert.deepEqual(r.fired, ['10:heap', '10:lane', '10:timer']);
   });
 
-  it('keeps heap order through random arms, moves and cancels (against a sorted model)', () => {
+  it('keeps order through random arms, moves and cancels: by time, then by when last armed (against a sorted model)', () => {
     const q = new EventQueue();
     const rng = new Rng(3);
-    const fired: number[] = [];
-    const timers = Array.from({ length: 200 }, (_, i) => new Timer({ fire: (now) => fired.push(now * 1000 + i) }, i));
-    const expected = new Map<number, number>();
-    for (let step = 0; step < 5000; step++) {
-      const i = rng.below(timers.length);
-      if (rng.below(4) === 0) {
-        q.disarm(timers[i]!);
-        expected.delete(i);
-      } else {
-        const at = rng.below(900);
-        q.arm(timers[i]!, at);
-        expected.set(i, at);
+    const fired: string[] = [];
+    const timers = Array.from({ length: 200 }, (_, i) => new Timer({ fire: (now) => fired.push(`${now}:${i}`) }, i));
+    // Timer -> [time, step of its last arm]; few distinct times, so many ties.
+    const expected = new Map<number, [number, number]>();
+    let arms = 0;
+    const run = (steps: number, from: number, span: number): void => {
+      for (let step = 0; step < steps; step++) {
+        const i = rng.below(timers.length);
+        if (rng.below(4) === 0) {
+          q.disarm(timers[i]!);
+          expected.delete(i);
+        } else {
+          const at = from + rng.below(span);
+          q.arm(timers[i]!, at);
+          expected.set(i, [at, arms++]);
+        }
       }
-    }
+    };
+    const order = (): string[] => [...expected].sort((a, b) => a[1][0] - b[1][0] || a[1][1] - b[1][1]).map(([i, [at]]) => `${at}:${i}`);
+    run(5000, 0, 30);
+    let want = order();
     q.runUntil(1000);
-    const times = fired.map((x) => Math.floor(x / 1000));
-    assert.deepEqual(times, [...times].sort((a, b) => a - b));
-    assert.deepEqual(new Set(fired), new Set([...expected].map(([i, at]) => at * 1000 + i)));
+    assert.deepEqual(fired, want);
+    assert.equal(q.pending, 0);
+    // Again, into times whose buckets were emptied and dropped.
+    fired.length = 0;
+    expected.clear();
+    run(3000, 1000, 30);
+    want = order();
+    q.runUntil(2000);
+    assert.deepEqual(fired, want);
   });
 
   it('refuses a time in the past', () => {

@@ -9,10 +9,13 @@
 // One-shot events (`at`, `after`, lanes) cannot be cancelled: a `Due` receives the token it
 // was scheduled with and ignores a token it no longer expects (a stale entry). Timers that
 // are re-armed or cancelled far more often than they fire (a socket's retransmission and
-// delayed-ACK timers: every ACK moves or stops them) are `Timer`s instead, kept in a second,
-// indexed heap that moves or removes them in O(log n). That heap holds only live timers, so
-// it stays as small as the number of busy sockets, and a closed socket leaves nothing behind
-// in the queue that would keep it alive.
+// delayed-ACK timers: every ACK moves or stops them) are `Timer`s instead. They are kept in
+// buckets, one per distinct expiry time, like a timer wheel's slots: the kernel's timers fire
+// on jiffy ticks, so a whole run's millions of timers share a few thousand times. Arming
+// appends to the bucket of its time (creating it when new, in a small heap of bucket times)
+// and cancelling blanks its slot, both O(1); within a bucket the order is the order armed.
+// Only live timers are held, so a closed socket leaves nothing behind in the queue that
+// would keep it alive.
 
 import type { Micros } from './time.js';
 
@@ -125,18 +128,12 @@ export class Lane {
  * `owner.fire(time, token)` runs.
  */
 export class Timer {
-  /** Position in the queue's timer heap, -1 when not armed. */
-  index = -1;
+  /** The bucket of its expiry time while armed, else null; `slot` is its place there. */
+  bucket: TimerBucket | null = null;
+  slot = 0;
   /** When it fires, and its sequence number for ties. */
   time: Micros = 0;
   seq = 0;
-  /**
-   * Its key in the heap: (time, seq) or an earlier one. Moving a timer later (every ACK does
-   * it to the retransmission timer) leaves it in place; when that stale key reaches the top,
-   * the heap sifts it down to its real key before anything fires (timerTop).
-   */
-  heapTime: Micros = 0;
-  heapSeq = 0;
 
   constructor(
     readonly owner: Due,
@@ -144,8 +141,18 @@ export class Timer {
   ) {}
 
   get armed(): boolean {
-    return this.index >= 0;
+    return this.bucket !== null;
   }
+}
+
+/** The timers armed for one time, in the order armed (null where one was cancelled or moved). */
+class TimerBucket {
+  readonly timers: (Timer | null)[] = [];
+  /** The first slot not yet fired or found blank. */
+  head = 0;
+  /** Timers still in it. */
+  live = 0;
+  constructor(readonly time: Micros) {}
 }
 
 interface Popped {
@@ -167,8 +174,10 @@ export class EventQueue {
   private readonly hToken: number[] = [];
   private readonly hDue: Due[] = [];
   private readonly lanes: Lane[] = [];
-  /** Armed timers: a binary heap by (time, seq), each Timer knowing its index. */
-  private readonly timers: Timer[] = [];
+  /** Armed timers: a bucket per expiry time, and a binary heap of the buckets by time. */
+  private readonly buckets = new Map<Micros, TimerBucket>();
+  private readonly bucketHeap: TimerBucket[] = [];
+  private liveTimers = 0;
   private readonly popped: Popped = { time: 0, token: 0, due: undefined };
 
   /** @internal */ nextSeq(): number {
@@ -227,93 +236,90 @@ export class EventQueue {
    */
   arm(timer: Timer, time: Micros): void {
     if (!(time >= this.now)) throw new Error(`cannot arm a timer at ${time}: now is ${this.now}`);
+    this.disarm(timer);
+    let bucket = this.buckets.get(time);
+    if (bucket === undefined) {
+      bucket = new TimerBucket(time);
+      this.buckets.set(time, bucket);
+      this.bucketPush(bucket);
+    }
     timer.time = time;
     timer.seq = this.seq++;
-    if (timer.index < 0) {
-      timer.heapTime = time;
-      timer.heapSeq = timer.seq;
-      timer.index = this.timers.length;
-      this.timers.push(timer);
-      this.timerUp(timer.index);
-    } else if (time < timer.heapTime) {
-      timer.heapTime = time;
-      timer.heapSeq = timer.seq;
-      this.timerUp(timer.index);
-    }
-    // Later than its heap key: it stays where it is until that key reaches the top.
+    timer.bucket = bucket;
+    timer.slot = bucket.timers.length;
+    bucket.timers.push(timer);
+    bucket.live++;
+    this.liveTimers++;
   }
 
   /** Cancel `timer` if it is armed. */
   disarm(timer: Timer): void {
-    const i = timer.index;
-    if (i < 0) return;
-    timer.index = -1;
-    const h = this.timers;
-    const last = h.pop()!;
-    if (last === timer) return;
-    h[i] = last;
-    last.index = i;
-    const p = (i - 1) >> 1;
-    const pt = i > 0 ? h[p]! : null;
-    if (pt !== null && (last.heapTime < pt.heapTime || (last.heapTime === pt.heapTime && last.heapSeq < pt.heapSeq))) this.timerUp(i);
-    else this.timerDown(i);
+    const bucket = timer.bucket;
+    if (bucket === null) return;
+    bucket.timers[timer.slot] = null;
+    timer.bucket = null;
+    this.liveTimers--;
+    // An emptied bucket stays in the heap (and the map, for timers armed at its time
+    // later) until it reaches the top; its slots can be reused now.
+    if (--bucket.live === 0) {
+      bucket.timers.length = 0;
+      bucket.head = 0;
+    }
   }
 
-  private timerUp(i: number): void {
-    const h = this.timers;
-    const t = h[i]!;
+  /** The armed timer that fires first (empty buckets at the top are dropped), or null. */
+  private timerTop(): Timer | null {
+    const heap = this.bucketHeap;
+    for (;;) {
+      const bucket = heap[0];
+      if (bucket === undefined) return null;
+      if (bucket.live > 0) {
+        const timers = bucket.timers;
+        let i = bucket.head;
+        while (timers[i] === null) i++;
+        bucket.head = i;
+        return timers[i]!;
+      }
+      this.buckets.delete(bucket.time);
+      this.bucketPop();
+    }
+  }
+
+  private bucketPush(b: TimerBucket): void {
+    const h = this.bucketHeap;
+    let i = h.length;
+    h.push(b);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const pt = h[p]!;
-      if (pt.heapTime < t.heapTime || (pt.heapTime === t.heapTime && pt.heapSeq < t.heapSeq)) break;
-      h[i] = pt;
-      pt.index = i;
+      const pb = h[p]!;
+      if (pb.time < b.time) break;
+      h[i] = pb;
       i = p;
     }
-    h[i] = t;
-    t.index = i;
+    h[i] = b;
   }
 
-  private timerDown(i: number): void {
-    const h = this.timers;
+  private bucketPop(): void {
+    const h = this.bucketHeap;
+    const last = h.pop()!;
     const n = h.length;
-    const t = h[i]!;
+    if (n === 0) return;
+    let i = 0;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      let c = l;
       const r = l + 1;
-      if (r < n) {
-        const a = h[l]!;
-        const b = h[r]!;
-        if (b.heapTime < a.heapTime || (b.heapTime === a.heapTime && b.heapSeq < a.heapSeq)) c = r;
-      }
-      const ct = h[c]!;
-      if (ct.heapTime > t.heapTime || (ct.heapTime === t.heapTime && ct.heapSeq > t.heapSeq)) break;
-      h[i] = ct;
-      ct.index = i;
+      const c = r < n && h[r]!.time < h[l]!.time ? r : l;
+      if (h[c]!.time > last.time) break;
+      h[i] = h[c]!;
       i = c;
     }
-    h[i] = t;
-    t.index = i;
-  }
-
-  /** The armed timer that fires first, its heap key made exact (stale keys sifted down), or null. */
-  private timerTop(): Timer | null {
-    const h = this.timers;
-    for (;;) {
-      const top = h[0];
-      if (top === undefined) return null;
-      if (top.heapTime === top.time && top.heapSeq === top.seq) return top;
-      top.heapTime = top.time;
-      top.heapSeq = top.seq;
-      this.timerDown(0);
-    }
+    h[i] = last;
   }
 
   /** Number of entries waiting, stale ones included. */
   get pending(): number {
-    let n = this.hTime.length + this.timers.length;
+    let n = this.hTime.length + this.liveTimers;
     for (const lane of this.lanes) n += lane.size;
     return n;
   }
@@ -340,7 +346,7 @@ export class EventQueue {
       let bestSeq = this.hTime.length > 0 ? this.hSeq[0]! : Infinity;
       let bestLane: Lane | null = null;
       let bestTimer: Timer | null = null;
-      const top = this.timers.length > 0 ? this.timerTop() : null;
+      const top = this.liveTimers > 0 ? this.timerTop() : null;
       if (top !== null && (top.time < bestTime || (top.time === bestTime && top.seq < bestSeq))) {
         bestTime = top.time;
         bestSeq = top.seq;

@@ -9,7 +9,7 @@ import type { Rng } from '../engine/rng.js';
 import type { Micros } from '../engine/time.js';
 import { MS, SEC } from '../engine/time.js';
 import type { Ipv4 } from '../net/addr.js';
-import { endpointKey, isLoopback } from '../net/addr.js';
+import { isLoopback } from '../net/addr.js';
 import { ConnTable } from './conntable.js';
 import type { Network } from '../net/network.js';
 import { ACK, FIN, RST, SYN, Segment } from '../net/segment.js';
@@ -102,8 +102,12 @@ export class TcpHost implements SegmentSink, RequestOwner {
   /** The established hash: (remote address, remote port, local port) -> connection. */
   private readonly conns = new ConnTable<Conn>();
   private readonly listeners = new Map<number, TcpSocket>();
-  /** Per destination we connect() to: the local ports with a socket to it (for the port search). */
-  private readonly destPorts = new Map<number, PortSet>();
+  /**
+   * Per destination we connect() to: the local ports with a socket to it (for the port search).
+   * By remote port, then remote address as int32: both small integers to V8, where one
+   * 48-bit endpoint key would be a heap number hashed on every hash and unhash.
+   */
+  private readonly destPorts = new Map<number, Map<number, PortSet>>();
   /** Peer incarnations of connections that ended here: a bitmap by incarnation number (they are
    *  handed out in order from 1, so one bit per connection of the run). */
   private endedPeers = new Uint32Array(1024);
@@ -230,22 +234,23 @@ export class TcpHost implements SegmentSink, RequestOwner {
 
   private hashConn(raddr: Ipv4, rport: number, lport: number, conn: Conn): void {
     this.conns.set(raddr, rport, lport, conn);
-    if (this.destPorts.size > 0) this.destPorts.get(endpointKey(raddr, rport))?.add(lport);
+    if (this.destPorts.size > 0) this.destPorts.get(rport)?.get(raddr | 0)?.add(lport);
   }
 
   private unhashConn(raddr: Ipv4, rport: number, lport: number, conn: Conn): void {
     if (!this.conns.delete(raddr, rport, lport, conn)) return;
-    if (this.destPorts.size > 0) this.destPorts.get(endpointKey(raddr, rport))?.delete(lport);
+    if (this.destPorts.size > 0) this.destPorts.get(rport)?.get(raddr | 0)?.delete(lport);
   }
 
   /** The busy-port set of a destination, built from the hash on first use, then kept current. */
   private busyPorts(raddr: Ipv4, rport: number): PortSet {
-    const key = endpointKey(raddr, rport);
-    let set = this.destPorts.get(key);
+    let byAddr = this.destPorts.get(rport);
+    if (byAddr === undefined) this.destPorts.set(rport, (byAddr = new Map()));
+    let set = byAddr.get(raddr | 0);
     if (set === undefined) {
       set = new PortSet();
       for (const lport of this.conns.localPorts(raddr, rport)) set.add(lport);
-      this.destPorts.set(key, set);
+      byAddr.set(raddr | 0, set);
     }
     return set;
   }
@@ -543,7 +548,8 @@ export class TcpHost implements SegmentSink, RequestOwner {
     }
     const range = this.sysctl.ip_local_port_range;
     const timeseed = Math.floor(this.queue.now / PORT_SHUFFLE_PERIOD);
-    const [k0, k1] = this.portKey;
+    const k0 = this.portKey[0];
+    const k1 = this.portKey[1];
     const hashLo = keyedHash(k0, k1, this.address, sock.raddr, sock.rport, timeseed);
     const hashHi = keyedHash(k1, k0, this.address, sock.raddr, sock.rport, timeseed);
     const reuse = this.sysctl.tcp_tw_reuse;
