@@ -147,7 +147,10 @@ export class Timer {
 
 /** The timers armed for one time, in the order armed (null where one was cancelled or moved). */
 class TimerBucket {
+  /** Slots 0..length-1 are in use; beyond that only blanks (emptied buckets are reused in place:
+   *  `timers.length = 0` is a slow runtime call in V8). */
   readonly timers: (Timer | null)[] = [];
+  length = 0;
   /** The first slot not yet fired or found blank. */
   head = 0;
   /** Timers still in it. */
@@ -246,8 +249,10 @@ export class EventQueue {
     timer.time = time;
     timer.seq = this.seq++;
     timer.bucket = bucket;
-    timer.slot = bucket.timers.length;
-    bucket.timers.push(timer);
+    const slot = bucket.length++;
+    timer.slot = slot;
+    if (slot < bucket.timers.length) bucket.timers[slot] = timer;
+    else bucket.timers.push(timer);
     bucket.live++;
     this.liveTimers++;
   }
@@ -262,7 +267,7 @@ export class EventQueue {
     // An emptied bucket stays in the heap (and the map, for timers armed at its time
     // later) until it reaches the top; its slots can be reused now.
     if (--bucket.live === 0) {
-      bucket.timers.length = 0;
+      bucket.length = 0;
       bucket.head = 0;
     }
   }

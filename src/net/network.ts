@@ -38,7 +38,7 @@ interface Link {
 }
 
 /** Where a host's segment to one destination goes: worked out once, then cached. */
-interface Route {
+export interface Route {
   /** The hop's end: the destination, or the sender's gateway; undefined when unroutable. */
   to: SegmentSink | undefined;
   link: Link;
@@ -61,7 +61,11 @@ export class Network {
       seg.to!.receive(seg, now);
     },
   };
-  /** Routes of segments sent by hosts: source -> destination -> route (int32 keys). Cleared when the topology changes. */
+  /**
+   * Routes of segments sent by hosts: source -> destination -> route (int32 keys). A host
+   * keeps its own map (routesFrom) and sends with it, one lookup per segment instead of two;
+   * so a topology change empties the maps in place (forgetRoutes) rather than replacing them.
+   */
   private readonly routes = new Map<number, Map<number, Route>>();
   /** Segments put on the wire (each hop), those dropped, and those with nowhere to go. */
   sent = 0;
@@ -78,19 +82,19 @@ export class Network {
   attach(address: Ipv4, node: SegmentSink): void {
     if (this.nodes.has(address)) throw new Error(`address ${formatIpv4(address)} attached twice`);
     this.nodes.set(address, node);
-    this.routes.clear();
+    this.forgetRoutes();
   }
 
   /** Replace what receives segments for `address` (a NAT wraps its host's stack). */
   reattach(address: Ipv4, node: SegmentSink): void {
     this.nodes.set(address, node);
-    this.routes.clear();
+    this.forgetRoutes();
   }
 
   /** Route the hosts behind `gw` through it. */
   addGateway(inside: Ipv4, gw: Gateway): void {
     this.gateways.set(inside, gw);
-    this.routes.clear();
+    this.forgetRoutes();
   }
 
   /** A link between two addresses with a one-way delay, the same both ways, and optional impairments per hop. */
@@ -100,7 +104,18 @@ export class Network {
       if (m === undefined) this.links.set(x, (m = new Map()));
       m.set(y, { delay, impair });
     }
-    this.routes.clear();
+    this.forgetRoutes();
+  }
+
+  /** The route cache of segments sent from `src`, for `sendFrom`. */
+  routesFrom(src: Ipv4): Map<number, Route> {
+    let bySrc = this.routes.get(src | 0);
+    if (bySrc === undefined) this.routes.set(src | 0, (bySrc = new Map()));
+    return bySrc;
+  }
+
+  private forgetRoutes(): void {
+    for (const bySrc of this.routes.values()) bySrc.clear();
   }
 
   delay(a: Ipv4, b: Ipv4): Micros {
@@ -129,6 +144,11 @@ export class Network {
       this.forward(seg, via);
       return;
     }
+    this.sendFrom(seg, this.routesFrom(seg.src32));
+  }
+
+  /** Put a host's segment on the wire, `routes` being routesFrom(its source address). */
+  sendFrom(seg: Segment, routes: Map<number, Route>): void {
     this.sent++;
     const now = this.queue.now;
     let verdict: Verdict = PASS;
@@ -136,10 +156,8 @@ export class Network {
       verdict = this.faults[i]!(seg, now);
       if (verdict.kind !== 'pass') break;
     }
-    let bySrc = this.routes.get(seg.src32);
-    if (bySrc === undefined) this.routes.set(seg.src32, (bySrc = new Map()));
-    let route = bySrc.get(seg.dst32);
-    if (route === undefined) bySrc.set(seg.dst32, (route = this.route(seg.src, seg.dst)));
+    let route = routes.get(seg.dst32);
+    if (route === undefined) routes.set(seg.dst32, (route = this.route(seg.src, seg.dst)));
     const link = route.link;
     if (verdict.kind === 'pass' && link.impair !== null) verdict = link.impair(seg, now);
     this.deliver(seg, now, verdict, route.to, link, route.lane);

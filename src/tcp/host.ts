@@ -11,7 +11,7 @@ import { MS, SEC } from '../engine/time.js';
 import type { Ipv4 } from '../net/addr.js';
 import { isLoopback } from '../net/addr.js';
 import { ConnTable } from './conntable.js';
-import type { Network } from '../net/network.js';
+import type { Network, Route } from '../net/network.js';
 import { ACK, FIN, RST, SYN, Segment } from '../net/segment.js';
 import type { SegmentSink } from '../net/segment.js';
 import type { Errno } from './errno.js';
@@ -97,6 +97,8 @@ export class TcpHost implements SegmentSink, RequestOwner {
   orphanCount = 0;
 
   private readonly network: Network;
+  /** The Network's route cache for our address (Network.routesFrom). */
+  private readonly routes: Map<number, Route>;
   private readonly ids: IdSource;
   private readonly rng: Rng;
   /** The established hash: (remote address, remote port, local port) -> connection. */
@@ -154,6 +156,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.jiffiesAtZero = this.uptimeS * o.profile.hz + (o.profile.hz > 0 ? o.rng.below(o.profile.hz) : 0);
     this.reserved = reservedSet(o.sysctl);
     o.network.attach(o.address, this);
+    this.routes = o.network.routesFrom(o.address);
   }
 
   /** `sysctl -w` while the host runs: later decisions read the new values (packetdrill scripts set some mid-run). */
@@ -303,7 +306,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
   send(seg: Segment, retransmission = false): void {
     if (retransmission) this.mib.TcpRetransSegs++;
     else this.mib.TcpOutSegs++;
-    this.network.send(seg);
+    this.network.sendFrom(seg, this.routes);
   }
 
   /**
