@@ -193,7 +193,9 @@ export class TcpHost implements SegmentSink, RequestOwner {
   private readClocks(): void {
     const now = this.queue.now;
     this.clocksAt = now;
-    this.secondsNow = Math.floor(now / SEC) + this.uptimeS;
+    // An int32 (uptime in seconds stays far below 2^31), so that V8 keeps the fields this is
+    // copied into (ts_recent_stamp, in every socket and timewait socket) unboxed.
+    this.secondsNow = (Math.floor(now / SEC) + this.uptimeS) | 0;
     this.msNow = Math.floor(now / MS) + this.uptimeS * 1000;
     this.jiffiesNow = this.profile.hz > 0 ? jiffiesAt(now, this.profile.hz, this.jiffiesAtZero) : 0;
   }
@@ -816,7 +818,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
       tsRecent: req.tsRecent,
       tsRecentStamp: req.tsRecentStamp,
       // The ACK that completes the handshake is the first segment with a scaled window.
-      sndWnd: seg.win * 2 ** req.sndWscale,
+      sndWnd: seg.win << req.sndWscale,
       mss: req.mss,
       sackOk: req.sackOk,
       sndWscale: req.sndWscale,

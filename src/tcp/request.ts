@@ -33,11 +33,11 @@ export class RequestSock implements Due {
     private readonly owner: RequestOwner,
     readonly listener: TcpSocket,
     readonly lport: number,
-    readonly raddr: Ipv4,
+    raddr: Ipv4,
     readonly rport: number,
     /** rcv_isn: the peer's ISN; snt_isn: ours. */
-    readonly irs: number,
-    readonly iss: number,
+    irs: number,
+    iss: number,
     readonly tsOk: boolean,
     readonly tsRecent: number,
     readonly tsRecentStamp: number,
@@ -46,7 +46,26 @@ export class RequestSock implements Due {
     readonly sndWnd: number,
     readonly incarnation: number,
     readonly peerIncarnation: number,
-  ) {}
+  ) {
+    this.raddr32 = raddr | 0;
+    this.irs32 = irs | 0;
+    this.iss32 = iss | 0;
+  }
+
+  // Unsigned 32-bit values kept as int32 and read back unsigned, as in TcpSocket: V8 would
+  // box each in a heap number of its own.
+  private readonly raddr32: number;
+  private readonly irs32: number;
+  private readonly iss32: number;
+  get raddr(): Ipv4 {
+    return this.raddr32 >>> 0;
+  }
+  get irs(): number {
+    return this.irs32 >>> 0;
+  }
+  get iss(): number {
+    return this.iss32 >>> 0;
+  }
 
   fire(_now: Micros): void {
     this.owner.requestTimer(this);

@@ -80,7 +80,7 @@ export class TcpSocket implements Due {
   /** Candidate ports the connect() port search examined (its CPU cost). */
   connectProbes = 0;
   lport = 0;
-  raddr: Ipv4 = 0;
+  private raddr32 = 0;
   rport = 0;
 
   // Options.
@@ -97,10 +97,10 @@ export class TcpSocket implements Due {
   holdsPort = false;
 
   // Send sequence space (RFC 9293 3.3.1). writeSeq is the end of queued data (+1 once FIN is queued).
-  iss = 0;
-  sndUna = 0;
-  sndNxt = 0;
-  writeSeq = 0;
+  private iss32 = 0;
+  private sndUna32 = 0;
+  private sndNxt32 = 0;
+  private writeSeq32 = 0;
   sndWnd = DEFAULT_RCV_WND;
   finQueued = false;
   cwnd = TCP_INIT_CWND * DEFAULT_MSS;
@@ -115,10 +115,10 @@ export class TcpSocket implements Due {
   linger2: Micros = 0;
 
   // Receive sequence space.
-  irs = 0;
-  rcvNxt = 0;
+  private irs32 = 0;
+  private rcvNxt32 = 0;
   /** rcv_wup: rcv_nxt when we last advertised a window (sent an ACK); the window starts there. */
-  rcvWup = 0;
+  private rcvWup32 = 0;
   rcvWnd = DEFAULT_RCV_WND;
   /** Bytes received in order and not yet read by the application. */
   rcvQueue = 0;
@@ -130,8 +130,8 @@ export class TcpSocket implements Due {
 
   // Timestamps (RFC 7323).
   tsOk = false;
-  tsOffset = 0;
-  tsRecent = 0;
+  private tsOffset32 = 0;
+  private tsRecent32 = 0;
   tsRecentStamp = 0;
 
   // RTT estimation (RFC 6298 as tcp_input.c tcp_rtt_estimator / tcp_set_rto do it).
@@ -150,8 +150,9 @@ export class TcpSocket implements Due {
     this.sndWnd = w;
     if (w > this.maxWindow) this.maxWindow = w;
   }
-  /** Karn: the segment being timed (-1 none) and when it was sent. */
-  private rttSeq = -1;
+  /** Karn: whether a segment is being timed, its sequence number and when it was sent. */
+  private rttTiming = false;
+  private rttSeq32 = 0;
   private rttSent: Micros = 0;
 
   // ACK policy: pingpong (interactive) mode delays ACKs hoping to piggyback them.
@@ -190,6 +191,71 @@ export class TcpSocket implements Due {
   events: SocketEvents = {};
   /** Free for the application (workloads keep their per-connection state here). */
   app: unknown = undefined;
+
+  // Addresses, sequence numbers and timestamps are unsigned 32-bit values. Each is kept as an
+  // int32 (`v | 0`), which V8 stores in the object itself, and read back unsigned: a field
+  // that once held a number >= 2^31 becomes a boxed double, one more heap object per field
+  // and socket, and a socket has hundreds of thousands of siblings in a run.
+  get raddr(): number {
+    return this.raddr32 >>> 0;
+  }
+  set raddr(v: number) {
+    this.raddr32 = v | 0;
+  }
+  get iss(): number {
+    return this.iss32 >>> 0;
+  }
+  set iss(v: number) {
+    this.iss32 = v | 0;
+  }
+  get sndUna(): number {
+    return this.sndUna32 >>> 0;
+  }
+  set sndUna(v: number) {
+    this.sndUna32 = v | 0;
+  }
+  get sndNxt(): number {
+    return this.sndNxt32 >>> 0;
+  }
+  set sndNxt(v: number) {
+    this.sndNxt32 = v | 0;
+  }
+  get writeSeq(): number {
+    return this.writeSeq32 >>> 0;
+  }
+  set writeSeq(v: number) {
+    this.writeSeq32 = v | 0;
+  }
+  get irs(): number {
+    return this.irs32 >>> 0;
+  }
+  set irs(v: number) {
+    this.irs32 = v | 0;
+  }
+  get rcvNxt(): number {
+    return this.rcvNxt32 >>> 0;
+  }
+  set rcvNxt(v: number) {
+    this.rcvNxt32 = v | 0;
+  }
+  get rcvWup(): number {
+    return this.rcvWup32 >>> 0;
+  }
+  set rcvWup(v: number) {
+    this.rcvWup32 = v | 0;
+  }
+  get tsOffset(): number {
+    return this.tsOffset32 >>> 0;
+  }
+  set tsOffset(v: number) {
+    this.tsOffset32 = v | 0;
+  }
+  get tsRecent(): number {
+    return this.tsRecent32 >>> 0;
+  }
+  set tsRecent(v: number) {
+    this.tsRecent32 = v | 0;
+  }
 
   constructor(readonly host: TcpHost) {
     this.incarnation = host.nextIncarnation();
@@ -472,7 +538,7 @@ export class TcpSocket implements Due {
     this.dupAcks = 0;
     this.bytesAcked = 0;
     this.maxWindow = 0;
-    this.rttSeq = -1;
+    this.rttTiming = false;
     this.pingpong = false;
     this.ato = 0;
     this.lastDataRecv = -Infinity;
@@ -720,7 +786,8 @@ export class TcpSocket implements Due {
     seg.senderState = this.state;
     this.sndNxt = seqAdd(this.iss, 1);
     if (this.retransmits === 0) {
-      this.rttSeq = this.iss;
+      this.rttTiming = true;
+      this.rttSeq32 = this.iss32;
       this.rttSent = host.now;
     }
     host.send(seg, this.retransmits > 0);
@@ -740,7 +807,7 @@ export class TcpSocket implements Due {
 
   /** The window a non-SYN segment offers, in bytes (RFC 7323 2.3: SYN windows are never scaled). */
   private peerWindow(seg: Segment): number {
-    return seg.win * 2 ** this.sndWscale;
+    return seg.win << this.sndWscale; // at most 65535 << 14 (TCP_MAX_WSCALE): an int32
   }
 
   /**
@@ -825,8 +892,9 @@ export class TcpSocket implements Due {
   }
 
   private startRtt(seq: number): void {
-    if (this.rttSeq === -1) {
-      this.rttSeq = seq;
+    if (!this.rttTiming) {
+      this.rttTiming = true;
+      this.rttSeq32 = seq | 0;
       this.rttSent = this.host.now;
     }
   }
@@ -924,7 +992,7 @@ export class TcpSocket implements Due {
       this.retransmits++;
       this.rto = this.retransmits <= linear ? profile.rtoInit : Math.min(this.rto * 2, profile.rtoMax);
       host.mib.TcpExtTCPSynRetrans++;
-      this.rttSeq = -1;
+      this.rttTiming = false;
       this.sendSyn(this.state === 'SYN_RECV');
       return;
     }
@@ -941,7 +1009,7 @@ export class TcpSocket implements Due {
     this.retransmits++;
     this.rto = Math.min(this.rto * 2, profile.rtoMax);
     this.cwnd = this.mss;
-    this.rttSeq = -1; // Karn: never time a retransmitted segment
+    this.rttTiming = false; // Karn: never time a retransmitted segment
     this.retransmitHead();
     this.setTimer('retransmit', host.timerAt(this.rto));
   }
@@ -1403,7 +1471,7 @@ export class TcpSocket implements Due {
     this.retransmits = 0;
     this.dupAcks = 0;
     if (acked > 0) this.cwnd += Math.min(acked, this.mss); // slow start
-    if (this.rttSeq !== -1 && after(ack, this.rttSeq)) {
+    if (this.rttTiming && after(ack, this.rttSeq32 >>> 0)) {
       let sample = host.now - this.rttSent;
       if (seg !== undefined && seg.hasTs && this.tsOk && seg.tsEcr !== 0) {
         // RFC 7323 4.1: RTT from the echoed timestamp.
@@ -1411,7 +1479,7 @@ export class TcpSocket implements Due {
         if (ms >= 0) sample = Math.max(sample, ms);
       }
       this.rttSample(sample);
-      this.rttSeq = -1;
+      this.rttTiming = false;
     }
     if (!before(this.sndUna, this.sndNxt)) {
       if (this.timerKind === 'retransmit') this.setTimer('idle');
