@@ -46,6 +46,12 @@ export class Segment implements Due {
   private readonly ack32: number;
   private tsVal32 = 0;
   private tsEcr32 = 0;
+  /**
+   * Sequence space the segment occupies: payload plus one for SYN and one for FIN. A field,
+   * not a getter: the receive path reads it several times per segment from functions too
+   * large for V8 to inline a getter into.
+   */
+  readonly seqLen: number;
 
   constructor(
     src: Ipv4,
@@ -62,6 +68,7 @@ export class Segment implements Due {
     this.dst32 = dst | 0;
     this.seq32 = seq | 0;
     this.ack32 = ack | 0;
+    this.seqLen = len + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
   }
 
   get src(): Ipv4 {
@@ -90,10 +97,6 @@ export class Segment implements Due {
     this.tsEcr32 = v | 0;
   }
 
-  /** Sequence space the segment occupies: payload plus one for SYN and one for FIN. */
-  get seqLen(): number {
-    return this.len + (this.flags & SYN ? 1 : 0) + (this.flags & FIN ? 1 : 0);
-  }
 
   fire(now: Micros): void {
     this.to!.receive(this, now);
