@@ -1,0 +1,14 @@
+// One simulation of a built-in scenario, cut to a duration, printing its event count: what
+// bench/instructions.sh runs under callgrind. Usage: node dist/bench/run-once.js NAME SECONDS
+
+import { join } from 'node:path';
+import { loadScenarioFile } from '../src/scenario/load.js';
+import { run } from '../src/sim/run.js';
+import { repoRoot } from '../src/paths.js';
+import { tuneV8ForSimulation } from '../src/cli/v8-tuning.js';
+
+tuneV8ForSimulation();
+const [name = 'article-lb', seconds = '10'] = process.argv.slice(2);
+const scenario = loadScenarioFile(join(repoRoot(), 'scenarios', `${name}.yaml`));
+scenario.duration = Math.round(Number(seconds) * 1_000_000);
+console.log(`events ${run(scenario).events}`);
