@@ -11,7 +11,7 @@ import { MS, SEC } from '../engine/time.js';
 import type { Ipv4 } from '../net/addr.js';
 import { isLoopback } from '../net/addr.js';
 import { ConnTable } from './conntable.js';
-import type { Network, Route } from '../net/network.js';
+import type { Network, RouteCache } from '../net/network.js';
 import { ACK, FIN, RST, SYN, Segment } from '../net/segment.js';
 import type { SegmentSink } from '../net/segment.js';
 import type { Errno } from './errno.js';
@@ -98,7 +98,7 @@ export class TcpHost implements SegmentSink, RequestOwner {
 
   private readonly network: Network;
   /** The Network's route cache for our address (Network.routesFrom). */
-  private readonly routes: Map<number, Route>;
+  private readonly routes: RouteCache;
   private readonly ids: IdSource;
   private readonly rng: Rng;
   /** The established hash: (remote address, remote port, local port) -> connection. */
