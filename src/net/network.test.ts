@@ -45,11 +45,12 @@ describe('Network routes', () => {
     net.attach(b, sink);
     const routes = net.routesFrom(a);
     net.sendFrom(segment(a, 1, b), routes);
+    net.sendFrom(segment(a, 2, b), routes);
     q.runUntil(100);
     net.link(a, b, 300);
-    net.sendFrom(segment(a, 2, b), routes);
-    net.send(segment(a, 3, b));
+    net.sendFrom(segment(a, 3, b), routes);
+    net.send(segment(a, 4, b));
     q.runUntil(1000);
-    assert.deepEqual(sink.arrivals, [[1, 50], [2, 400], [3, 400]]);
+    assert.deepEqual(sink.arrivals, [[1, 50], [2, 50], [3, 400], [4, 400]]);
   });
 });

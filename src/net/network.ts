@@ -49,6 +49,10 @@ export interface Route {
 /** Slots of a RouteCache's direct-mapped table (a power of two). */
 const ROUTE_SLOTS = 8;
 
+function slotOf(dst32: number): number {
+  return (dst32 ^ (dst32 >>> 8) ^ (dst32 >>> 16)) & (ROUTE_SLOTS - 1);
+}
+
 /**
  * The routes of segments sent from one address, by destination. A host sends to few
  * destinations, so a small direct-mapped table in front of the Map answers nearly every
@@ -61,7 +65,7 @@ export class RouteCache {
 
   /** The route to `dst32` (an address as int32), or undefined when not worked out yet. */
   get(dst32: number): Route | undefined {
-    const i = (dst32 ^ (dst32 >>> 8) ^ (dst32 >>> 16)) & (ROUTE_SLOTS - 1);
+    const i = slotOf(dst32);
     const hit = this.slots[i];
     if (hit !== undefined && this.keys[i] === dst32) return hit;
     const route = this.all.get(dst32);
@@ -74,6 +78,9 @@ export class RouteCache {
 
   set(dst32: number, route: Route): void {
     this.all.set(dst32, route);
+    const i = slotOf(dst32);
+    this.keys[i] = dst32;
+    this.slots[i] = route;
   }
 
   clear(): void {
