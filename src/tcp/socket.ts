@@ -196,10 +196,10 @@ export class TcpSocket implements Due {
   // int32 (`v | 0`), which V8 stores in the object itself, and read back unsigned: a field
   // that once held a number >= 2^31 becomes a boxed double, one more heap object per field
   // and socket, and a socket has hundreds of thousands of siblings in a run.
-  get raddr(): number {
+  get raddr(): Ipv4 {
     return this.raddr32 >>> 0;
   }
-  set raddr(v: number) {
+  set raddr(v: Ipv4) {
     this.raddr32 = v | 0;
   }
   get iss(): number {
