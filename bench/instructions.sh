@@ -21,5 +21,6 @@ count() {
     awk '/^events/ { e = $2 } /I +refs:/ { gsub(",", "", $4); i = $4 } END { print e, i }'
 }
 set -- $(count "$short") $(count "$long")
+[ $# -eq 4 ] || { echo "instructions.sh: a run failed (try: node dist/bench/run-once.js $name $short)" >&2; exit 1; }
 awk -v e1="$1" -v i1="$2" -v e2="$3" -v i2="$4" -v name="$name" -v s="$short" -v l="$long" 'BEGIN {
   printf "%s: %d events in %s s, %d in %s s; %.0f instructions per event\n", name, e1, s, e2, l, (i2 - i1) / (e2 - e1) }'

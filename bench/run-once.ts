@@ -9,6 +9,8 @@ import { tuneV8ForSimulation } from '../src/cli/v8-tuning.js';
 
 tuneV8ForSimulation();
 const [name = 'article-lb', seconds = '10'] = process.argv.slice(2);
+const duration = Math.round(Number(seconds) * 1_000_000);
+if (!(duration > 0)) throw new Error(`run-once: SECONDS must be a positive number, got ${seconds}`);
 const scenario = loadScenarioFile(join(repoRoot(), 'scenarios', `${name}.yaml`));
-scenario.duration = Math.round(Number(seconds) * 1_000_000);
+scenario.duration = duration;
 console.log(`events ${run(scenario).events}`);

@@ -24,7 +24,7 @@ describe('Network routes', () => {
     net.attach(src, recorder());
     const sinks = Array.from({ length: 40 }, (_, i) => {
       const sink = recorder();
-      const addr = 0xc6120100 + i * 256; // collide in the low bits on purpose
+      const addr = 0xc6120100 + i * 256; // 40 destinations, 8 slots: five share each
       net.attach(addr, sink);
       net.link(src, addr, 10 + i);
       return { addr, sink, delay: 10 + i };

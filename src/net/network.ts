@@ -59,6 +59,10 @@ function slotOf(dst32: number): number {
  * segment with one compare instead of a Map lookup.
  */
 export class RouteCache {
+  constructor(
+    /** The sender whose routes these are. */
+    readonly src: Ipv4,
+  ) {}
   private readonly keys = new Int32Array(ROUTE_SLOTS);
   private readonly slots: (Route | undefined)[] = new Array<Route | undefined>(ROUTE_SLOTS).fill(undefined);
   private readonly all = new Map<number, Route>();
@@ -153,7 +157,7 @@ export class Network {
   /** The route cache of segments sent from `src`, for `sendFrom`. */
   routesFrom(src: Ipv4): RouteCache {
     let bySrc = this.routes.get(src | 0);
-    if (bySrc === undefined) this.routes.set(src | 0, (bySrc = new RouteCache()));
+    if (bySrc === undefined) this.routes.set(src | 0, (bySrc = new RouteCache(src)));
     return bySrc;
   }
 
@@ -190,7 +194,7 @@ export class Network {
     this.sendFrom(seg, this.routesFrom(seg.src32));
   }
 
-  /** Put a host's segment on the wire, `routes` being routesFrom(its source address). */
+  /** Put a host's segment on the wire, `routes` being routesFrom(the host's address): the route is the host's, whatever the segment says. */
   sendFrom(seg: Segment, routes: RouteCache): void {
     this.sent++;
     const now = this.queue.now;
@@ -200,7 +204,7 @@ export class Network {
       if (verdict.kind !== 'pass') break;
     }
     let route = routes.get(seg.dst32);
-    if (route === undefined) routes.set(seg.dst32, (route = this.route(seg.src, seg.dst)));
+    if (route === undefined) routes.set(seg.dst32, (route = this.route(routes.src, seg.dst)));
     const link = route.link;
     if (verdict.kind === 'pass' && link.impair !== null) verdict = link.impair(seg, now);
     this.deliver(seg, now, verdict, route.to, link, route.lane);
