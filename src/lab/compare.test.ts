@@ -98,6 +98,33 @@ describe('compare: the burst of docs/fidelity.md section 1', () => {
     assert.equal(row(exact, 'server TcpOutRsts')?.ok, false);
   });
 
+  it('C5 race on a fixed bind(): the killed TIME_WAIT lets one more bind() succeed, one EADDRINUSE less (CI, 2026-11-27)', () => {
+    // bind-without-reuseaddr on 6.18.44: 3 attempts, model 1 connected + 2 EADDRINUSE, kernel 2 + 1.
+    const bound = (rfc1337: 0 | 1) =>
+      parseScenario(
+        `name: bound
+duration: 1s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.tcp_rfc1337: ${rfc1337} } }
+  server: { address: 198.18.0.2 }
+servers:
+  - { host: server, port: 9000, close: after-peer }
+clients:
+  - { host: client, target: server:9000, count: 3, rate: serial, close: first, bind: "198.18.0.1:40000", reuseaddr: false }
+`,
+        'test',
+      );
+    const fixed = (connected: number) => result('lab', { attempted: 3, connected, completed: connected, errors: { EADDRINUSE: 3 - connected }, local_ports: undefined });
+    const model = fixed(1);
+    model.engine = 'simulate';
+    const raced = compareResults(model, fixed(2), bound(0));
+    assert.equal(row(raced, 'clients[0] client EADDRINUSE')?.ok, true, renderComparison(raced));
+    assert.equal(row(raced, 'clients[0] client EADDRINUSE')?.below, 1);
+    assert.equal(compareResults(model, fixed(2), bound(1)).agree, false, 'exact where tcp_rfc1337 = 1');
+    // More EADDRINUSE than the model is never the race.
+    assert.equal(row(compareResults(model, fixed(0), bound(0)), 'clients[0] client EADDRINUSE')?.ok, false);
+  });
+
   it('fewer connects than the model is never the race', () => {
     const c = compareResults(result('simulate'), result('lab', { connected: 99, completed: 99 }), SCENARIO(0));
     assert.equal(row(c, 'clients[0] client connected')?.ok, false);
