@@ -457,11 +457,13 @@ export class TcpHost implements SegmentSink, RequestOwner {
     this.hashConn(sock.raddr, sock.rport, sock.lport, tw);
     this.timewaitCount++;
     if (this.timewaitCount > this.timewaitPeak) this.timewaitPeak = this.timewaitCount;
-    this.bump(substate);
     this.observer?.(this, sock.lport, sock.raddr, sock.rport, sock.state, substate);
     this.armTimewait(tw, t);
     sock.handedToTimewait = true;
     sock.done();
+    // Counted in only once done() counted the full socket out: an orphan FIN_WAIT_2 that
+    // becomes a FIN_WAIT_2 timewait socket is one socket, and must not raise the peak.
+    this.bump(substate);
   }
 
   /** inet_twsk_schedule / inet_twsk_reschedule. Fixed lengths share a FIFO lane. */
