@@ -420,7 +420,8 @@ export class TcpHost implements SegmentSink, RequestOwner {
    * Past tcp_max_tw_buckets the socket is just destroyed and its port is free at once.
    */
   timeWait(sock: TcpSocket, substate: TwSubstate, timeo: Micros): void {
-    if (this.timewaitCount >= this.sysctl.tcp_max_tw_buckets) {
+    const max = this.sysctl.tcp_max_tw_buckets;
+    if (this.profile.twBucketsUnsigned ? this.timewaitCount >= max >>> 0 : this.timewaitCount >= max) {
       // inet_timewait_sock.c inet_twsk_alloc refuses: no TIME_WAIT, no RST.
       this.mib.TcpExtTCPTimeWaitOverflow++;
       sock.done();

@@ -369,6 +369,24 @@ describe('TIME_WAIT (tcp_minisocks.c tcp_time_wait, tcp_timewait_state_process)'
     assert.equal(p.a.mib.TcpExtTCPTimeWaitOverflow, 2);
     assert.equal(p.a.binds.size, 1);
   });
+
+  it('tcp_max_tw_buckets 0 refuses every TIME_WAIT; a negative value is no limit on 6.18 and refuses all on 4.4 (inet_twsk_alloc, fidelity.md)', () => {
+    const timewaits = (profile: 'linux-6.18' | 'linux-4.4', max: number): [number, number] => {
+      const p = new Pair({ profile, a: { tcp_max_tw_buckets: max } });
+      const l = p.listen();
+      for (let i = 0; i < 3; i++) {
+        const [c, s] = p.established(80, l);
+        closeOnEof(s);
+        c.close();
+        p.run(10 * MS);
+      }
+      return [p.a.states.TIME_WAIT, p.a.mib.TcpExtTCPTimeWaitOverflow];
+    };
+    assert.deepEqual(timewaits('linux-6.18', 0), [0, 3]);
+    assert.deepEqual(timewaits('linux-6.18', -1), [3, 0]);
+    assert.deepEqual(timewaits('linux-6.18', -2147483648), [3, 0]);
+    assert.deepEqual(timewaits('linux-4.4', -1), [0, 3]);
+  });
 });
 
 describe('FIN_WAIT_2 (tcp_rcv_state_process TCP_FIN_WAIT1, tcp_fin_time)', () => {

@@ -51,6 +51,10 @@ export interface KernelProfile {
    *  ACK beyond snd_nxt gets a challenge ACK (6.9+; in ESTABLISHED too on 6.18.44); before,
    *  both dropped the segment. */
   readonly lenientOldAck: boolean;
+  /** inet_twsk_alloc compares the timewait count with tcp_max_tw_buckets as unsigned (5.17+,
+   *  refcount_read of tw_refcount), so a negative value means no limit; before, as int, so a
+   *  negative value refuses every TIME_WAIT. */
+  readonly twBucketsUnsigned: boolean;
 }
 
 /** include/net/tcp.h TCP_PAWS_24DAYS: before 6.7, ts_recent older than this is not trusted for PAWS. */
@@ -73,6 +77,7 @@ const linux: Omit<KernelProfile, 'name'> = {
   rfc1337RstRearms: false,
   synFastRetry: true,
   lenientOldAck: true,
+  twBucketsUnsigned: true,
 };
 
 export const PROFILES: Readonly<Record<KernelProfileName, KernelProfile>> = {
@@ -90,6 +95,7 @@ export const PROFILES: Readonly<Record<KernelProfileName, KernelProfile>> = {
     rfc1337RstRearms: true,
     synFastRetry: false,
     lenientOldAck: false,
+    twBucketsUnsigned: false,
   },
   // RFC 9293 section 3.10.7.4: TIME-WAIT lasts 2*MSL, MSL = 2 minutes.
   rfc9293: {

@@ -420,8 +420,9 @@ const TABLE: { readonly [K in Key]: Descriptor<K> } = {
   tcp_max_tw_buckets: {
     name: 'net.ipv4.tcp_max_tw_buckets',
     on: {
-      // proc_dointvec: 0 and negative values are accepted; inet_twsk_alloc then refuses every
-      // TIME_WAIT (TcpExtTCPTimeWaitOverflow).
+      // proc_dointvec: 0 and negative values are accepted. 0 refuses every TIME_WAIT
+      // (TcpExtTCPTimeWaitOverflow); a negative value is no limit since 5.17 (inet_twsk_alloc
+      // compares as unsigned) and refuses every TIME_WAIT on 4.4 (docs/fidelity.md).
       ...modern(integer({ ...INT, default: DEFAULT_MAX_TW_BUCKETS, scope: 'netns', to: asIs })),
       'linux-4.4': integer({ ...INT, default: DEFAULT_MAX_TW_BUCKETS, scope: 'host', to: asIs }),
     },
