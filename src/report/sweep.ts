@@ -1,7 +1,10 @@
 // The table `twlab sweep` prints: one row per variant, the varied values first, then the
 // figures that tell variants apart: per client connected/attempted, errors and connect()
-// probes at p99; per proxy upstream its errors; per host its TIME_WAIT peak. Column groups
-// are named on a line above their columns.
+// probes at p99; per proxy upstream its errors; per host its TIME_WAIT peak, and its
+// CLOSE_WAIT and FIN_WAIT_2 peaks where variants differ; the integrity oracle's
+// counts when some variant has one. Column groups are named on a line above their
+// columns. Below the table: the --set values every variant shares, and a warning when a
+// simulator-only (what_if) knob is in use.
 
 import type { Result } from '../sim/result.js';
 
@@ -14,6 +17,8 @@ export interface SweepRow {
 export interface SweepTextOptions {
   /** ANSI colour for errors; only for a terminal. */
   color?: boolean;
+  /** The --set values every variant shares (KEY=VALUE), said below the table. */
+  settings?: readonly string[];
 }
 
 interface Column {
@@ -29,8 +34,30 @@ interface Column {
 export function renderSweep(rows: readonly SweepRow[], options: SweepTextOptions = {}): string {
   const first = rows[0];
   if (first === undefined) return 'No variants.\n';
-  const columns = [...varyColumns(first), ...clientColumns(first), ...proxyColumns(first), ...timewaitColumns(rows)];
-  return renderTable(columns, rows, options.color ?? false);
+  const columns = [
+    ...varyColumns(first),
+    ...clientColumns(first),
+    ...proxyColumns(first),
+    ...PEAK_STATES.flatMap((state) => peakColumns(rows, state)),
+    ...integrityColumns(rows),
+  ];
+  return renderTable(columns, rows, options.color ?? false) + footer(rows, options.settings ?? []);
+}
+
+/** States whose peaks a sweep shows, for the hosts that had them in some variant. */
+const PEAK_STATES = ['TIME_WAIT', 'CLOSE_WAIT', 'FIN_WAIT_2'] as const;
+
+function footer(rows: readonly SweepRow[], settings: readonly string[]): string {
+  const lines: string[] = [];
+  if (settings.length > 0) lines.push(`Every variant: --set ${settings.join(', --set ')}.`);
+  const whatIf = new Set<string>();
+  for (const r of rows) {
+    for (const [host, knobs] of Object.entries(r.result.what_if ?? {})) for (const knob of Object.keys(knobs)) whatIf.add(`${host} ${knob}`);
+  }
+  const knobs = [...whatIf];
+  if (knobs.length === 1) lines.push(`Not Linux: ${knobs[0]} is a simulator-only knob (what_if); no kernel has it.`);
+  else if (knobs.length > 1) lines.push(`Not Linux: ${knobs.join(', ')} are simulator-only knobs (what_if); no kernel has them.`);
+  return lines.map((l) => `\n${l}\n`).join('');
 }
 
 function varyColumns(row: SweepRow): Column[] {
@@ -58,13 +85,30 @@ function proxyColumns(row: SweepRow): Column[] {
   );
 }
 
-/** Hosts that held TIME_WAIT in some variant. */
-function timewaitColumns(rows: readonly SweepRow[]): Column[] {
+/**
+ * A host's peak of `state`: TIME_WAIT for the hosts that held it in some variant; the other
+ * states only where variants differ (every connection passes through them for a moment).
+ */
+function peakColumns(rows: readonly SweepRow[], state: (typeof PEAK_STATES)[number]): Column[] {
   const first = rows[0] as SweepRow;
-  const peak = (r: SweepRow, host: string): number => r.result.hosts[host]?.states_peak.TIME_WAIT ?? 0;
+  const peak = (r: SweepRow, host: string): number => r.result.hosts[host]?.states_peak[state] ?? 0;
+  const shown = (host: string): boolean =>
+    state === 'TIME_WAIT' ? rows.some((r) => peak(r, host) > 0) : rows.some((r) => peak(r, host) !== peak(first, host));
   return Object.keys(first.result.hosts)
-    .filter((host) => rows.some((r) => peak(r, host) > 0))
-    .map((host) => ({ group: 'TIME_WAIT peak', heading: host, align: 'right', cell: (r) => String(peak(r, host)) }));
+    .filter(shown)
+    .map((host) => ({ group: `${state} peak`, heading: host, align: 'right', cell: (r) => String(peak(r, host)) }));
+}
+
+/** The integrity oracle's counts, when some variant has one: what no real host can tell. */
+function integrityColumns(rows: readonly SweepRow[]): Column[] {
+  const figures = [
+    ['stale segments', (r: SweepRow) => r.result.integrity?.stale_segments_accepted ?? 0],
+    ['stale bytes', (r: SweepRow) => r.result.integrity?.stale_bytes_accepted ?? 0],
+    ['stale-state RSTs', (r: SweepRow) => r.result.integrity?.resets_from_stale_state ?? 0],
+  ] as const;
+  return figures
+    .filter(([, value]) => rows.some((r) => value(r) > 0))
+    .map(([heading, value]) => ({ group: 'integrity', heading, align: 'right', cell: (r) => String(value(r)), alarming: (r) => heading !== 'stale-state RSTs' && value(r) > 0 }));
 }
 
 /** `client.sysctl.net.ipv4.tcp_tw_reuse` -> `client tcp_tw_reuse`; `lb.what_if.timewait_len` -> `lb timewait_len`. */

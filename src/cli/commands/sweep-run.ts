@@ -40,7 +40,7 @@ export async function runSweepCommand(args: Args, context: Context): Promise<Out
     progress?.done();
   }
   const rows = variants.map((v, i) => ({ vary: v.vary, result: results[i]! }));
-  return ok(args.switches.has('json') ? JSON.stringify(rows, null, 2) + '\n' : renderSweep(rows, { color: context.color }));
+  return ok(args.switches.has('json') ? JSON.stringify(rows, null, 2) + '\n' : renderSweep(rows, { color: context.color, settings: sets.map((x) => `${x.key}=${x.value}`) }));
 }
 
 function axesOf(texts: readonly string[]): Axis[] {

@@ -19,7 +19,9 @@ export const sweepCommand: Command = {
       'does the answer hold for other seeds? Each --vary KEY=V1,V2,... is one axis; twlab runs ' +
       'every combination (the cartesian product) and prints one row per variant: the varied ' +
       'values, then per client connected/attempted, errors and connect() probes at p99, per proxy ' +
-      'the errors of each upstream, and per host its TIME_WAIT peak.',
+      'the errors of each upstream, per host its TIME_WAIT peak (and its CLOSE_WAIT and FIN_WAIT_2 ' +
+      'peaks where the variants differ), and the integrity counts when a variant has any. Below ' +
+      'the table: the --set values every variant shares, and a "Not Linux" line for what_if knobs.',
     `KEY is what --set on twlab simulate takes: ${SETTING_KEYS_ALLOWED}. ` +
       'Values are separated by commas and checked for the scenario before anything runs. ' +
       '--set applies the same change to every variant.',
