@@ -18,6 +18,7 @@
 // Only live timers are held, so a closed socket leaves nothing behind in the queue that
 // would keep it alive.
 
+import { IntMap } from './intmap.js';
 import type { Micros } from './time.js';
 
 /** Something that can be woken at a simulated time. */
@@ -183,7 +184,7 @@ export class EventQueue {
   private readonly hDue: Due[] = [];
   private readonly lanes: Lane[] = [];
   /** Armed timers: a bucket per expiry time, and a binary heap of the buckets by time. */
-  private readonly buckets = new Map<Micros, TimerBucket>();
+  private readonly buckets = new IntMap<TimerBucket>();
   private readonly bucketHeap: TimerBucket[] = [];
   private liveTimers = 0;
   /** Buckets whose time has passed, for reuse: a run goes through ~100 000 of them. */

@@ -1,6 +1,7 @@
 // The simulated world of one scenario: clock, wire, hosts, and the little that the
 // applications on different hosts share (what an exchange looks like).
 
+import { IntMap } from '../engine/intmap.js';
 import { EventQueue } from '../engine/queue.js';
 import { Rng } from '../engine/rng.js';
 import type { Micros } from '../engine/time.js';
@@ -33,7 +34,7 @@ export class World {
   /** The NATs, by the name of the host that masquerades. */
   readonly nats = new Map<string, Masquerade>();
   /** Request sizes of exchanges in flight, by the connecting socket's incarnation. */
-  private readonly requests = new Map<number, number>();
+  private readonly requests = new IntMap<number>();
   private readonly responders = new Map<number, number>();
   private readonly proxyUpstreams = new Map<number, Endpoint[]>();
   private incarnations = 0;
