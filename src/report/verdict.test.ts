@@ -239,6 +239,38 @@ clients: [{ host: client, target: server:9001, count: 5, rate: 1/s }]
     assert.match(sentence(s, 'Not Linux'), /client's TIME_WAIT lasts 0 s/);
   });
 
+  it('resets from stale state: the host that had ended the connection resets the peer that still holds it', () => {
+    // lost-last-ack-no-timewait: the client, holding nothing, resets the server's LAST_ACK.
+    const scenario = pair(', close: after-peer');
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:9001' })],
+      hosts: { client: host({ mib: { TcpOutRsts: 2 } }), server: host() },
+      integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 2 },
+    });
+    assert.equal(
+      sentence(says(r, scenario), 'client sent'),
+      'client sent 2 RSTs in answer to segments of connections it had already ended, which server still held (resets_from_stale_state).',
+    );
+    // linger-rst: the server aborted (its abort RSTs are not stale); the client's aborts are not either.
+    const linger = pair(', close: first, linger: 0');
+    const both = result(linger, {
+      clients: [client({ host: 'client', target: 'server:9001' })],
+      hosts: { client: host({ mib: { TcpOutRsts: 50, TcpExtTCPAbortOnData: 50 } }), server: host({ mib: { TcpOutRsts: 550, TcpExtTCPAbortOnData: 50 } }) },
+      integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 500 },
+    });
+    assert.equal(
+      sentence(says(both, linger), 'server sent'),
+      'server sent 500 RSTs in answer to segments of connections it had already ended, which client still held (resets_from_stale_state).',
+    );
+    // Nobody to name: said without a host, still the right way round.
+    const unknown = result(scenario, { integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 1 } });
+    assert.equal(
+      sentence(says(unknown, scenario), '1 RST'),
+      '1 RST answered a segment of a connection the resetting host had already ended while its peer still held it (resets_from_stale_state).',
+    );
+    assert.ok(!says(both, linger).some((x) => x.includes('still held an earlier incarnation')));
+  });
+
   it('tcp_tw_recycle behind NAT: timeouts, PAWS drops, and why', () => {
     const scenario = parseScenario(
       `

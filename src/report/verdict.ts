@@ -252,10 +252,38 @@ class Verdict {
           `the corruption TIME_WAIT exists to prevent.${cause}`,
       );
     }
-    if (integrity.resets_from_stale_state > 0) {
-      out.push(`${plural(integrity.resets_from_stale_state, 'reset')} came from a host that still held an earlier incarnation of the same 4-tuple (resets_from_stale_state).${out.length === 0 ? cause : ''}`);
+    const resets = integrity.resets_from_stale_state;
+    if (resets > 0) {
+      // The counter (host.ts sendReset) counts RSTs a host sent in answer to a segment of a
+      // connection it had already ended: the peer is the one still holding it. The result
+      // sums it over hosts; a host is named only when it alone sent RSTs other than aborts.
+      const senders = this.hostNames().filter((h) => this.answeringResets(h) > 0);
+      const sender = senders.length === 1 && this.answeringResets(senders[0] as string) >= resets ? senders[0] : undefined;
+      const peers = sender === undefined ? [] : this.counterparts(sender);
+      const said =
+        sender === undefined
+          ? `${plural(resets, 'RST')} answered ${resets === 1 ? 'a segment of a connection' : 'segments of connections'} the resetting host had already ended while its peer still held ${resets === 1 ? 'it' : 'them'}`
+          : `${sender} sent ${plural(resets, 'RST')} in answer to ${resets === 1 ? 'a segment of a connection' : 'segments of connections'} it had already ended` +
+            (peers.length > 0 ? `, which ${list(peers)} still held` : '');
+      out.push(`${said} (resets_from_stale_state).${out.length === 0 ? cause : ''}`);
     }
     return out;
+  }
+
+  /** RSTs `host` sent in answer to a segment (TcpOutRsts without the ones its own aborts sent). */
+  private answeringResets(host: string): number {
+    const aborts = ['TcpExtTCPAbortOnData', 'TcpExtTCPAbortOnClose', 'TcpExtTCPAbortOnMemory', 'TcpExtTCPAbortOnLinger'];
+    return this.mib(host, 'TcpOutRsts') - sum(aborts.map((c) => this.mib(host, c)));
+  }
+
+  /** The hosts `host` connects to or is connected from, in scenario order. */
+  private counterparts(host: string): string[] {
+    const address = this.hosts.get(host)?.address;
+    const names = this.connectors.flatMap((c) => {
+      if (c.host === host) return [this.hostByAddress.get(c.target.address)];
+      return c.target.address === address ? [c.host] : [];
+    });
+    return unique(names.filter((h): h is string => h !== undefined && h !== host));
   }
 
   /** Nothing went wrong: say so, with the one figure that proves it. */
