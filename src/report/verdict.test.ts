@@ -157,6 +157,49 @@ clients: [{ host: client, target: 198.18.0.2:9000, count: 150, rate: serial }]
   });
 });
 
+describe('verdict: reserved ports (ip_local_reserved_ports)', () => {
+  const reserved = (ports: string): Scenario =>
+    parseScenario(
+      `
+name: reserved
+duration: 2s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.ip_local_port_range: "50000 50009", net.ipv4.ip_local_reserved_ports: "${ports}" } }
+  server: { address: 198.18.0.2 }
+servers: [{ host: server, port: 9000 }]
+clients: [{ host: client, target: 198.18.0.2:9000, count: 20, rate: serial }]
+`,
+      'reserved.yaml',
+    );
+  const failing = (scenario: Scenario, failed: number): Result =>
+    result(scenario, {
+      clients: [client({ host: 'client', target: '198.18.0.2:9000', attempted: 20, connected: 20 - failed, completed: 20 - failed, errors: { ...ERRORS, EADDRNOTAVAIL: failed }, errors_first_s: { EADDRNOTAVAIL: 0 } })],
+    });
+
+  it('all reserved: the ports are reserved, not taken, and no TIME_WAIT arithmetic', () => {
+    const scenario = reserved('0-65535');
+    const s = says(failing(scenario, 20), scenario);
+    assert.equal(
+      sentence(s, 'client ran out'),
+      'client ran out of local ports to 198.18.0.2:9000 (server) at t=0 s: 20 of 20 connect() calls failed with EADDRNOTAVAIL, ' +
+        'because every port of its range 50000-50009 is reserved (net.ipv4.ip_local_reserved_ports).',
+    );
+    assert.ok(!s.some((x) => /all 0 ports|0 ports carry|tcp_tw_reuse/.test(x)), s.join('\n'));
+  });
+
+  it('one usable port: singular, and the reserved ones said', () => {
+    const scenario = reserved('50000-50008');
+    const s = says(failing(scenario, 19), scenario);
+    assert.match(sentence(s, 'client ran out'), /failed with EADDRNOTAVAIL once the only usable port of its range 50000-50009 \(the other 9 are reserved\) was taken towards that destination\.$/);
+    assert.ok(!s.some((x) => x.includes('1 ports')), s.join('\n'));
+  });
+
+  it('some reserved: all N usable ports', () => {
+    const scenario = reserved('50000-50004');
+    assert.match(sentence(says(failing(scenario, 15), scenario), 'client ran out'), /once all 5 usable ports of its range 50000-50009 \(the other 5 are reserved\) were taken/);
+  });
+});
+
 describe('verdict: other trouble', () => {
   const pair = (serverExtra: string, clientExtra = ''): Scenario =>
     parseScenario(

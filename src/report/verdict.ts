@@ -90,7 +90,14 @@ class Verdict {
       const [lo, hi] = sysctl.ip_local_port_range;
       const ports = usablePorts(sysctl);
       const when = mine.map((c) => `${c.dest} at t=${time(c.first['EADDRNOTAVAIL'])} s`);
-      facts.push(`${host} ran out of local ports to ${list(when)}: ${calls} once all ${count(ports)} ports of its range ${lo}-${hi} were taken towards ${mine.length === 1 ? 'that destination' : 'each'}.`);
+      const reserved = hi - lo + 1 - ports;
+      if (ports === 0) {
+        facts.push(`${host} ran out of local ports to ${list(when)}: ${calls}, because every port of its range ${lo}-${hi} is reserved (net.ipv4.ip_local_reserved_ports).`);
+        continue; // neither TIME_WAIT nor tcp_tw_reuse has a port to work with
+      }
+      const others = reserved > 0 ? ` (the other ${count(reserved)} ${reserved === 1 ? 'is' : 'are'} reserved)` : '';
+      const taken = ports === 1 ? `the only usable port of its range ${lo}-${hi}${others} was taken` : `all ${count(ports)} ${reserved > 0 ? 'usable ' : ''}ports of its range ${lo}-${hi}${others} were taken`;
+      facts.push(`${host} ran out of local ports to ${list(when)}: ${calls} once ${taken} towards ${mine.length === 1 ? 'that destination' : 'each'}.`);
 
       const tw = this.timewaitLen(host);
       if (tw === 0) continue;
@@ -108,12 +115,12 @@ class Verdict {
     if (mine.every((c) => c.rateAsked && c.rate !== undefined && c.rate > ports / (tw / SEC))) {
       const each = unique(mine.map((c) => perSecond(c.rate as number)));
       const asked = each.length === 1 ? `${each[0]}/s${mine.length > 1 ? ' to each' : ''}` : list(mine.map((c) => `${perSecond(c.rate as number)}/s to ${c.dest}`));
-      return `${holding} lets ${count(ports)} ports carry at most ${perSecond(ports / (tw / SEC), 'floor')} new connections/s to one destination; the scenario asks ${asked}.`;
+      return `${holding} lets ${plural(ports, 'port')} carry at most ${perSecond(ports / (tw / SEC), 'floor')} new connections/s to one destination; the scenario asks ${asked}.`;
     }
     const active = (this.scenario.duration - Math.min(...mine.map((c) => c.start))) / SEC;
     const attempted = Math.max(...mine.map((c) => c.attempted));
     if (attempted > ports && active <= tw / SEC) {
-      return `${plural(attempted, 'connection')} to one destination within ${seconds(active * SEC)} s need more than the ${count(ports)} ports, each held for ${holding}.`;
+      return `${plural(attempted, 'connection')} to one destination within ${seconds(active * SEC)} s need more than ${ports === 1 ? 'the one port' : `the ${count(ports)} ports`}, each held for ${holding}.`;
     }
     return undefined;
   }
