@@ -346,6 +346,83 @@ clients:
   });
 });
 
+describe("verdict: the last ACK is lost (the article's figure two)", () => {
+  /** Two connections from bound ports; the client's final ACK of each close dropped. */
+  const figureTwo = (clientExtra = ''): Scenario =>
+    parseScenario(
+      `
+name: last-ack
+duration: 3s
+hosts:
+  client: { address: 180.172.35.150, sysctl: { net.ipv4.tcp_timestamps: 0 } ${clientExtra} }
+  server: { address: 180.97.33.108 }
+faults:
+  - { from: client, to: server, flags: "A", sender_state: FIN_WAIT_2, count: 2, action: drop }
+servers: [{ host: server, port: 80, close: after-peer }]
+clients:
+  - { host: client, target: server:80, count: 1, rate: serial, close: first }
+  - { host: client, target: server:80, count: 2, rate: 10/s, close: first }
+`,
+      'last-ack.yaml',
+    );
+  const ms = (p50: number, max: number) => ({ p50, p99: max, max });
+
+  it('with TIME_WAIT: the server retransmits its FIN, the TIME_WAIT answers with an ACK, no RST', () => {
+    const scenario = figureTwo();
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:80', attempted: 1, connected: 1, completed: 1 }), client({ host: 'client', target: 'server:80', attempted: 2, connected: 1, completed: 1 })],
+      hosts: {
+        client: host({ states_peak: { TIME_WAIT: 2 }, states_end: { TIME_WAIT: 2 }, mib: { TcpExtTW: 2 } }),
+        server: host({ states_peak: { LAST_ACK: 2 }, mib: { TcpRetransSegs: 2 } }),
+      },
+    });
+    assert.equal(
+      sentence(says(r, scenario), "client's final ACK"),
+      "client's final ACK of a close was dropped on the way to server (a fault of the scenario), so server stayed in LAST_ACK (2 at peak) " +
+        'and retransmitted its FIN (TcpRetransSegs 2 on server); the TIME_WAIT on client answered with an ACK again and server closed, ' +
+        'with no RST on either side (TcpOutRsts 0). Answering a FIN that comes again is the second job of TIME_WAIT.',
+    );
+  });
+
+  it('without TIME_WAIT: LAST_ACK is left to its FIN retransmission, which gets an RST; the reconnect meets the LAST_ACK', () => {
+    const scenario = figureTwo(', what_if: { timewait_len: 0s }');
+    const r = result(scenario, {
+      clients: [
+        client({ host: 'client', target: 'server:80', attempted: 1, connected: 1, completed: 1, connect_ms: ms(0.1, 0.1) }),
+        client({ host: 'client', target: 'server:80', attempted: 2, connected: 2, completed: 2, connect_ms: ms(0.1, 10.1) }),
+      ],
+      hosts: {
+        client: host({ states_peak: { TIME_WAIT: 1 }, mib: { TcpOutRsts: 2, TcpExtTCPSynRetrans: 1, TcpExtTWKilled: 3 } }),
+        server: host({ states_peak: { LAST_ACK: 2 }, mib: { TcpRetransSegs: 1, TcpExtTCPChallengeACK: 1, TcpExtTCPSYNChallenge: 1 } }),
+      },
+      integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 2 },
+    });
+    const s = says(r, scenario);
+    assert.equal(
+      sentence(s, "client's final ACK"),
+      "client's final ACK of a close was dropped on the way to server (a fault of the scenario), and client keeps no TIME_WAIT " +
+        '(what_if timewait_len 0 s, not Linux), so nothing on client remembered the connection: server stayed in LAST_ACK (2 at peak) ' +
+        'and its retransmitted FIN (TcpRetransSegs 1 on server) was answered with an RST.',
+    );
+    assert.equal(
+      sentence(s, 'client connected again'),
+      'client connected again from a port whose old connection server still held: server answered the SYN with a challenge ACK ' +
+        '(TcpExtTCPChallengeACK 1), client answered that with an RST (TcpOutRsts 2 on client in all) and sent its SYN again ' +
+        '(TcpExtTCPSynRetrans 1), so the slowest connect() took 10.1 ms against 0.1 ms at p50.',
+    );
+    assert.ok(!s.some((x) => x.includes('the second job of TIME_WAIT')), s.join('\n'));
+  });
+
+  it('a LAST_ACK that ends normally is no story', () => {
+    const scenario = figureTwo();
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:80' })],
+      hosts: { client: host({ states_peak: { TIME_WAIT: 2 } }), server: host({ states_peak: { LAST_ACK: 1 } }) },
+    });
+    assert.ok(!says(r, scenario).some((x) => x.includes('LAST_ACK')));
+  });
+});
+
 describe('verdict: costs and a quiet run', () => {
   const quiet = (): Scenario =>
     parseScenario(

@@ -42,9 +42,17 @@ export function verdict(result: Result, scenario: Scenario): string[] {
     ...v.timewaitOverflow(),
     ...v.closeWaitLeak(),
     ...v.lingerResets(),
+    ...v.lastAckLeftOpen(),
+    ...v.synMetOldConnection(),
     ...v.staleSegments(),
   ];
-  return [...(trouble.length === 0 ? v.allWell() : trouble), ...v.portSearchCost(), ...v.timewaitHeld(), ...v.whatIfKnobs()];
+  return [
+    ...(trouble.length === 0 ? v.allWell() : trouble),
+    ...v.timewaitAnsweredFin(),
+    ...v.portSearchCost(),
+    ...v.timewaitHeld(),
+    ...v.whatIfKnobs(),
+  ];
 }
 
 class Verdict {
@@ -243,6 +251,105 @@ class Verdict {
       );
     }
     return out;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // The last ACK is lost (the article's figure two)
+
+  /**
+   * The closer's final ACK was dropped and its TIME_WAIT answered the peer's retransmitted
+   * FIN (tcp_minisocks.c tcp_timewait_state_process: TCP_TW_ACK): the peer's LAST_ACK ended
+   * without an RST or a timeout.
+   */
+  timewaitAnsweredFin(): string[] {
+    return this.lastAckPairs()
+      .filter(({ closer }) => this.timewaitLen(closer) >= SEC && (this.result.hosts[closer]?.states_peak.TIME_WAIT ?? 0) > 0)
+      .filter(({ closer, peer }) => this.mib(closer, 'TcpOutRsts') === 0 && this.mib(peer, 'TcpOutRsts') === 0 && this.mib(peer, 'TcpExtTCPAbortOnTimeout') === 0)
+      .filter(({ peer }) => (this.result.hosts[peer]?.states_end.LAST_ACK ?? 0) === 0)
+      .map(
+        ({ closer, peer, cause }) =>
+          `${cause}, so ${peer} stayed in LAST_ACK (${this.peak(peer, 'LAST_ACK')} at peak) and retransmitted its FIN (TcpRetransSegs ${count(this.mib(peer, 'TcpRetransSegs'))} on ${peer}); ` +
+          `the TIME_WAIT on ${closer} answered with an ACK again and ${peer} closed, with no RST on either side (TcpOutRsts 0). ` +
+          'Answering a FIN that comes again is the second job of TIME_WAIT.',
+      );
+  }
+
+  /** The same without TIME_WAIT: nothing answers the peer's FIN but an RST. */
+  lastAckLeftOpen(): string[] {
+    return this.lastAckPairs()
+      .filter(({ closer }) => this.timewaitLen(closer) < SEC)
+      .map(({ closer, peer, cause }) => {
+        const tw = this.timewaitLen(closer);
+        const keeps = tw === 0 ? 'keeps no TIME_WAIT' : `keeps TIME_WAIT for only ${seconds(tw)} s`;
+        // RSTs the closer sent, less the ones that answered challenge ACKs (said with the SYN).
+        const finResets = this.answeringResets(closer) - this.mib(peer, 'TcpExtTCPChallengeACK');
+        const reset = finResets > 0 ? ' was answered with an RST' : ' went unanswered';
+        return (
+          `${cause}, and ${closer} ${keeps}${this.whatIfNote(closer, 'timewait_len')}, so nothing on ${closer} remembered the connection: ` +
+          `${peer} stayed in LAST_ACK (${this.peak(peer, 'LAST_ACK')} at peak) and its retransmitted FIN (TcpRetransSegs ${count(this.mib(peer, 'TcpRetransSegs'))} on ${peer})${reset}.`
+        );
+      });
+  }
+
+  /**
+   * A SYN that met a connection the server still held (TcpExtTCPSYNChallenge, RFC 5961 4.2):
+   * a challenge ACK, the client's RST for it, and the SYN again
+   * (tcp_input.c tcp_rcv_synsent_state_process), which delays the connect().
+   */
+  synMetOldConnection(): string[] {
+    const out: string[] = [];
+    for (const [server, client] of this.pairs()) {
+      const challenged = this.mib(server, 'TcpExtTCPSYNChallenge');
+      const retried = this.mib(client, 'TcpExtTCPSynRetrans');
+      if (challenged === 0 || retried === 0 || this.answeringResets(client) === 0) continue;
+      const address = this.hosts.get(server)?.address;
+      const mine = this.result.clients.filter((c, i) => c.host === client && this.scenario.clients[i]?.target.address === address);
+      const slowest = mine.reduce<Percentiles | undefined>((a, c) => (a === undefined || c.connect_ms.max > a.max ? c.connect_ms : a), undefined);
+      const delay =
+        slowest !== undefined && slowest.max > 2 * slowest.p50
+          ? `, so the slowest connect() took ${ms(slowest.max)} ms against ${ms(slowest.p50)} ms at p50`
+          : '';
+      out.push(
+        `${client} connected again from a port whose old connection ${server} still held: ${server} answered the SYN with a challenge ACK ` +
+          `(TcpExtTCPChallengeACK ${count(this.mib(server, 'TcpExtTCPChallengeACK'))}), ${client} answered that with an RST (TcpOutRsts ${count(this.mib(client, 'TcpOutRsts'))} on ${client} in all) ` +
+          `and sent its SYN again (TcpExtTCPSynRetrans ${count(retried)})${delay}.`,
+      );
+    }
+    return out;
+  }
+
+  /**
+   * Closer and peer where the scenario drops the closer's final ACK (a pure ACK sent from
+   * FIN_WAIT_2 or TIME_WAIT) and the peer, left in LAST_ACK, retransmitted.
+   */
+  private lastAckPairs(): { closer: string; peer: string; cause: string }[] {
+    const out: { closer: string; peer: string; cause: string }[] = [];
+    for (const [peer, closer] of this.pairs()) {
+      const dropped = this.scenario.faults.some(
+        (f) =>
+          f.action.kind === 'drop' && f.from === closer && (f.to === undefined || f.to === peer) && f.flags === 'A' && (f.senderState === 'FIN_WAIT_2' || f.senderState === 'TIME_WAIT'),
+      );
+      if (!dropped || this.peak(peer, 'LAST_ACK') === 0 || this.mib(peer, 'TcpRetransSegs') === 0) continue;
+      out.push({ closer, peer, cause: `${closer}'s final ACK of a close was dropped on the way to ${peer} (a fault of the scenario)` });
+    }
+    return out;
+  }
+
+  /** [server host, connecting host] for every host that connects to another, in scenario order. */
+  private pairs(): [string, string][] {
+    const seen = new Set<string>();
+    const out: [string, string][] = [];
+    for (const c of this.connectors) {
+      const server = this.hostByAddress.get(c.target.address);
+      if (server === undefined || seen.has(`${server} ${c.host}`)) continue;
+      seen.add(`${server} ${c.host}`);
+      out.push([server, c.host]);
+    }
+    return out;
+  }
+
+  private peak(host: string, state: 'LAST_ACK' | 'TIME_WAIT' | 'FIN_WAIT_2'): number {
+    return this.result.hosts[host]?.states_peak[state] ?? 0;
   }
 
   /** What only a simulator can see: data of an old connection accepted by a new one. */
@@ -447,8 +554,11 @@ class Verdict {
     return this.hosts.get(host)?.whatIf?.timewaitLen ?? PROFILES[this.scenario.kernel].timewaitLen;
   }
 
-  private whatIfNote(host: string): string {
-    return this.hosts.get(host)?.whatIf?.timewaitLen !== undefined ? ' (what_if, not Linux)' : '';
+  /** ` (what_if, not Linux)`, or with the knob: ` (what_if timewait_len 0 s, not Linux)`; '' without what_if. */
+  private whatIfNote(host: string, knob?: 'timewait_len'): string {
+    const len = this.hosts.get(host)?.whatIf?.timewaitLen;
+    if (len === undefined) return '';
+    return knob === undefined ? ' (what_if, not Linux)' : ` (what_if ${knob} ${seconds(len)} s, not Linux)`;
   }
 
   private mib(host: string, name: string): number {
@@ -529,6 +639,11 @@ function time(s: number | undefined): string {
 
 function seconds(us: Micros): string {
   return String(Number((us / SEC).toFixed(3)));
+}
+
+/** Milliseconds with about three significant digits: 0.1, 10.1, 250. */
+function ms(n: number): string {
+  return String(Number(n.toPrecision(3)));
 }
 
 /** A rate: whole numbers from 10 up, two significant digits below. `floor` for an upper bound. */
