@@ -224,6 +224,35 @@ clients: [{ host: client, target: server:9001, count: 50, rate: 10/s ${clientExt
     );
   });
 
+  it("CLOSE_WAIT leak: the clients' orphaned FIN_WAIT_2 go after tcp_fin_timeout, the CLOSE_WAIT stays", () => {
+    const scenario = parseScenario(
+      `
+name: leak
+duration: 8s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.tcp_fin_timeout: 5 } }
+  server: { address: 198.18.0.2 }
+servers: [{ host: server, port: 9001, close: never }]
+clients: [{ host: client, target: server:9001, count: 50, rate: serial, close: first }]
+`,
+      'leak.yaml',
+    );
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:9001', attempted: 50, connected: 50, completed: 50 })],
+      hosts: { client: host({ states_peak: { FIN_WAIT_2: 51 }, mib: { TcpExtTW: 50 } }), server: host({ states_end: { CLOSE_WAIT: 50 } }) },
+    });
+    assert.equal(
+      sentence(says(r, scenario), "client's side"),
+      "client's side of the 50 connections closed first and waited in FIN_WAIT_2 for a FIN that never came; orphaned by close(), " +
+        "each went after tcp_fin_timeout (5 s), so none is left on client, while server's CLOSE_WAIT stays.",
+    );
+    const early = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:9001', attempted: 50, connected: 50, completed: 50 })],
+      hosts: { client: host({ states_peak: { FIN_WAIT_2: 50 }, states_end: { FIN_WAIT_2: 20 } }), server: host({ states_end: { CLOSE_WAIT: 50 } }) },
+    });
+    assert.match(sentence(says(early, scenario), "client's side"), /orphaned by close\(\), they go after tcp_fin_timeout \(5 s\): 20 are still in FIN_WAIT_2 on client at the end, while server's CLOSE_WAIT stays\.$/);
+  });
+
   it('CLOSE_WAIT at the end of a server that does close is not called a leak', () => {
     const scenario = pair(', close: after-peer');
     const r = result(scenario, { clients: [client({ host: 'client', target: 'server:9001' })], hosts: { client: host(), server: host({ states_end: { CLOSE_WAIT: 1 } }) } });
@@ -420,6 +449,74 @@ clients:
       hosts: { client: host({ states_peak: { TIME_WAIT: 2 } }), server: host({ states_peak: { LAST_ACK: 1 } }) },
     });
     assert.ok(!says(r, scenario).some((x) => x.includes('LAST_ACK')));
+  });
+});
+
+describe('verdict: the servers close first (TIME_WAIT moves to them)', () => {
+  const webCloses = (duration = '60s'): Scenario =>
+    parseScenario(
+      `
+name: web-closes
+duration: ${duration}
+hosts:
+  client: { address: 180.172.35.150 }
+  lb: { address: 10.162.74.10 }
+  web1: { address: 10.162.74.43 }
+  web2: { address: 10.162.74.44 }
+servers:
+  - { host: web1, port: 80, close: first }
+  - { host: web2, port: 80, close: first }
+clients:
+  - { host: client, target: lb:80, count: 60000, rate: 1000/s, close: first }
+proxies:
+  - { host: lb, port: 80, upstreams: [web1:80, web2:80], upstream_close: after-peer }
+`,
+      'web-closes.yaml',
+    );
+  const run = (scenario: Scenario, rsts = 0): Result =>
+    result(scenario, {
+      clients: [client({ host: 'client', target: 'lb:80', attempted: 60000, connected: 60000, completed: 60000 })],
+      proxies: [{ host: 'lb', requests: 59956, failed: 0, upstreams: [upstream({ target: 'web1:80', attempted: 29978, connected: 29978 }), upstream({ target: 'web2:80', attempted: 29978, connected: 29977 })] }],
+      hosts: {
+        client: host({ states_peak: { TIME_WAIT: 59910 }, states_end: { TIME_WAIT: 59910 } }),
+        lb: host({ states_peak: { ESTABLISHED: 32 }, bind_buckets_peak: 2, mib: { TcpOutRsts: rsts } }),
+        web1: host({ states_peak: { TIME_WAIT: 12793 }, states_end: { TIME_WAIT: 12793 }, mib: { TcpExtTW: 29978 } }),
+        web2: host({ states_peak: { TIME_WAIT: 12581 }, states_end: { TIME_WAIT: 12581 }, mib: { TcpExtTW: 29977 } }),
+      },
+    });
+
+  it('the connecting side holds no TIME_WAIT and its ports are free again at once', () => {
+    const scenario = webCloses();
+    assert.equal(
+      sentence(says(run(scenario), scenario), 'lb holds no TIME_WAIT'),
+      'lb holds no TIME_WAIT: web1 and web2 close first, so the TIME_WAIT of its 59 955 connections to them is on their side; ' +
+        'a local port of lb is free again as soon as its connection ends (local ports in use peak: 2), and its 28 232-port range never runs short.',
+    );
+  });
+
+  it("new SYNs reopen the servers' TIME_WAIT: TcpExtTW far above what is left, when none can have expired", () => {
+    const scenario = webCloses();
+    assert.equal(
+      sentence(says(run(scenario), scenario), 'web1 holds'),
+      'web1 holds 12 793 TIME_WAIT sockets at the end of the 29 978 it entered (TcpExtTW), web2 12 581 of 29 977; none can have expired ' +
+        "in a 60 s run with a 60 s TIME_WAIT: new SYNs from lb reopened the others. lb's connect() cannot see a TIME_WAIT on the server, " +
+        'so it reuses ports whose 4-tuple is still in TIME_WAIT there, and a SYN with a newer timestamp or a higher sequence number ' +
+        'may take it over (RFC 6191); Linux counts no statistic for that.',
+    );
+  });
+
+  it('a host whose range could hold every connection is not told about its ports', () => {
+    const scenario = webCloses();
+    const few = run(scenario);
+    few.proxies = [{ host: 'lb', requests: 200, failed: 0, upstreams: [upstream({ target: 'web1:80', attempted: 100, connected: 100 }), upstream({ target: 'web2:80', attempted: 100, connected: 100 })] }];
+    assert.ok(!says(few, scenario).some((x) => x.startsWith('lb holds no TIME_WAIT')));
+  });
+
+  it('no reopening claimed when TIME_WAITs may have expired or RSTs may have killed them', () => {
+    const long = webCloses('90s');
+    assert.ok(!says(run(long), long).some((x) => x.includes('reopened')));
+    const scenario = webCloses();
+    assert.ok(!says(run(scenario, 5), scenario).some((x) => x.includes('reopened')));
   });
 });
 

@@ -21,6 +21,7 @@ interface Connector {
   dest: string;
   target: Endpoint;
   attempted: number;
+  connected: number;
   errors: Record<string, number>;
   first: Record<string, number>;
   probes: Percentiles;
@@ -50,6 +51,8 @@ export function verdict(result: Result, scenario: Scenario): string[] {
     ...(trouble.length === 0 ? v.allWell() : trouble),
     ...v.timewaitAnsweredFin(),
     ...v.portSearchCost(),
+    ...v.timewaitOnServers(),
+    ...v.timewaitReopened(),
     ...v.timewaitHeld(),
     ...v.whatIfKnobs(),
   ];
@@ -229,6 +232,36 @@ class Verdict {
       out.push(
         `${name} holds ${plural(left, 'CLOSE_WAIT socket')} at the end: the peers closed, but the application never closes its side ` +
           `(close: never on port ${list(never.map((s) => String(s.port)))}), so they stay until it does.`,
+      );
+      out.push(...this.orphansGone(name, never.map((s) => s.port)));
+    }
+    return out;
+  }
+
+  /**
+   * The other side of a CLOSE_WAIT leak: clients that closed first wait in FIN_WAIT_2 for a FIN
+   * that never comes; orphaned by close(), they go after tcp_fin_timeout (tcp.c tcp_close,
+   * tcp_fin_time).
+   */
+  private orphansGone(server: string, ports: number[]): string[] {
+    const address = this.hosts.get(server)?.address;
+    const out: string[] = [];
+    for (const client of unique(this.scenario.clients.map((c) => c.host))) {
+      const closing = this.result.clients.filter((r, i) => {
+        const spec = this.scenario.clients[i];
+        return r.host === client && spec !== undefined && spec.target.address === address && ports.includes(spec.target.port) && spec.close === 'first';
+      });
+      const connected = sum(closing.map((c) => c.connected));
+      if (connected === 0 || this.peak(client, 'FIN_WAIT_2') === 0) continue;
+      const fin = `tcp_fin_timeout (${this.sysctl(client).tcp_fin_timeout} s)`;
+      const left = this.result.hosts[client]?.states_end.FIN_WAIT_2 ?? 0;
+      const fate =
+        left === 0
+          ? `each went after ${fin}, so none is left on ${client}`
+          : `they go after ${fin}: ${count(left)} ${left === 1 ? 'is' : 'are'} still in FIN_WAIT_2 on ${client} at the end`;
+      out.push(
+        `${client}'s side of the ${plural(connected, 'connection')} closed first and waited in FIN_WAIT_2 for a FIN that never came; ` +
+          `orphaned by close(), ${fate}, while ${server}'s CLOSE_WAIT stays.`,
       );
     }
     return out;
@@ -436,6 +469,75 @@ class Verdict {
     return together.sentences();
   }
 
+  // -------------------------------------------------------------------------------------
+  // Who closes first holds the TIME_WAIT
+
+  /** A host whose every destination is a server that closes first: its ports are free again at once. */
+  timewaitOnServers(): string[] {
+    const out: string[] = [];
+    for (const host of unique(this.connectors.map((c) => c.host))) {
+      const mine = this.connectors.filter((c) => c.host === host);
+      const h = this.result.hosts[host];
+      if (h === undefined || (h.states_peak.TIME_WAIT ?? 0) > 0 || mine.some((c) => sum(Object.values(c.errors)) > 0)) continue;
+      const servers = mine.map((c) => this.closesFirst(c.target));
+      if (servers.some((s) => s === undefined || this.peak(s, 'TIME_WAIT') === 0)) continue;
+      const peers = unique(servers as string[]);
+      const connected = sum(mine.map((c) => c.connected));
+      // Only worth saying when the range could not have held a TIME_WAIT per connection.
+      const ports = usablePorts(this.sysctl(host));
+      if (connected <= ports) continue;
+      out.push(
+        `${host} holds no TIME_WAIT: ${list(peers)} close${peers.length === 1 ? 's' : ''} first, so the TIME_WAIT of its ${plural(connected, 'connection')} to ${peers.length === 1 ? 'it' : 'them'} ` +
+          `is on ${peers.length === 1 ? 'its' : 'their'} side; a local port of ${host} is free again as soon as its connection ends (local ports in use peak: ${count(h.bind_buckets_peak)}), ` +
+          `and its ${count(ports)}-port range never runs short.`,
+      );
+    }
+    return out;
+  }
+
+  /**
+   * TIME_WAITs on a server that closes first, taken over by new SYNs on the same 4-tuple
+   * (tcp_minisocks.c tcp_timewait_state_process: TCP_TW_SYN; RFC 6191). Linux counts no
+   * statistic for it, so it is said only when the counters prove it: every TIME_WAIT entered
+   * is in TcpExtTW (counted when armed), none can have expired within the run, no RST can
+   * have killed one, and fewer are left than were entered.
+   */
+  timewaitReopened(): string[] {
+    if (PROFILES[this.scenario.kernel].twCountedAt !== 'schedule') return [];
+    const found: { host: string; entered: number; end: number; from: string[]; len: Micros }[] = [];
+    for (const host of this.hostNames()) {
+      const len = this.timewaitLen(host);
+      if (this.scenario.duration > len) continue;
+      const from = this.connectors.filter((c) => this.closesFirst(c.target) === host);
+      if (from.length === 0 || from.some((c) => this.mib(c.host, 'TcpOutRsts') > 0)) continue;
+      const h = this.result.hosts[host];
+      if (h === undefined) continue;
+      const entered = this.mib(host, 'TcpExtTW');
+      const end = h.states_end.TIME_WAIT ?? 0;
+      const left = end + (h.states_end.FIN_WAIT_2 ?? 0) + this.mib(host, 'TcpExtTWRecycled');
+      if (end === 0 || entered <= left) continue;
+      found.push({ host, entered, end, from: unique(from.map((c) => c.host)), len });
+    }
+    const [first, ...rest] = found;
+    if (first === undefined) return [];
+    const lens = unique(found.map((f) => f.len));
+    const senders = unique(found.flatMap((f) => f.from));
+    const others = rest.map((f) => `${f.host} ${count(f.end)} of ${count(f.entered)}`);
+    const expire = lens.length === 1 ? `a ${seconds(lens[0] as Micros)} s TIME_WAIT` : 'TIME_WAIT no shorter than the run';
+    return [
+      `${first.host} holds ${plural(first.end, 'TIME_WAIT socket')} at the end of the ${count(first.entered)} it entered (TcpExtTW)${others.length > 0 ? `, ${list(others)}` : ''}; ` +
+        `none can have expired in a ${seconds(this.scenario.duration)} s run with ${expire}: new SYNs from ${list(senders)} reopened the others. ` +
+        `${senders.length === 1 ? `${senders[0]}'s connect() cannot` : 'connect() on those hosts cannot'} see a TIME_WAIT on the server, so it reuses ports whose 4-tuple is still in TIME_WAIT there, ` +
+        'and a SYN with a newer timestamp or a higher sequence number may take it over (RFC 6191); Linux counts no statistic for that.',
+    ];
+  }
+
+  /** The host of the server at `target` when it closes first; undefined otherwise. */
+  private closesFirst(target: Endpoint): string | undefined {
+    const host = this.hostByAddress.get(target.address);
+    return this.scenario.servers.some((s) => s.host === host && s.port === target.port && s.close === 'first') ? host : undefined;
+  }
+
   /** Who holds TIME_WAIT and what it costs in kernel memory. */
   timewaitHeld(): string[] {
     const held = Object.entries(this.result.hosts)
@@ -476,6 +578,7 @@ class Verdict {
         dest: this.destOf(spec.target),
         target: spec.target,
         attempted: c.attempted,
+        connected: c.connected,
         errors: c.errors,
         first: c.errors_first_s ?? {},
         probes: c.connect_probes,
@@ -497,6 +600,7 @@ class Verdict {
           dest: this.destOf(target),
           target,
           attempted: u.attempted,
+          connected: u.connected,
           errors: u.errors,
           first: u.errors_first_s ?? {},
           probes: u.connect_probes,
