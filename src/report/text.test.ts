@@ -117,6 +117,43 @@ describe('text report', () => {
     assert.ok(!lb.includes('▁'));
   });
 
+  it('host: connect() calls from the host, errors by errno and probes, summed over its clients and proxies', () => {
+    const client = text.slice(text.indexOf('Host client'), text.indexOf('Host lb'));
+    assert.equal(line(client, 'connect()'), '  connect(): 1200 calls, EADDRNOTAVAIL 50; probes p50 1, p99 480, max 500');
+    const lb = text.slice(text.indexOf('Host lb'));
+    assert.equal(line(lb, 'connect()'), '  connect(): 570 calls, EADDRNOTAVAIL 3; probes p50 2, p99 300, max 28232');
+  });
+
+  it('host: several destinations: calls and errors summed, probes the worst of them; none without errors', () => {
+    const r = fixture();
+    r.proxies[0]?.upstreams.push({ target: 'web2:80', attempted: 430, connected: 430, errors: { EADDRNOTAVAIL: 0 }, errors_first_s: {}, reused: 0, connect_probes: { p50: 3, p99: 200, max: 900 } });
+    const lb = renderText(r).slice(renderText(r).indexOf('Host lb'));
+    assert.equal(line(lb, 'connect()'), '  connect(): 1000 calls, EADDRNOTAVAIL 3; probes p50 3, p99 300, max 28232 (worst of 2)');
+    r.proxies[0]!.upstreams[0]!.errors = { EADDRNOTAVAIL: 0 };
+    assert.match(line(renderText(r).slice(renderText(r).indexOf('Host lb')), 'connect()') ?? '', /^  connect\(\): 1000 calls, no errors; probes/);
+  });
+
+  it('host: no port search at all is one figure, not three', () => {
+    const r = fixture();
+    r.clients[0]!.connect_probes = { p50: 0, p99: 1, max: 1 };
+    assert.equal(line(renderText(r).slice(renderText(r).indexOf('Host client')), 'connect()'), '  connect(): 1200 calls, EADDRNOTAVAIL 50; probes max 1');
+  });
+
+  it('host: a host that only masquerades shows its NAT table, not an empty socket line', () => {
+    const r = fixture();
+    r.hosts['nat1'] = { states_end: {}, states_peak: {}, mib: {}, timewait_memory_bytes_peak: 0, bind_buckets_peak: 0, nat: { conntrack_end: 300, conntrack_peak: 310, remapped_ports: 4, dropped: 0 } };
+    const nat = renderText(r).slice(renderText(r).indexOf('Host nat1'));
+    assert.deepEqual(lines(nat).slice(0, 3), ['Host nat1', '  no sockets', '  NAT: conntrack peak 310, at end 300; 4 source ports remapped, 0 segments dropped (no free port)']);
+    assert.ok(!nat.includes('timewait memory'));
+  });
+
+  it('host: the counters the verdict tells its stories with', () => {
+    const r = fixture();
+    r.hosts['lb']!.mib = { TcpRetransSegs: 2, TcpExtTCPChallengeACK: 1, TcpExtTCPSynRetrans: 1, TcpExtPAWSPassive: 7 };
+    const lb = renderText(r).slice(renderText(r).indexOf('Host lb'));
+    for (const c of ['TcpRetransSegs', 'TcpExtTCPChallengeACK', 'TcpExtTCPSynRetrans', 'TcpExtPAWSPassive']) assert.ok(line(lb, c), `${c} in\n${lb}`);
+  });
+
   it('integrity: what only the simulator sees', () => {
     assert.equal(line(text, 'Integrity'), 'Integrity (simulator only): stale segments accepted 0, stale bytes 0, resets from stale state 0');
   });

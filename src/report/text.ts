@@ -26,11 +26,15 @@ const VERDICT_WIDTH = 100;
 export const KEY_COUNTERS = [
   'TcpActiveOpens',
   'TcpPassiveOpens',
+  'TcpRetransSegs',
+  'TcpExtTCPSynRetrans',
   'TcpExtTW',
   'TcpExtTWRecycled',
   'TcpExtTCPTimeWaitOverflow',
+  'TcpExtPAWSPassive',
   'TcpExtTCPAbortOnData',
   'TcpExtTCPAbortOnClose',
+  'TcpExtTCPChallengeACK',
   'TcpOutRsts',
 ] as const;
 
@@ -132,7 +136,19 @@ function hostBlock(name: string, host: HostResult, result: Result, paint: Paint)
     lines.push(...table(rows, paint));
   }
 
-  lines.push(`  timewait memory peak: ${bytes(host.timewait_memory_bytes_peak)}, local ports in use peak: ${host.bind_buckets_peak}`);
+  // A host with no sockets at all (one that only masquerades) has nothing to say here.
+  if (states.length > 0 || host.timewait_memory_bytes_peak > 0 || host.bind_buckets_peak > 0) {
+    lines.push(`  timewait memory peak: ${bytes(host.timewait_memory_bytes_peak)}, local ports in use peak: ${host.bind_buckets_peak}`);
+  }
+  if (host.nat) {
+    const n = host.nat;
+    lines.push(
+      `  NAT: conntrack peak ${n.conntrack_peak}, at end ${n.conntrack_end}; ${n.remapped_ports} source ports remapped, ` +
+        `${n.dropped} segments dropped (no free port)`,
+    );
+  }
+  const connects = connectLine(name, result, paint);
+  if (connects) lines.push(connects);
 
   const counters = KEY_COUNTERS.filter((c) => (host.mib[c] ?? 0) !== 0);
   if (counters.length > 0) {
@@ -150,8 +166,31 @@ function hostBlock(name: string, host: HostResult, result: Result, paint: Paint)
   return lines;
 }
 
+/**
+ * `connect(): 89956 calls, EADDRNOTAVAIL 4488; probes p50 6, p99 28232, max 28232 (worst of 2)`:
+ * every connect() made from the host, by its clients and its proxies' upstreams. Calls and
+ * errors add up; percentiles do not, so with several targets each is the worst of them.
+ */
+function connectLine(name: string, result: Result, paint: Paint): string | undefined {
+  const sources = [
+    ...result.clients.filter((c) => c.host === name),
+    ...result.proxies.filter((p) => p.host === name).flatMap((p) => p.upstreams),
+  ];
+  if (sources.length === 0) return undefined;
+  const calls = sources.reduce((sum, s) => sum + s.attempted, 0);
+  const errors: Record<string, number> = {};
+  for (const s of sources) for (const [errno, n] of Object.entries(s.errors)) errors[errno] = (errors[errno] ?? 0) + n;
+  const failed = Object.values(errors).some((n) => n !== 0);
+  const worst = (k: keyof Percentiles) => Math.max(...sources.map((s) => s.connect_probes[k]));
+  const targets = new Set(sources.map((s) => s.target)).size;
+  const several = targets > 1 ? ` (worst of ${targets})` : sources.length > 1 ? ` (worst of ${sources.length} workloads)` : '';
+  // No search worth a percentile: a bound port (0) or the first port tried (1).
+  const probes = worst('max') <= 1 ? `probes max ${worst('max')}` : `probes p50 ${count(worst('p50'))}, p99 ${count(worst('p99'))}, max ${count(worst('max'))}${several}`;
+  return `  connect(): ${calls} calls, ${failed ? errorsText(errors, paint) : 'no errors'}; ${probes}`;
+}
+
 /** Counters that mean something went wrong, not just that something happened. */
-const WARNING_COUNTERS: ReadonlySet<string> = new Set(['TcpExtTCPTimeWaitOverflow', 'TcpExtTCPAbortOnData']);
+const WARNING_COUNTERS: ReadonlySet<string> = new Set(['TcpExtTCPTimeWaitOverflow', 'TcpExtPAWSPassive', 'TcpExtTCPAbortOnData']);
 
 function integrityBlock(integrity: NonNullable<Result['integrity']>, paint: Paint): string[] {
   const parts = [

@@ -157,6 +157,49 @@ clients: [{ host: client, target: 198.18.0.2:9000, count: 150, rate: serial }]
   });
 });
 
+describe('verdict: reserved ports (ip_local_reserved_ports)', () => {
+  const reserved = (ports: string): Scenario =>
+    parseScenario(
+      `
+name: reserved
+duration: 2s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.ip_local_port_range: "50000 50009", net.ipv4.ip_local_reserved_ports: "${ports}" } }
+  server: { address: 198.18.0.2 }
+servers: [{ host: server, port: 9000 }]
+clients: [{ host: client, target: 198.18.0.2:9000, count: 20, rate: serial }]
+`,
+      'reserved.yaml',
+    );
+  const failing = (scenario: Scenario, failed: number): Result =>
+    result(scenario, {
+      clients: [client({ host: 'client', target: '198.18.0.2:9000', attempted: 20, connected: 20 - failed, completed: 20 - failed, errors: { ...ERRORS, EADDRNOTAVAIL: failed }, errors_first_s: { EADDRNOTAVAIL: 0 } })],
+    });
+
+  it('all reserved: the ports are reserved, not taken, and no TIME_WAIT arithmetic', () => {
+    const scenario = reserved('0-65535');
+    const s = says(failing(scenario, 20), scenario);
+    assert.equal(
+      sentence(s, 'client ran out'),
+      'client ran out of local ports to 198.18.0.2:9000 (server) at t=0 s: 20 of 20 connect() calls failed with EADDRNOTAVAIL, ' +
+        'because every port of its range 50000-50009 is reserved (net.ipv4.ip_local_reserved_ports).',
+    );
+    assert.ok(!s.some((x) => /all 0 ports|0 ports carry|tcp_tw_reuse/.test(x)), s.join('\n'));
+  });
+
+  it('one usable port: singular, and the reserved ones said', () => {
+    const scenario = reserved('50000-50008');
+    const s = says(failing(scenario, 19), scenario);
+    assert.match(sentence(s, 'client ran out'), /failed with EADDRNOTAVAIL once the only usable port of its range 50000-50009 \(the other 9 are reserved\) was taken towards that destination\.$/);
+    assert.ok(!s.some((x) => x.includes('1 ports')), s.join('\n'));
+  });
+
+  it('some reserved: all N usable ports', () => {
+    const scenario = reserved('50000-50004');
+    assert.match(sentence(says(failing(scenario, 15), scenario), 'client ran out'), /once all 5 usable ports of its range 50000-50009 \(the other 5 are reserved\) were taken/);
+  });
+});
+
 describe('verdict: other trouble', () => {
   const pair = (serverExtra: string, clientExtra = ''): Scenario =>
     parseScenario(
@@ -179,6 +222,35 @@ clients: [{ host: client, target: server:9001, count: 50, rate: 10/s ${clientExt
       sentence(says(r, scenario), 'server holds'),
       'server holds 50 CLOSE_WAIT sockets at the end: the peers closed, but the application never closes its side (close: never on port 9001), so they stay until it does.',
     );
+  });
+
+  it("CLOSE_WAIT leak: the clients' orphaned FIN_WAIT_2 go after tcp_fin_timeout, the CLOSE_WAIT stays", () => {
+    const scenario = parseScenario(
+      `
+name: leak
+duration: 8s
+hosts:
+  client: { address: 198.18.0.1, sysctl: { net.ipv4.tcp_fin_timeout: 5 } }
+  server: { address: 198.18.0.2 }
+servers: [{ host: server, port: 9001, close: never }]
+clients: [{ host: client, target: server:9001, count: 50, rate: serial, close: first }]
+`,
+      'leak.yaml',
+    );
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:9001', attempted: 50, connected: 50, completed: 50 })],
+      hosts: { client: host({ states_peak: { FIN_WAIT_2: 51 }, mib: { TcpExtTW: 50 } }), server: host({ states_end: { CLOSE_WAIT: 50 } }) },
+    });
+    assert.equal(
+      sentence(says(r, scenario), "client's side"),
+      "client's side of the 50 connections closed first and waited in FIN_WAIT_2 for a FIN that never came; orphaned by close(), " +
+        "each went after tcp_fin_timeout (5 s), so none is left on client, while server's CLOSE_WAIT stays.",
+    );
+    const early = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:9001', attempted: 50, connected: 50, completed: 50 })],
+      hosts: { client: host({ states_peak: { FIN_WAIT_2: 50 }, states_end: { FIN_WAIT_2: 20 } }), server: host({ states_end: { CLOSE_WAIT: 50 } }) },
+    });
+    assert.match(sentence(says(early, scenario), "client's side"), /orphaned by close\(\), they go after tcp_fin_timeout \(5 s\): 20 are still in FIN_WAIT_2 on client at the end, while server's CLOSE_WAIT stays\.$/);
   });
 
   it('CLOSE_WAIT at the end of a server that does close is not called a leak', () => {
@@ -239,6 +311,38 @@ clients: [{ host: client, target: server:9001, count: 5, rate: 1/s }]
     assert.match(sentence(s, 'Not Linux'), /client's TIME_WAIT lasts 0 s/);
   });
 
+  it('resets from stale state: the host that had ended the connection resets the peer that still holds it', () => {
+    // lost-last-ack-no-timewait: the client, holding nothing, resets the server's LAST_ACK.
+    const scenario = pair(', close: after-peer');
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:9001' })],
+      hosts: { client: host({ mib: { TcpOutRsts: 2 } }), server: host() },
+      integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 2 },
+    });
+    assert.equal(
+      sentence(says(r, scenario), 'client sent'),
+      'client sent 2 RSTs in answer to segments of connections it had already ended, which server still held (resets_from_stale_state).',
+    );
+    // linger-rst: the server aborted (its abort RSTs are not stale); the client's aborts are not either.
+    const linger = pair(', close: first, linger: 0');
+    const both = result(linger, {
+      clients: [client({ host: 'client', target: 'server:9001' })],
+      hosts: { client: host({ mib: { TcpOutRsts: 50, TcpExtTCPAbortOnData: 50 } }), server: host({ mib: { TcpOutRsts: 550, TcpExtTCPAbortOnData: 50 } }) },
+      integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 500 },
+    });
+    assert.equal(
+      sentence(says(both, linger), 'server sent'),
+      'server sent 500 RSTs in answer to segments of connections it had already ended, which client still held (resets_from_stale_state).',
+    );
+    // Nobody to name: said without a host, still the right way round.
+    const unknown = result(scenario, { integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 1 } });
+    assert.equal(
+      sentence(says(unknown, scenario), '1 RST'),
+      '1 RST answered a segment of a connection the resetting host had already ended while its peer still held it (resets_from_stale_state).',
+    );
+    assert.ok(!says(both, linger).some((x) => x.includes('still held an earlier incarnation')));
+  });
+
   it('tcp_tw_recycle behind NAT: timeouts, PAWS drops, and why', () => {
     const scenario = parseScenario(
       `
@@ -268,6 +372,151 @@ clients:
     assert.equal(sentence(s, 'Connections to'), 'Connections to 198.18.0.2:80 (server) timed out (ETIMEDOUT) for c1 (98 of 100, the first at t=15.4 s).');
     assert.match(sentence(s, 'server dropped'), /^server dropped 300 SYNs .* \(TcpExtPAWSPassive\), which it does because net\.ipv4\.tcp_tw_recycle is 1\.$/);
     assert.match(sentence(s, 'c1 and c2 reach server through nat1'), /tcp_tw_recycle takes their SYNs for old duplicates/);
+  });
+});
+
+describe("verdict: the last ACK is lost (the article's figure two)", () => {
+  /** Two connections from bound ports; the client's final ACK of each close dropped. */
+  const figureTwo = (clientExtra = ''): Scenario =>
+    parseScenario(
+      `
+name: last-ack
+duration: 3s
+hosts:
+  client: { address: 180.172.35.150, sysctl: { net.ipv4.tcp_timestamps: 0 } ${clientExtra} }
+  server: { address: 180.97.33.108 }
+faults:
+  - { from: client, to: server, flags: "A", sender_state: FIN_WAIT_2, count: 2, action: drop }
+servers: [{ host: server, port: 80, close: after-peer }]
+clients:
+  - { host: client, target: server:80, count: 1, rate: serial, close: first }
+  - { host: client, target: server:80, count: 2, rate: 10/s, close: first }
+`,
+      'last-ack.yaml',
+    );
+  const ms = (p50: number, max: number) => ({ p50, p99: max, max });
+
+  it('with TIME_WAIT: the server retransmits its FIN, the TIME_WAIT answers with an ACK, no RST', () => {
+    const scenario = figureTwo();
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:80', attempted: 1, connected: 1, completed: 1 }), client({ host: 'client', target: 'server:80', attempted: 2, connected: 1, completed: 1 })],
+      hosts: {
+        client: host({ states_peak: { TIME_WAIT: 2 }, states_end: { TIME_WAIT: 2 }, mib: { TcpExtTW: 2 } }),
+        server: host({ states_peak: { LAST_ACK: 2 }, mib: { TcpRetransSegs: 2 } }),
+      },
+    });
+    assert.equal(
+      sentence(says(r, scenario), "client's final ACK"),
+      "client's final ACK of a close was dropped on the way to server (a fault of the scenario), so server stayed in LAST_ACK (2 at peak) " +
+        'and retransmitted its FIN (TcpRetransSegs 2 on server); the TIME_WAIT on client answered with an ACK again and server closed, ' +
+        'with no RST on either side (TcpOutRsts 0). Answering a FIN that comes again is the second job of TIME_WAIT.',
+    );
+  });
+
+  it('without TIME_WAIT: LAST_ACK is left to its FIN retransmission, which gets an RST; the reconnect meets the LAST_ACK', () => {
+    const scenario = figureTwo(', what_if: { timewait_len: 0s }');
+    const r = result(scenario, {
+      clients: [
+        client({ host: 'client', target: 'server:80', attempted: 1, connected: 1, completed: 1, connect_ms: ms(0.1, 0.1) }),
+        client({ host: 'client', target: 'server:80', attempted: 2, connected: 2, completed: 2, connect_ms: ms(0.1, 10.1) }),
+      ],
+      hosts: {
+        client: host({ states_peak: { TIME_WAIT: 1 }, mib: { TcpOutRsts: 2, TcpExtTCPSynRetrans: 1, TcpExtTWKilled: 3 } }),
+        server: host({ states_peak: { LAST_ACK: 2 }, mib: { TcpRetransSegs: 1, TcpExtTCPChallengeACK: 1, TcpExtTCPSYNChallenge: 1 } }),
+      },
+      integrity: { stale_segments_accepted: 0, stale_bytes_accepted: 0, resets_from_stale_state: 2 },
+    });
+    const s = says(r, scenario);
+    assert.equal(
+      sentence(s, "client's final ACK"),
+      "client's final ACK of a close was dropped on the way to server (a fault of the scenario), and client keeps no TIME_WAIT " +
+        '(what_if timewait_len 0 s, not Linux), so nothing on client remembered the connection: server stayed in LAST_ACK (2 at peak) ' +
+        'and its retransmitted FIN (TcpRetransSegs 1 on server) was answered with an RST.',
+    );
+    assert.equal(
+      sentence(s, 'client connected again'),
+      'client connected again from a port whose old connection server still held: server answered the SYN with a challenge ACK ' +
+        '(TcpExtTCPChallengeACK 1), client answered that with an RST (TcpOutRsts 2 on client in all) and sent its SYN again ' +
+        '(TcpExtTCPSynRetrans 1), so the slowest connect() took 10.1 ms against 0.1 ms at p50.',
+    );
+    assert.ok(!s.some((x) => x.includes('the second job of TIME_WAIT')), s.join('\n'));
+  });
+
+  it('a LAST_ACK that ends normally is no story', () => {
+    const scenario = figureTwo();
+    const r = result(scenario, {
+      clients: [client({ host: 'client', target: 'server:80' })],
+      hosts: { client: host({ states_peak: { TIME_WAIT: 2 } }), server: host({ states_peak: { LAST_ACK: 1 } }) },
+    });
+    assert.ok(!says(r, scenario).some((x) => x.includes('LAST_ACK')));
+  });
+});
+
+describe('verdict: the servers close first (TIME_WAIT moves to them)', () => {
+  const webCloses = (duration = '60s'): Scenario =>
+    parseScenario(
+      `
+name: web-closes
+duration: ${duration}
+hosts:
+  client: { address: 180.172.35.150 }
+  lb: { address: 10.162.74.10 }
+  web1: { address: 10.162.74.43 }
+  web2: { address: 10.162.74.44 }
+servers:
+  - { host: web1, port: 80, close: first }
+  - { host: web2, port: 80, close: first }
+clients:
+  - { host: client, target: lb:80, count: 60000, rate: 1000/s, close: first }
+proxies:
+  - { host: lb, port: 80, upstreams: [web1:80, web2:80], upstream_close: after-peer }
+`,
+      'web-closes.yaml',
+    );
+  const run = (scenario: Scenario, rsts = 0): Result =>
+    result(scenario, {
+      clients: [client({ host: 'client', target: 'lb:80', attempted: 60000, connected: 60000, completed: 60000 })],
+      proxies: [{ host: 'lb', requests: 59956, failed: 0, upstreams: [upstream({ target: 'web1:80', attempted: 29978, connected: 29978 }), upstream({ target: 'web2:80', attempted: 29978, connected: 29977 })] }],
+      hosts: {
+        client: host({ states_peak: { TIME_WAIT: 59910 }, states_end: { TIME_WAIT: 59910 } }),
+        lb: host({ states_peak: { ESTABLISHED: 32 }, bind_buckets_peak: 2, mib: { TcpOutRsts: rsts } }),
+        web1: host({ states_peak: { TIME_WAIT: 12793 }, states_end: { TIME_WAIT: 12793 }, mib: { TcpExtTW: 29978 } }),
+        web2: host({ states_peak: { TIME_WAIT: 12581 }, states_end: { TIME_WAIT: 12581 }, mib: { TcpExtTW: 29977 } }),
+      },
+    });
+
+  it('the connecting side holds no TIME_WAIT and its ports are free again at once', () => {
+    const scenario = webCloses();
+    assert.equal(
+      sentence(says(run(scenario), scenario), 'lb holds no TIME_WAIT'),
+      'lb holds no TIME_WAIT: web1 and web2 close first, so the TIME_WAIT of its 59 955 connections to them is on their side; ' +
+        'a local port of lb is free again as soon as its connection ends (local ports in use peak: 2), and its 28 232-port range never runs short.',
+    );
+  });
+
+  it("new SYNs reopen the servers' TIME_WAIT: TcpExtTW far above what is left, when none can have expired", () => {
+    const scenario = webCloses();
+    assert.equal(
+      sentence(says(run(scenario), scenario), 'web1 holds'),
+      'web1 holds 12 793 TIME_WAIT sockets at the end of the 29 978 it entered (TcpExtTW), web2 12 581 of 29 977; none can have expired ' +
+        "in a 60 s run with a 60 s TIME_WAIT: new SYNs from lb reopened the others. lb's connect() cannot see a TIME_WAIT on the server, " +
+        'so it reuses ports whose 4-tuple is still in TIME_WAIT there, and a SYN with a newer timestamp or a higher sequence number ' +
+        'may take it over (RFC 6191); Linux counts no statistic for that.',
+    );
+  });
+
+  it('a host whose range could hold every connection is not told about its ports', () => {
+    const scenario = webCloses();
+    const few = run(scenario);
+    few.proxies = [{ host: 'lb', requests: 200, failed: 0, upstreams: [upstream({ target: 'web1:80', attempted: 100, connected: 100 }), upstream({ target: 'web2:80', attempted: 100, connected: 100 })] }];
+    assert.ok(!says(few, scenario).some((x) => x.startsWith('lb holds no TIME_WAIT')));
+  });
+
+  it('no reopening claimed when TIME_WAITs may have expired or RSTs may have killed them', () => {
+    const long = webCloses('90s');
+    assert.ok(!says(run(long), long).some((x) => x.includes('reopened')));
+    const scenario = webCloses();
+    assert.ok(!says(run(scenario, 5), scenario).some((x) => x.includes('reopened')));
   });
 });
 

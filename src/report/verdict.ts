@@ -21,6 +21,7 @@ interface Connector {
   dest: string;
   target: Endpoint;
   attempted: number;
+  connected: number;
   errors: Record<string, number>;
   first: Record<string, number>;
   probes: Percentiles;
@@ -42,9 +43,19 @@ export function verdict(result: Result, scenario: Scenario): string[] {
     ...v.timewaitOverflow(),
     ...v.closeWaitLeak(),
     ...v.lingerResets(),
+    ...v.lastAckLeftOpen(),
+    ...v.synMetOldConnection(),
     ...v.staleSegments(),
   ];
-  return [...(trouble.length === 0 ? v.allWell() : trouble), ...v.portSearchCost(), ...v.timewaitHeld(), ...v.whatIfKnobs()];
+  return [
+    ...(trouble.length === 0 ? v.allWell() : trouble),
+    ...v.timewaitAnsweredFin(),
+    ...v.portSearchCost(),
+    ...v.timewaitOnServers(),
+    ...v.timewaitReopened(),
+    ...v.timewaitHeld(),
+    ...v.whatIfKnobs(),
+  ];
 }
 
 class Verdict {
@@ -90,7 +101,14 @@ class Verdict {
       const [lo, hi] = sysctl.ip_local_port_range;
       const ports = usablePorts(sysctl);
       const when = mine.map((c) => `${c.dest} at t=${time(c.first['EADDRNOTAVAIL'])} s`);
-      facts.push(`${host} ran out of local ports to ${list(when)}: ${calls} once all ${count(ports)} ports of its range ${lo}-${hi} were taken towards ${mine.length === 1 ? 'that destination' : 'each'}.`);
+      const reserved = hi - lo + 1 - ports;
+      if (ports === 0) {
+        facts.push(`${host} ran out of local ports to ${list(when)}: ${calls}, because every port of its range ${lo}-${hi} is reserved (net.ipv4.ip_local_reserved_ports).`);
+        continue; // neither TIME_WAIT nor tcp_tw_reuse has a port to work with
+      }
+      const others = reserved > 0 ? ` (the other ${count(reserved)} ${reserved === 1 ? 'is' : 'are'} reserved)` : '';
+      const taken = ports === 1 ? `the only usable port of its range ${lo}-${hi}${others} was taken` : `all ${count(ports)} ${reserved > 0 ? 'usable ' : ''}ports of its range ${lo}-${hi}${others} were taken`;
+      facts.push(`${host} ran out of local ports to ${list(when)}: ${calls} once ${taken} towards ${mine.length === 1 ? 'that destination' : 'each'}.`);
 
       const tw = this.timewaitLen(host);
       if (tw === 0) continue;
@@ -108,12 +126,12 @@ class Verdict {
     if (mine.every((c) => c.rateAsked && c.rate !== undefined && c.rate > ports / (tw / SEC))) {
       const each = unique(mine.map((c) => perSecond(c.rate as number)));
       const asked = each.length === 1 ? `${each[0]}/s${mine.length > 1 ? ' to each' : ''}` : list(mine.map((c) => `${perSecond(c.rate as number)}/s to ${c.dest}`));
-      return `${holding} lets ${count(ports)} ports carry at most ${perSecond(ports / (tw / SEC), 'floor')} new connections/s to one destination; the scenario asks ${asked}.`;
+      return `${holding} lets ${plural(ports, 'port')} carry at most ${perSecond(ports / (tw / SEC), 'floor')} new connections/s to one destination; the scenario asks ${asked}.`;
     }
     const active = (this.scenario.duration - Math.min(...mine.map((c) => c.start))) / SEC;
     const attempted = Math.max(...mine.map((c) => c.attempted));
     if (attempted > ports && active <= tw / SEC) {
-      return `${plural(attempted, 'connection')} to one destination within ${seconds(active * SEC)} s need more than the ${count(ports)} ports, each held for ${holding}.`;
+      return `${plural(attempted, 'connection')} to one destination within ${seconds(active * SEC)} s need more than ${ports === 1 ? 'the one port' : `the ${count(ports)} ports`}, each held for ${holding}.`;
     }
     return undefined;
   }
@@ -215,6 +233,36 @@ class Verdict {
         `${name} holds ${plural(left, 'CLOSE_WAIT socket')} at the end: the peers closed, but the application never closes its side ` +
           `(close: never on port ${list(never.map((s) => String(s.port)))}), so they stay until it does.`,
       );
+      out.push(...this.orphansGone(name, never.map((s) => s.port)));
+    }
+    return out;
+  }
+
+  /**
+   * The other side of a CLOSE_WAIT leak: clients that closed first wait in FIN_WAIT_2 for a FIN
+   * that never comes; orphaned by close(), they go after tcp_fin_timeout (tcp.c tcp_close,
+   * tcp_fin_time).
+   */
+  private orphansGone(server: string, ports: number[]): string[] {
+    const address = this.hosts.get(server)?.address;
+    const out: string[] = [];
+    for (const client of unique(this.scenario.clients.map((c) => c.host))) {
+      const closing = this.result.clients.filter((r, i) => {
+        const spec = this.scenario.clients[i];
+        return r.host === client && spec !== undefined && spec.target.address === address && ports.includes(spec.target.port) && spec.close === 'first';
+      });
+      const connected = sum(closing.map((c) => c.connected));
+      if (connected === 0 || this.peak(client, 'FIN_WAIT_2') === 0) continue;
+      const fin = `tcp_fin_timeout (${this.sysctl(client).tcp_fin_timeout} s)`;
+      const left = this.result.hosts[client]?.states_end.FIN_WAIT_2 ?? 0;
+      const fate =
+        left === 0
+          ? `each went after ${fin}, so none is left on ${client}`
+          : `they go after ${fin}: ${count(left)} ${left === 1 ? 'is' : 'are'} still in FIN_WAIT_2 on ${client} at the end`;
+      out.push(
+        `${client}'s side of the ${plural(connected, 'connection')} closed first and waited in FIN_WAIT_2 for a FIN that never came; ` +
+          `orphaned by close(), ${fate}, while ${server}'s CLOSE_WAIT stays.`,
+      );
     }
     return out;
   }
@@ -238,6 +286,105 @@ class Verdict {
     return out;
   }
 
+  // -------------------------------------------------------------------------------------
+  // The last ACK is lost (the article's figure two)
+
+  /**
+   * The closer's final ACK was dropped and its TIME_WAIT answered the peer's retransmitted
+   * FIN (tcp_minisocks.c tcp_timewait_state_process: TCP_TW_ACK): the peer's LAST_ACK ended
+   * without an RST or a timeout.
+   */
+  timewaitAnsweredFin(): string[] {
+    return this.lastAckPairs()
+      .filter(({ closer }) => this.timewaitLen(closer) >= SEC && (this.result.hosts[closer]?.states_peak.TIME_WAIT ?? 0) > 0)
+      .filter(({ closer, peer }) => this.mib(closer, 'TcpOutRsts') === 0 && this.mib(peer, 'TcpOutRsts') === 0 && this.mib(peer, 'TcpExtTCPAbortOnTimeout') === 0)
+      .filter(({ peer }) => (this.result.hosts[peer]?.states_end.LAST_ACK ?? 0) === 0)
+      .map(
+        ({ closer, peer, cause }) =>
+          `${cause}, so ${peer} stayed in LAST_ACK (${this.peak(peer, 'LAST_ACK')} at peak) and retransmitted its FIN (TcpRetransSegs ${count(this.mib(peer, 'TcpRetransSegs'))} on ${peer}); ` +
+          `the TIME_WAIT on ${closer} answered with an ACK again and ${peer} closed, with no RST on either side (TcpOutRsts 0). ` +
+          'Answering a FIN that comes again is the second job of TIME_WAIT.',
+      );
+  }
+
+  /** The same without TIME_WAIT: nothing answers the peer's FIN but an RST. */
+  lastAckLeftOpen(): string[] {
+    return this.lastAckPairs()
+      .filter(({ closer }) => this.timewaitLen(closer) < SEC)
+      .map(({ closer, peer, cause }) => {
+        const tw = this.timewaitLen(closer);
+        const keeps = tw === 0 ? 'keeps no TIME_WAIT' : `keeps TIME_WAIT for only ${seconds(tw)} s`;
+        // RSTs the closer sent, less the ones that answered challenge ACKs (said with the SYN).
+        const finResets = this.answeringResets(closer) - this.mib(peer, 'TcpExtTCPChallengeACK');
+        const reset = finResets > 0 ? ' was answered with an RST' : ' went unanswered';
+        return (
+          `${cause}, and ${closer} ${keeps}${this.whatIfNote(closer, 'timewait_len')}, so nothing on ${closer} remembered the connection: ` +
+          `${peer} stayed in LAST_ACK (${this.peak(peer, 'LAST_ACK')} at peak) and its retransmitted FIN (TcpRetransSegs ${count(this.mib(peer, 'TcpRetransSegs'))} on ${peer})${reset}.`
+        );
+      });
+  }
+
+  /**
+   * A SYN that met a connection the server still held (TcpExtTCPSYNChallenge, RFC 5961 4.2):
+   * a challenge ACK, the client's RST for it, and the SYN again
+   * (tcp_input.c tcp_rcv_synsent_state_process), which delays the connect().
+   */
+  synMetOldConnection(): string[] {
+    const out: string[] = [];
+    for (const [server, client] of this.pairs()) {
+      const challenged = this.mib(server, 'TcpExtTCPSYNChallenge');
+      const retried = this.mib(client, 'TcpExtTCPSynRetrans');
+      if (challenged === 0 || retried === 0 || this.answeringResets(client) === 0) continue;
+      const address = this.hosts.get(server)?.address;
+      const mine = this.result.clients.filter((c, i) => c.host === client && this.scenario.clients[i]?.target.address === address);
+      const slowest = mine.reduce<Percentiles | undefined>((a, c) => (a === undefined || c.connect_ms.max > a.max ? c.connect_ms : a), undefined);
+      const delay =
+        slowest !== undefined && slowest.max > 2 * slowest.p50
+          ? `, so the slowest connect() took ${ms(slowest.max)} ms against ${ms(slowest.p50)} ms at p50`
+          : '';
+      out.push(
+        `${client} connected again from a port whose old connection ${server} still held: ${server} answered the SYN with a challenge ACK ` +
+          `(TcpExtTCPChallengeACK ${count(this.mib(server, 'TcpExtTCPChallengeACK'))}), ${client} answered that with an RST (TcpOutRsts ${count(this.mib(client, 'TcpOutRsts'))} on ${client} in all) ` +
+          `and sent its SYN again (TcpExtTCPSynRetrans ${count(retried)})${delay}.`,
+      );
+    }
+    return out;
+  }
+
+  /**
+   * Closer and peer where the scenario drops the closer's final ACK (a pure ACK sent from
+   * FIN_WAIT_2 or TIME_WAIT) and the peer, left in LAST_ACK, retransmitted.
+   */
+  private lastAckPairs(): { closer: string; peer: string; cause: string }[] {
+    const out: { closer: string; peer: string; cause: string }[] = [];
+    for (const [peer, closer] of this.pairs()) {
+      const dropped = this.scenario.faults.some(
+        (f) =>
+          f.action.kind === 'drop' && f.from === closer && (f.to === undefined || f.to === peer) && f.flags === 'A' && (f.senderState === 'FIN_WAIT_2' || f.senderState === 'TIME_WAIT'),
+      );
+      if (!dropped || this.peak(peer, 'LAST_ACK') === 0 || this.mib(peer, 'TcpRetransSegs') === 0) continue;
+      out.push({ closer, peer, cause: `${closer}'s final ACK of a close was dropped on the way to ${peer} (a fault of the scenario)` });
+    }
+    return out;
+  }
+
+  /** [server host, connecting host] for every host that connects to another, in scenario order. */
+  private pairs(): [string, string][] {
+    const seen = new Set<string>();
+    const out: [string, string][] = [];
+    for (const c of this.connectors) {
+      const server = this.hostByAddress.get(c.target.address);
+      if (server === undefined || seen.has(`${server} ${c.host}`)) continue;
+      seen.add(`${server} ${c.host}`);
+      out.push([server, c.host]);
+    }
+    return out;
+  }
+
+  private peak(host: string, state: 'LAST_ACK' | 'TIME_WAIT' | 'FIN_WAIT_2'): number {
+    return this.result.hosts[host]?.states_peak[state] ?? 0;
+  }
+
   /** What only a simulator can see: data of an old connection accepted by a new one. */
   staleSegments(): string[] {
     const integrity = this.result.integrity;
@@ -252,10 +399,38 @@ class Verdict {
           `the corruption TIME_WAIT exists to prevent.${cause}`,
       );
     }
-    if (integrity.resets_from_stale_state > 0) {
-      out.push(`${plural(integrity.resets_from_stale_state, 'reset')} came from a host that still held an earlier incarnation of the same 4-tuple (resets_from_stale_state).${out.length === 0 ? cause : ''}`);
+    const resets = integrity.resets_from_stale_state;
+    if (resets > 0) {
+      // The counter (host.ts sendReset) counts RSTs a host sent in answer to a segment of a
+      // connection it had already ended: the peer is the one still holding it. The result
+      // sums it over hosts; a host is named only when it alone sent RSTs other than aborts.
+      const senders = this.hostNames().filter((h) => this.answeringResets(h) > 0);
+      const sender = senders.length === 1 && this.answeringResets(senders[0] as string) >= resets ? senders[0] : undefined;
+      const peers = sender === undefined ? [] : this.counterparts(sender);
+      const said =
+        sender === undefined
+          ? `${plural(resets, 'RST')} answered ${resets === 1 ? 'a segment of a connection' : 'segments of connections'} the resetting host had already ended while its peer still held ${resets === 1 ? 'it' : 'them'}`
+          : `${sender} sent ${plural(resets, 'RST')} in answer to ${resets === 1 ? 'a segment of a connection' : 'segments of connections'} it had already ended` +
+            (peers.length > 0 ? `, which ${list(peers)} still held` : '');
+      out.push(`${said} (resets_from_stale_state).${out.length === 0 ? cause : ''}`);
     }
     return out;
+  }
+
+  /** RSTs `host` sent in answer to a segment (TcpOutRsts without the ones its own aborts sent). */
+  private answeringResets(host: string): number {
+    const aborts = ['TcpExtTCPAbortOnData', 'TcpExtTCPAbortOnClose', 'TcpExtTCPAbortOnMemory', 'TcpExtTCPAbortOnLinger'];
+    return this.mib(host, 'TcpOutRsts') - sum(aborts.map((c) => this.mib(host, c)));
+  }
+
+  /** The hosts `host` connects to or is connected from, in scenario order. */
+  private counterparts(host: string): string[] {
+    const address = this.hosts.get(host)?.address;
+    const names = this.connectors.flatMap((c) => {
+      if (c.host === host) return [this.hostByAddress.get(c.target.address)];
+      return c.target.address === address ? [c.host] : [];
+    });
+    return unique(names.filter((h): h is string => h !== undefined && h !== host));
   }
 
   /** Nothing went wrong: say so, with the one figure that proves it. */
@@ -292,6 +467,75 @@ class Verdict {
       together.add(text, host, (hosts) => `connect() on ${hosts} ${text}`);
     }
     return together.sentences();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Who closes first holds the TIME_WAIT
+
+  /** A host whose every destination is a server that closes first: its ports are free again at once. */
+  timewaitOnServers(): string[] {
+    const out: string[] = [];
+    for (const host of unique(this.connectors.map((c) => c.host))) {
+      const mine = this.connectors.filter((c) => c.host === host);
+      const h = this.result.hosts[host];
+      if (h === undefined || (h.states_peak.TIME_WAIT ?? 0) > 0 || mine.some((c) => sum(Object.values(c.errors)) > 0)) continue;
+      const servers = mine.map((c) => this.closesFirst(c.target));
+      if (servers.some((s) => s === undefined || this.peak(s, 'TIME_WAIT') === 0)) continue;
+      const peers = unique(servers as string[]);
+      const connected = sum(mine.map((c) => c.connected));
+      // Only worth saying when the range could not have held a TIME_WAIT per connection.
+      const ports = usablePorts(this.sysctl(host));
+      if (connected <= ports) continue;
+      out.push(
+        `${host} holds no TIME_WAIT: ${list(peers)} close${peers.length === 1 ? 's' : ''} first, so the TIME_WAIT of its ${plural(connected, 'connection')} to ${peers.length === 1 ? 'it' : 'them'} ` +
+          `is on ${peers.length === 1 ? 'its' : 'their'} side; a local port of ${host} is free again as soon as its connection ends (local ports in use peak: ${count(h.bind_buckets_peak)}), ` +
+          `and its ${count(ports)}-port range never runs short.`,
+      );
+    }
+    return out;
+  }
+
+  /**
+   * TIME_WAITs on a server that closes first, taken over by new SYNs on the same 4-tuple
+   * (tcp_minisocks.c tcp_timewait_state_process: TCP_TW_SYN; RFC 6191). Linux counts no
+   * statistic for it, so it is said only when the counters prove it: every TIME_WAIT entered
+   * is in TcpExtTW (counted when armed), none can have expired within the run, no RST can
+   * have killed one, and fewer are left than were entered.
+   */
+  timewaitReopened(): string[] {
+    if (PROFILES[this.scenario.kernel].twCountedAt !== 'schedule') return [];
+    const found: { host: string; entered: number; end: number; from: string[]; len: Micros }[] = [];
+    for (const host of this.hostNames()) {
+      const len = this.timewaitLen(host);
+      if (this.scenario.duration > len) continue;
+      const from = this.connectors.filter((c) => this.closesFirst(c.target) === host);
+      if (from.length === 0 || from.some((c) => this.mib(c.host, 'TcpOutRsts') > 0)) continue;
+      const h = this.result.hosts[host];
+      if (h === undefined) continue;
+      const entered = this.mib(host, 'TcpExtTW');
+      const end = h.states_end.TIME_WAIT ?? 0;
+      const left = end + (h.states_end.FIN_WAIT_2 ?? 0) + this.mib(host, 'TcpExtTWRecycled');
+      if (end === 0 || entered <= left) continue;
+      found.push({ host, entered, end, from: unique(from.map((c) => c.host)), len });
+    }
+    const [first, ...rest] = found;
+    if (first === undefined) return [];
+    const lens = unique(found.map((f) => f.len));
+    const senders = unique(found.flatMap((f) => f.from));
+    const others = rest.map((f) => `${f.host} ${count(f.end)} of ${count(f.entered)}`);
+    const expire = lens.length === 1 ? `a ${seconds(lens[0] as Micros)} s TIME_WAIT` : 'TIME_WAIT no shorter than the run';
+    return [
+      `${first.host} holds ${plural(first.end, 'TIME_WAIT socket')} at the end of the ${count(first.entered)} it entered (TcpExtTW)${others.length > 0 ? `, ${list(others)}` : ''}; ` +
+        `none can have expired in a ${seconds(this.scenario.duration)} s run with ${expire}: new SYNs from ${list(senders)} reopened the others. ` +
+        `${senders.length === 1 ? `${senders[0]}'s connect() cannot` : 'connect() on those hosts cannot'} see a TIME_WAIT on the server, so it reuses ports whose 4-tuple is still in TIME_WAIT there, ` +
+        'and a SYN with a newer timestamp or a higher sequence number may take it over (RFC 6191); Linux counts no statistic for that.',
+    ];
+  }
+
+  /** The host of the server at `target` when it closes first; undefined otherwise. */
+  private closesFirst(target: Endpoint): string | undefined {
+    const host = this.hostByAddress.get(target.address);
+    return this.scenario.servers.some((s) => s.host === host && s.port === target.port && s.close === 'first') ? host : undefined;
   }
 
   /** Who holds TIME_WAIT and what it costs in kernel memory. */
@@ -334,6 +578,7 @@ class Verdict {
         dest: this.destOf(spec.target),
         target: spec.target,
         attempted: c.attempted,
+        connected: c.connected,
         errors: c.errors,
         first: c.errors_first_s ?? {},
         probes: c.connect_probes,
@@ -355,6 +600,7 @@ class Verdict {
           dest: this.destOf(target),
           target,
           attempted: u.attempted,
+          connected: u.connected,
           errors: u.errors,
           first: u.errors_first_s ?? {},
           probes: u.connect_probes,
@@ -412,8 +658,11 @@ class Verdict {
     return this.hosts.get(host)?.whatIf?.timewaitLen ?? PROFILES[this.scenario.kernel].timewaitLen;
   }
 
-  private whatIfNote(host: string): string {
-    return this.hosts.get(host)?.whatIf?.timewaitLen !== undefined ? ' (what_if, not Linux)' : '';
+  /** ` (what_if, not Linux)`, or with the knob: ` (what_if timewait_len 0 s, not Linux)`; '' without what_if. */
+  private whatIfNote(host: string, knob?: 'timewait_len'): string {
+    const len = this.hosts.get(host)?.whatIf?.timewaitLen;
+    if (len === undefined) return '';
+    return knob === undefined ? ' (what_if, not Linux)' : ` (what_if ${knob} ${seconds(len)} s, not Linux)`;
   }
 
   private mib(host: string, name: string): number {
@@ -494,6 +743,11 @@ function time(s: number | undefined): string {
 
 function seconds(us: Micros): string {
   return String(Number((us / SEC).toFixed(3)));
+}
+
+/** Milliseconds with about three significant digits: 0.1, 10.1, 250. */
+function ms(n: number): string {
+  return String(Number(n.toPrecision(3)));
 }
 
 /** A rate: whole numbers from 10 up, two significant digits below. `floor` for an upper bound. */

@@ -16,6 +16,7 @@ import { BUILTIN_DIR, builtinNames, loadBuiltin } from '../scenario/builtin.js';
 import { parseScenario } from '../scenario/load.js';
 import type { ClientResult, HostResult, ProxyResult, Result, UpstreamResult } from './result.js';
 import { simulate } from './run.js';
+import { DIGIT_GROUP, verdict } from '../report/verdict.js';
 
 const results = new Map<string, Result>();
 
@@ -357,5 +358,37 @@ describe('other ways around TIME_WAIT', () => {
     const uncapped = variant('max-tw-buckets', [', net.ipv4.tcp_max_tw_buckets: 500', '']);
     assert.equal(client(uncapped, 0).connected, 1000);
     assert.equal(client(uncapped, 0).errors.EADDRNOTAVAIL, 4000);
+  });
+});
+
+// The same stories, told by the report's "What happened" (../report/verdict.ts) from this
+// run's figures: a built-in tells its story in its output, not only in its description.
+describe('every built-in tells its story in "What happened"', () => {
+  const says = (name: string): string => verdict(run(name), loadBuiltin(name)).join('\n').replaceAll(DIGIT_GROUP, ' ');
+
+  it("lost-last-ack: the server's FIN retransmission, answered by the TIME_WAIT, no RST", () => {
+    const s = says('lost-last-ack');
+    assert.match(s, /final ACK of a close was dropped on the way to server .* stayed in LAST_ACK \(2 at peak\) and retransmitted its FIN \(TcpRetransSegs 2 on server\); the TIME_WAIT on client answered with an ACK again and server closed, with no RST/s);
+  });
+
+  it('lost-last-ack-no-timewait: LAST_ACK left to an RST; the reconnect meets it: challenge ACK, RST, SYN again, a slower connect()', () => {
+    const s = says('lost-last-ack-no-timewait');
+    assert.match(s, /client keeps no TIME_WAIT .* server stayed in LAST_ACK \(2 at peak\) and its retransmitted FIN \(TcpRetransSegs 1 on server\) was answered with an RST/s);
+    assert.match(s, /challenge ACK \(TcpExtTCPChallengeACK 1\), client answered that with an RST \(TcpOutRsts 2 on client in all\) and sent its SYN again \(TcpExtTCPSynRetrans 1\), so the slowest connect\(\) took 10\.1 ms against 0\.1 ms at p50/);
+    assert.match(s, /client sent 2 RSTs in answer to segments of connections it had already ended, which server still held/);
+  });
+
+  it('linger-rst: the server, having aborted, resets the connections the client still holds', () => {
+    assert.match(says('linger-rst'), /server sent 2 000 RSTs in answer to segments of connections it had already ended, which client still held/);
+  });
+
+  it("article-lb-web-closes: no TIME_WAIT and free ports on the load balancer; SYNs reopen the servers' TIME_WAITs", () => {
+    const s = says('article-lb-web-closes');
+    assert.match(s, /lb holds no TIME_WAIT: web1 and web2 close first/);
+    assert.match(s, /web1 holds 12 793 TIME_WAIT sockets at the end of the 29 978 it entered \(TcpExtTW\), web2 12 581 of 29 977 and db 25 652 of 60 000; none can have expired .* new SYNs from lb, web1 and web2 reopened the others/s);
+  });
+
+  it("close-wait-leak: the clients' orphaned FIN_WAIT_2 go after tcp_fin_timeout, the server's CLOSE_WAIT stays", () => {
+    assert.match(says('close-wait-leak'), /client's side of the 50 connections closed first and waited in FIN_WAIT_2 .* each went after tcp_fin_timeout \(5 s\), so none is left on client, while server's CLOSE_WAIT stays/s);
   });
 });
