@@ -80,20 +80,27 @@ function parse(text: string, source: string): Scenario {
   return readScenario(r, r.view(root, '', SCENARIO, SCENARIO_ALLOWED), source);
 }
 
+/**
+ * A parse error of the YAML itself. Only a duplicate key names its key path: the parser read
+ * the mapping. Anything else is "YAML syntax", as the parser says it: the document around a
+ * syntax error is half-read, so a key path found there would be made up ("seed.1 oops").
+ */
 function fromYamlError(e: YAMLError, doc: Document, lines: LineCounter, source: string): ScenarioError {
   const offset = e.pos[0];
-  const key = keyAt(doc.contents, offset, '') || '(yaml)';
   const position = lines.linePos(offset);
   switch (e.code) {
     case 'DUPLICATE_KEY':
-      return new ScenarioError(source, position, key, 'the key appears twice', 'each key once per mapping');
+      return new ScenarioError(source, position, keyAt(doc.contents, offset, '') || YAML_SYNTAX, 'the key appears twice', 'each key once per mapping');
     case 'MULTIPLE_DOCS':
-      return new ScenarioError(source, position, key, 'a second YAML document starts here (---)', 'one scenario per file');
+      return new ScenarioError(source, position, YAML_SYNTAX, 'a second YAML document starts here (---)', 'one scenario per file');
     default:
-      if (/call stack/i.test(e.message)) return new ScenarioError(source, position, key, 'nests too deeply to read', 'a scenario nested a few levels deep');
-      return new ScenarioError(source, position, key, `not valid YAML: ${e.message}`, 'YAML 1.2 (https://yaml.org/spec/1.2.2/)');
+      if (/call stack/i.test(e.message)) return new ScenarioError(source, position, '(yaml)', 'nests too deeply to read', 'a scenario nested a few levels deep');
+      return new ScenarioError(source, position, YAML_SYNTAX, e.message, 'YAML 1.2 (https://yaml.org/spec/1.2.2/)');
   }
 }
+
+/** The key of errors in the YAML itself, where no scenario key can be named. */
+const YAML_SYNTAX = 'YAML syntax';
 
 /** The key path of the innermost key or value at `offset`, '' when there is none. */
 function keyAt(node: unknown, offset: number, path: string): string {
