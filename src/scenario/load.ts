@@ -135,7 +135,9 @@ function readScenario(r: Reader, top: MapView<typeof SCENARIO>, source: string):
   const listeners = new Listeners(r);
   const servers = (top.get('servers') ?? []).map((server) => readServer(server, listeners));
   const clients = (top.get('clients') ?? []).map((client) => readClient(r, client, duration));
-  const proxies = (top.get('proxies') ?? []).map((proxy) => readProxy(proxy, listeners));
+  const proxyViews = top.get('proxies') ?? [];
+  const proxies = proxyViews.map((proxy) => readProxy(proxy, listeners));
+  checkProxyLoops(r, proxyViews, proxies);
 
   const snapshots = new Set<Micros>();
   for (const at of top.get('snapshots') ?? []) {
@@ -348,8 +350,36 @@ function readProxy(view: MapView<typeof PROXY>, listeners: Listeners): ProxySpec
   return {
     host,
     port,
-    upstreams: view.get('upstreams'),
+    upstreams: view.get('upstreams').map((u) => u.value),
     upstreamClose: view.get('upstream_close'),
     keepalive: view.get('keepalive'),
   };
+}
+
+/**
+ * A proxy whose upstreams lead back to itself (a -> a, a -> b -> a) would forward each
+ * request around the loop until ports or the run ran out: refused, naming the loop.
+ */
+function checkProxyLoops(r: Reader, views: MapView<typeof PROXY>[], proxies: ProxySpec[]): void {
+  const byListener = new Map<string, number>();
+  proxies.forEach((p, i) => byListener.set(`${r.hosts.get(p.host)}:${p.port}`, i));
+  const name = (i: number): string => `proxies[${i}] (${proxies[i]?.host}:${proxies[i]?.port})`;
+  const done = new Set<number>();
+  const path: number[] = [];
+  const visit = (i: number): void => {
+    path.push(i);
+    for (const upstream of views[i]?.get('upstreams') ?? []) {
+      const next = byListener.get(`${upstream.value.address}:${upstream.value.port}`);
+      if (next === undefined || done.has(next)) continue;
+      const from = path.indexOf(next);
+      if (from >= 0) {
+        const loop = [...path.slice(from), next].map(name).join(' -> ');
+        r.fail(upstream.node, upstream.key, `${show(upstream.value.text)} closes a proxy loop: ${loop}`, 'upstreams that lead to servers, not back to a proxy that forwards here');
+      }
+      visit(next);
+    }
+    path.pop();
+    done.add(i);
+  };
+  for (let i = 0; i < proxies.length; i++) if (!done.has(i)) visit(i);
 }

@@ -371,7 +371,7 @@ export const CLIENT = {
 export const PROXY = {
   host: required(hostRef),
   port: required(port),
-  upstreams: required(listOf(endpoint, { min: 1 })),
+  upstreams: required(listOf(located(endpoint), { min: 1 })),
   upstream_close: withDefault(oneOf(['first', 'after-peer'] as const), 'first'),
   keepalive: withDefault(integer(0, LIMITS.maxCount), 0),
 };
