@@ -99,6 +99,26 @@ describe('twlab usage errors: exit 2, one message naming the mistake', () => {
     assert.match(r.stderr, /unknown command "simluate"; did you mean simulate\?/);
   });
 
+  it('a command that takes no operands refuses one instead of ignoring it', async () => {
+    const { COMMANDS } = await import('../src/cli/cli.js');
+    const none = [];
+    for (const entry of COMMANDS) if ((await entry.command()).operands === '') none.push(entry.name);
+    assert.deepEqual(none.sort(), ['advise', 'exporter', 'scenarios', 'schema']);
+    for (const name of none) {
+      const r = twlab(name, 'foo', 'bar');
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      assert.equal(r.stdout, '', name);
+      assert.match(r.stderr, new RegExp(`^twlab: ${name} takes no operands, got foo bar$`, 'm'), name);
+      assert.doesNotMatch(r.stderr, STACK_FRAME);
+    }
+  });
+
+  it('--version refuses words after it', () => {
+    const r = twlab('--version', 'foo');
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^twlab: --version takes nothing after it, got foo$/m);
+  });
+
   it('every command product.md describes exists and has help', () => {
     for (const name of ['simulate', 'scenarios', 'sweep', 'inspect', 'advise', 'exporter', 'lab', 'compare']) {
       assert.equal(twlab('help', name).code, 0, name);
