@@ -2,6 +2,7 @@
 // model, print the report or JSON, write the HTML report and ladders.
 
 import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { bytes } from '../../report/format.js';
 import { renderHtml } from '../../report/html.js';
 import { chooseLadders, NO_LADDER, NO_TRACED_LADDER, tracedLadders, type ChosenLadder } from '../../report/ladder.js';
@@ -31,6 +32,7 @@ export function runSimulate(args: Args, context: Context): Output {
   if (traces.length > 0 && html === undefined && ladder === undefined) {
     throw new UsageError('--trace chooses the connections that --html and --ladder draw; add --html FILE or --ladder FILE|-', 'simulate');
   }
+  if (ladder !== undefined) ladderFormat(ladder);
   if (ladder === '-' && args.switches.has('json')) {
     throw new UsageError('--ladder - and --json would both print on stdout; write the ladder to a file instead: --ladder FILE.svg or FILE.txt', 'simulate');
   }
@@ -66,7 +68,7 @@ export function runSimulate(args: Args, context: Context): Output {
     files.push([html, renderHtml({ model: result }, { scenario, changed, ladders: chosen, noLadder: none, ...traced, version: packageVersion() })]);
   }
   if (ladder !== undefined && ladder !== '-') {
-    files.push([ladder, ladder.toLowerCase().endsWith('.txt') ? renderLaddersText(chosen, { none }, done.unrecorded) : laddersSvgFile(chosen, ladderHeading(scenario, chosen), none)]);
+    files.push([ladder, ladderFormat(ladder) === 'text' ? renderLaddersText(chosen, { none }, done.unrecorded) : laddersSvgFile(chosen, ladderHeading(scenario, chosen), none)]);
   }
   for (const [path, text] of files) {
     try {
@@ -82,6 +84,15 @@ export function runSimulate(args: Args, context: Context): Output {
   else if (args.switches.has('json')) stdout = JSON.stringify(result, null, 2) + '\n';
   else stdout = renderText(result, { color: context.color, scenario, changed });
   return { code: EXIT.ok, stdout, stderr: notes.join('') };
+}
+
+/** --ladder FILE.svg, FILE.txt or -: the extension says the format, and nothing else is written. */
+function ladderFormat(ladder: string): 'svg' | 'text' {
+  const ext = extname(ladder).toLowerCase();
+  if (ladder === '-' || ext === '.txt') return 'text';
+  if (ext === '.svg') return 'svg';
+  const problem = ext === '' ? 'has no .svg or .txt extension' : `${JSON.stringify(ext)} is not a ladder format`;
+  throw new UsageError(`--ladder ${ladder}: ${problem}; allowed: FILE.svg (SVG), FILE.txt (text) or - (text on stdout)`, 'simulate');
 }
 
 function traceMatch(text: string, scenario: Scenario): TraceMatch {
