@@ -125,13 +125,23 @@ describe('twlab usage errors: exit 2, one message naming the mistake', () => {
     }
   });
 
+  it('simulate --help names seed and duration among the --set keys', () => {
+    const r = twlab('simulate', '--help');
+    assert.match(r.stdout.replace(/\s+/g, ' '), /or seed and duration \(as --seed and --duration do\)/);
+    assert.match(r.stdout.replace(/\s+/g, ' '), /Each key may be given once/);
+  });
+
   for (const [args, message] of [
     [['--seed', 'abc'], /^twlab: --seed: "abc" is not an integer; allowed: an integer from 0 to 4294967295$/m],
     [['--seed', '4294967296'], /^twlab: --seed: 4294967296 is above the limit/m],
     [['--seed', '-1'], /^twlab: --seed: -1 is negative/m],
     [['--duration', '30'], /^twlab: --duration: 30 has no unit; allowed: /m],
     [['--duration', '0s'], /^twlab: --duration: "0s" is zero/m],
-    [['close-wait-leak', '--duration', '5s'], /^twlab: --duration: snapshots: 7s is after the end of the run; allowed: times from 0s to the duration, 5s$/m],
+    [['stale-segment', '--duration', '50ms'], /^twlab: --duration: 50ms cuts off clients\[1\], which starts at 100ms; allowed: a duration longer than 100ms, the latest start of a client$/m],
+    [['stale-segment', '--set', 'duration=100ms'], /^twlab: --set duration=100ms: 100ms cuts off clients\[1\], which starts at 100ms; allowed: a duration longer than 100ms/m],
+    [['--seed', '3', '--set', 'seed=5'], /^twlab: --set seed=5: seed is already given by --seed 3; allowed: each key once$/m],
+    [['--duration', '1s', '--set', 'duration=3s'], /^twlab: --set duration=3s: duration is already given by --duration 1s; allowed: each key once$/m],
+    [['--set', 'clients[0].rate=1/s', '--set', 'clients[0].rate=2/s'], /^twlab: --set clients\[0\]\.rate=2\/s: clients\[0\]\.rate is already given by --set clients\[0\]\.rate=1\/s; allowed: each key once$/m],
     [['a.yaml', 'b.yaml'], /^twlab: simulate takes one scenario, got 2/m],
   ] as const) {
     it(`simulate ${args.join(' ')}`, () => {

@@ -18,7 +18,7 @@ import { parseTraceMatch, TraceSpecError, type TraceMatch, type TraceSpec } from
 import { packageVersion } from '../cli.js';
 import { UsageError, valueOf, type Args } from '../args.js';
 import { EXIT, type Context, type Output } from '../command.js';
-import { resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
+import { onceEach, resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
 import { tuneV8ForSimulation } from '../v8-tuning.js';
 
 export function runSimulate(args: Args, context: Context): Output {
@@ -36,8 +36,9 @@ export function runSimulate(args: Args, context: Context): Output {
   if (ladder === '-' && args.switches.has('json')) {
     throw new UsageError('--ladder - and --json would both print on stdout; write the ladder to a file instead: --ladder FILE.svg or FILE.txt', 'simulate');
   }
-  const settings = [...runSettings(valueOf(args, 'seed'), valueOf(args, 'duration')), ...settingsOf('--set', args.values.get('set') ?? [], 'simulate')];
-  const scenario = withSettings(resolveScenario(args.positionals[0] ?? DEFAULT_SCENARIO), settings, 'simulate');
+  const settings = onceEach([...runSettings(valueOf(args, 'seed'), valueOf(args, 'duration')), ...settingsOf('--set', args.values.get('set') ?? [], 'simulate')], 'simulate');
+  const settingNotes: string[] = [];
+  const scenario = withSettings(resolveScenario(args.positionals[0] ?? DEFAULT_SCENARIO), settings, 'simulate', settingNotes);
   const match = traces.map((t) => traceMatch(t, scenario));
   // Ladders cost memory and time: recorded only when something will draw them.
   const trace: TraceSpec | undefined = html !== undefined || ladder !== undefined ? (match.length > 0 ? { first: 0, troubled: 0, match } : {}) : undefined;
@@ -56,7 +57,7 @@ export function runSimulate(args: Args, context: Context): Output {
   const result = done.result;
   const changed = settings.filter((s) => s.key !== 'seed').map((s) => `${s.key}=${s.value}`);
   const chosen = match.length > 0 ? tracedLadders(done.ladders) : chooseLadders(done.ladders);
-  const notes: string[] = [];
+  const notes = settingNotes.map((note) => `twlab: ${note}\n`);
   const matched = done.ladders.filter((l) => l.traced).length;
   if (match.length > 0 && matched === 0) notes.push(`twlab: --trace ${traces.join(' ')} matched no connection in this run\n`);
   if (matched > chosen.length) notes.push(`twlab: --trace matched ${matched} connections; drawing the first ${chosen.length} (give a port to narrow it)\n`);
