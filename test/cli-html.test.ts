@@ -102,6 +102,8 @@ describe('mistakes with --html, --ladder, --trace', () => {
     [['--ladder', '-', '--json'], /--ladder - and --json would both print on stdout/],
     [['--ladder', '-', '--trace', 'nope:1->server:80'], /--trace nope:1->server:80: no host "nope" in scenario lost-last-ack; hosts: client, server/],
     [['--ladder', '-', '--trace', 'client:45678'], /--trace client:45678: expected HOST\[:PORT\]->HOST\[:PORT\]/],
+    [['--ladder', 'fig.pdf'], /^twlab: --ladder fig\.pdf: "\.pdf" is not a ladder format; allowed: FILE\.svg \(SVG\), FILE\.txt \(text\) or - \(text on stdout\)$/m],
+    [['--ladder', 'fig'], /^twlab: --ladder fig: has no \.svg or \.txt extension; allowed: FILE\.svg \(SVG\), FILE\.txt \(text\) or - \(text on stdout\)$/m],
   ] as const) {
     it(`${args.join(' ')}: exit 2`, () => {
       const r = twlab('simulate', 'lost-last-ack', ...args);

@@ -30,6 +30,15 @@ describe('twlab simulate', () => {
     assert.equal(result.simulated_seconds, 1.5);
   });
 
+  it('a --duration before the last snapshot drops it with a note; the run is the file\'s otherwise', () => {
+    const r = twlab('simulate', 'close-wait-leak', '--duration', '2s', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'twlab: --duration: dropped the snapshot at 7s, after the end of the run (2s)\n');
+    const result = JSON.parse(r.stdout) as { simulated_seconds: number; snapshots: { t: number }[] };
+    assert.equal(result.simulated_seconds, 2);
+    assert.deepEqual(result.snapshots.map((s) => s.t), [1]);
+  });
+
   it('the report: header, client line, no colour and no progress off a terminal', () => {
     const r = twlab('simulate', 'small-range-burst');
     assert.equal(r.code, 0, r.stderr);

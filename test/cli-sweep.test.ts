@@ -45,6 +45,8 @@ describe('twlab sweep', () => {
     [['--vary', 'seed=1'], /^twlab: sweep needs a scenario/m],
     [['small-range-burst', '--vary', 'client.sysctl.net.ipv4.tcp_tw_reuse=0,5'], /^twlab: --vary client\.sysctl\.net\.ipv4\.tcp_tw_reuse=5: 5 is out of range; allowed: an integer 0\.\.2/m],
     [['small-range-burst', '--vary', 'seed=1', '--vary', 'seed=2'], /^twlab: --vary seed is given twice/m],
+    [['small-range-burst', '--vary', 'seed=1', '--set', 'client.sysctl.net.ipv4.tcp_tw_reuse=1', '--set', 'client.sysctl.net.ipv4.tcp_tw_reuse=0'], /^twlab: --set client\.sysctl\.net\.ipv4\.tcp_tw_reuse=0: client\.sysctl\.net\.ipv4\.tcp_tw_reuse is already given by --set client\.sysctl\.net\.ipv4\.tcp_tw_reuse=1; allowed: each key once$/m],
+    [['stale-segment', '--vary', 'duration=50ms,1s'], /^twlab: --vary duration=50ms: 50ms cuts off clients\[1\], which starts at 100ms; allowed: a duration longer than 100ms, the latest start of a client$/m],
     [['small-range-burst', '--vary', 'seed=1', '--jobs', '0'], /^twlab: --jobs: 0 is too small; allowed: an integer from 1 to 64$/m],
     [['small-range-burst', '--vary', 'nohost.sysctl.net.ipv4.tcp_tw_reuse=1'], /^twlab: --vary nohost\.sysctl\.net\.ipv4\.tcp_tw_reuse=1: the scenario has no host "nohost"; allowed: one of the hosts: client, server$/m],
   ] as const) {
@@ -56,6 +58,16 @@ describe('twlab sweep', () => {
       assert.match(r.stderr, /\(twlab sweep --help explains the usage\)/);
     });
   }
+});
+
+describe('twlab sweep --vary duration', () => {
+  it('drops the snapshots after a variant\'s end, with one note per variant that loses some', () => {
+    const r = twlab('sweep', 'close-wait-leak', '--vary', 'duration=2s,8s', '--jobs', '1', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'twlab: --vary duration=2s: dropped the snapshot at 7s, after the end of the run (2s)\n');
+    const rows = JSON.parse(r.stdout) as { result: { snapshots: { t: number }[] } }[];
+    assert.deepEqual(rows.map((row) => row.result.snapshots.map((s) => s.t)), [[1], [1, 7]]);
+  });
 });
 
 describe('twlab simulate --set', () => {

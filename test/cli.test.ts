@@ -99,10 +99,36 @@ describe('twlab usage errors: exit 2, one message naming the mistake', () => {
     assert.match(r.stderr, /unknown command "simluate"; did you mean simulate\?/);
   });
 
+  it('a command that takes no operands refuses one instead of ignoring it', async () => {
+    const { COMMANDS } = await import('../src/cli/cli.js');
+    const none = [];
+    for (const entry of COMMANDS) if ((await entry.command()).operands === '') none.push(entry.name);
+    assert.deepEqual(none.sort(), ['advise', 'exporter', 'scenarios', 'schema']);
+    for (const name of none) {
+      const r = twlab(name, 'foo', 'bar');
+      assert.equal(r.code, 2, `${name}: ${r.stderr}`);
+      assert.equal(r.stdout, '', name);
+      assert.match(r.stderr, new RegExp(`^twlab: ${name} takes no operands, got foo bar$`, 'm'), name);
+      assert.doesNotMatch(r.stderr, STACK_FRAME);
+    }
+  });
+
+  it('--version refuses words after it', () => {
+    const r = twlab('--version', 'foo');
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^twlab: --version takes nothing after it, got foo$/m);
+  });
+
   it('every command product.md describes exists and has help', () => {
     for (const name of ['simulate', 'scenarios', 'sweep', 'inspect', 'advise', 'exporter', 'lab', 'compare']) {
       assert.equal(twlab('help', name).code, 0, name);
     }
+  });
+
+  it('simulate --help names seed and duration among the --set keys', () => {
+    const r = twlab('simulate', '--help');
+    assert.match(r.stdout.replace(/\s+/g, ' '), /or seed and duration \(as --seed and --duration do\)/);
+    assert.match(r.stdout.replace(/\s+/g, ' '), /Each key may be given once/);
   });
 
   for (const [args, message] of [
@@ -111,7 +137,11 @@ describe('twlab usage errors: exit 2, one message naming the mistake', () => {
     [['--seed', '-1'], /^twlab: --seed: -1 is negative/m],
     [['--duration', '30'], /^twlab: --duration: 30 has no unit; allowed: /m],
     [['--duration', '0s'], /^twlab: --duration: "0s" is zero/m],
-    [['close-wait-leak', '--duration', '5s'], /^twlab: --duration: snapshots: 7s is after the end of the run; allowed: times from 0s to the duration, 5s$/m],
+    [['stale-segment', '--duration', '50ms'], /^twlab: --duration: 50ms cuts off clients\[1\], which starts at 100ms; allowed: a duration longer than 100ms, the latest start of a client$/m],
+    [['stale-segment', '--set', 'duration=100ms'], /^twlab: --set duration=100ms: 100ms cuts off clients\[1\], which starts at 100ms; allowed: a duration longer than 100ms/m],
+    [['--seed', '3', '--set', 'seed=5'], /^twlab: --set seed=5: seed is already given by --seed 3; allowed: each key once$/m],
+    [['--duration', '1s', '--set', 'duration=3s'], /^twlab: --set duration=3s: duration is already given by --duration 1s; allowed: each key once$/m],
+    [['--set', 'clients[0].rate=1/s', '--set', 'clients[0].rate=2/s'], /^twlab: --set clients\[0\]\.rate=2\/s: clients\[0\]\.rate is already given by --set clients\[0\]\.rate=1\/s; allowed: each key once$/m],
     [['a.yaml', 'b.yaml'], /^twlab: simulate takes one scenario, got 2/m],
   ] as const) {
     it(`simulate ${args.join(' ')}`, () => {

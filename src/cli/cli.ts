@@ -49,7 +49,10 @@ export async function runCli(argv: readonly string[], context: Context, options:
 async function dispatch(argv: readonly string[], context: Context): Promise<Output> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') return ok(overviewHelp(await allCommands(), packageVersion()));
-  if (first === '--version' || first === '-V') return ok(`${packageVersion()}\n`);
+  if (first === '--version' || first === '-V') {
+    if (rest.length > 0) throw new UsageError(`${first} takes nothing after it, got ${rest.join(' ')}`);
+    return ok(`${packageVersion()}\n`);
+  }
   if (first.startsWith('-')) {
     const guess = closest(first, ['--help', '--version']);
     throw new UsageError(
@@ -60,6 +63,10 @@ async function dispatch(argv: readonly string[], context: Context): Promise<Outp
   const command = await findCommand(first).command();
   if (wantsHelp(rest)) return ok(commandHelp(command));
   const args = parseArgs(rest, [...command.flags, HELP_FLAG], command.name);
+  // A command without operands in its usage takes none: a stray word is a mistake, not ignored.
+  if (command.operands === '' && args.positionals.length > 0) {
+    throw new UsageError(`${command.name} takes no operands, got ${args.positionals.join(' ')}`, command.name);
+  }
   const run = await command.load();
   return run(args, context);
 }

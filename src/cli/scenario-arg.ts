@@ -5,7 +5,7 @@ import { statSync } from 'node:fs';
 import { builtinNames, isBuiltin, loadBuiltin } from '../scenario/builtin.js';
 import { ScenarioError } from '../scenario/errors.js';
 import { loadScenarioFile } from '../scenario/load.js';
-import { applySettings, OverrideError, parseSetting, type Setting } from '../scenario/overrides.js';
+import { applySettings, checkOnce, OverrideError, parseSetting, type Setting } from '../scenario/overrides.js';
 import type { Scenario } from '../scenario/types.js';
 import { closest } from '../scenario/units.js';
 import { UsageError } from './args.js';
@@ -45,9 +45,18 @@ export function settingsOf(flag: string, texts: readonly string[], command: stri
   return usage(() => texts.map((text) => parseSetting(flag, text)), command);
 }
 
-/** The scenario with the settings applied; a setting it cannot take is a usage error of `command`. */
-export function withSettings(scenario: Scenario, settings: readonly Setting[], command: string): Scenario {
-  return usage(() => applySettings(scenario, settings), command);
+/** The settings, refused (usage error of `command`) when two of them change one key. */
+export function onceEach(settings: Setting[], command: string): Setting[] {
+  usage(() => checkOnce(settings), command);
+  return settings;
+}
+
+/**
+ * The scenario with the settings applied; a setting it cannot take is a usage error of
+ * `command`. What a setting changed besides its key is added to `notes`.
+ */
+export function withSettings(scenario: Scenario, settings: readonly Setting[], command: string, notes: string[] = []): Scenario {
+  return usage(() => applySettings(scenario, settings, notes), command);
 }
 
 function usage<T>(fn: () => T, command: string): T {

@@ -80,20 +80,27 @@ function parse(text: string, source: string): Scenario {
   return readScenario(r, r.view(root, '', SCENARIO, SCENARIO_ALLOWED), source);
 }
 
+/**
+ * A parse error of the YAML itself. Only a duplicate key names its key path: the parser read
+ * the mapping. Anything else is "YAML syntax", as the parser says it: the document around a
+ * syntax error is half-read, so a key path found there would be made up ("seed.1 oops").
+ */
 function fromYamlError(e: YAMLError, doc: Document, lines: LineCounter, source: string): ScenarioError {
   const offset = e.pos[0];
-  const key = keyAt(doc.contents, offset, '') || '(yaml)';
   const position = lines.linePos(offset);
   switch (e.code) {
     case 'DUPLICATE_KEY':
-      return new ScenarioError(source, position, key, 'the key appears twice', 'each key once per mapping');
+      return new ScenarioError(source, position, keyAt(doc.contents, offset, '') || YAML_SYNTAX, 'the key appears twice', 'each key once per mapping');
     case 'MULTIPLE_DOCS':
-      return new ScenarioError(source, position, key, 'a second YAML document starts here (---)', 'one scenario per file');
+      return new ScenarioError(source, position, YAML_SYNTAX, 'a second YAML document starts here (---)', 'one scenario per file');
     default:
-      if (/call stack/i.test(e.message)) return new ScenarioError(source, position, key, 'nests too deeply to read', 'a scenario nested a few levels deep');
-      return new ScenarioError(source, position, key, `not valid YAML: ${e.message}`, 'YAML 1.2 (https://yaml.org/spec/1.2.2/)');
+      if (/call stack/i.test(e.message)) return new ScenarioError(source, position, '(yaml)', 'nests too deeply to read', 'a scenario nested a few levels deep');
+      return new ScenarioError(source, position, YAML_SYNTAX, e.message, 'YAML 1.2 (https://yaml.org/spec/1.2.2/)');
   }
 }
+
+/** The key of errors in the YAML itself, where no scenario key can be named. */
+const YAML_SYNTAX = 'YAML syntax';
 
 /** The key path of the innermost key or value at `offset`, '' when there is none. */
 function keyAt(node: unknown, offset: number, path: string): string {
@@ -128,7 +135,9 @@ function readScenario(r: Reader, top: MapView<typeof SCENARIO>, source: string):
   const listeners = new Listeners(r);
   const servers = (top.get('servers') ?? []).map((server) => readServer(server, listeners));
   const clients = (top.get('clients') ?? []).map((client) => readClient(r, client, duration));
-  const proxies = (top.get('proxies') ?? []).map((proxy) => readProxy(proxy, listeners));
+  const proxyViews = top.get('proxies') ?? [];
+  const proxies = proxyViews.map((proxy) => readProxy(proxy, listeners));
+  checkProxyLoops(r, proxyViews, proxies);
 
   const snapshots = new Set<Micros>();
   for (const at of top.get('snapshots') ?? []) {
@@ -341,8 +350,36 @@ function readProxy(view: MapView<typeof PROXY>, listeners: Listeners): ProxySpec
   return {
     host,
     port,
-    upstreams: view.get('upstreams'),
+    upstreams: view.get('upstreams').map((u) => u.value),
     upstreamClose: view.get('upstream_close'),
     keepalive: view.get('keepalive'),
   };
+}
+
+/**
+ * A proxy whose upstreams lead back to itself (a -> a, a -> b -> a) would forward each
+ * request around the loop until ports or the run ran out: refused, naming the loop.
+ */
+function checkProxyLoops(r: Reader, views: MapView<typeof PROXY>[], proxies: ProxySpec[]): void {
+  const byListener = new Map<string, number>();
+  proxies.forEach((p, i) => byListener.set(`${r.hosts.get(p.host)}:${p.port}`, i));
+  const name = (i: number): string => `proxies[${i}] (${proxies[i]?.host}:${proxies[i]?.port})`;
+  const done = new Set<number>();
+  const path: number[] = [];
+  const visit = (i: number): void => {
+    path.push(i);
+    for (const upstream of views[i]?.get('upstreams') ?? []) {
+      const next = byListener.get(`${upstream.value.address}:${upstream.value.port}`);
+      if (next === undefined || done.has(next)) continue;
+      const from = path.indexOf(next);
+      if (from >= 0) {
+        const loop = [...path.slice(from), next].map(name).join(' -> ');
+        r.fail(upstream.node, upstream.key, `${show(upstream.value.text)} closes a proxy loop: ${loop}`, 'upstreams that lead to servers, not back to a proxy that forwards here');
+      }
+      visit(next);
+    }
+    path.pop();
+    done.add(i);
+  };
+  for (let i = 0; i < proxies.length; i++) if (!done.has(i)) visit(i);
 }

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseScenario } from './load.js';
-import { applySetting, applySettings, OverrideError, parseSetting, runSettings } from './overrides.js';
+import { applySetting, applySettings, checkOnce, OverrideError, parseSetting, runSettings, type Setting } from './overrides.js';
 import type { Scenario } from './types.js';
 
 const TEXT = `
@@ -127,11 +127,53 @@ describe('seed and duration', () => {
     assert.match(problem(base(), 'seed=-1'), /-1 is negative/);
   });
 
-  it('a duration is checked against the keys that depend on it, with the loader\'s words', () => {
-    assert.equal(problem(base(), 'duration=3s'), '--set duration=3s: snapshots: 4s is after the end of the run; allowed: times from 0s to the duration, 3s');
-    const noSnapshots = { ...base(), snapshots: [] };
-    assert.equal(problem(noSnapshots, 'duration=1s'), '--set duration=1s: clients[0].start: 1s is not before the end of the run; allowed: a time before the duration, 1s');
+  it('a shorter run drops the snapshots after its end, and says so', () => {
+    const notes: string[] = [];
+    const s = applySettings(base(), [parseSetting('--set', 'duration=3s')], notes);
+    assert.equal(s.duration, 3_000_000);
+    assert.deepEqual(s.snapshots, []);
+    assert.deepEqual(notes, ['--set duration=3s: dropped the snapshot at 4s, after the end of the run (3s)']);
+  });
+
+  it('snapshots up to the end stay, and nothing is said', () => {
+    const notes: string[] = [];
+    const s = applySettings({ ...base(), snapshots: [1_000_000, 4_000_000, 4_500_000] }, runSettings(undefined, '4s'), notes);
+    assert.deepEqual(s.snapshots, [1_000_000, 4_000_000]);
+    assert.deepEqual(notes, ['--duration: dropped the snapshot at 4.5s, after the end of the run (4s)']);
+    assert.deepEqual(applySettings(base(), runSettings(undefined, '4s'), notes).snapshots, [4_000_000]);
+    assert.equal(notes.length, 1);
+  });
+
+  it('a run that ends before a workload starts is refused with the shortest duration that keeps it', () => {
+    assert.equal(problem(base(), 'duration=1s'), '--set duration=1s: 1s cuts off clients[0], which starts at 1s; allowed: a duration longer than 1s, the latest start of a client');
+    const two = { ...base(), clients: [...base().clients, { ...base().clients[0]!, start: 2_500_000 }] };
+    assert.equal(problem(two, 'duration=500ms'), '--set duration=500ms: 500ms cuts off clients[0] and clients[1], which start at 1s and 2.5s; allowed: a duration longer than 2.5s, the latest start of a client');
     assert.match(problem(base(), 'duration=0s'), /"0s" is zero/);
+  });
+});
+
+describe('each key once', () => {
+  const once = (...settings: Setting[]): string => {
+    try {
+      checkOnce(settings);
+    } catch (e) {
+      if (e instanceof OverrideError) return e.message;
+      throw e;
+    }
+    return 'accepted';
+  };
+
+  it('--seed and --set seed, --duration and --set duration: refused, both named', () => {
+    assert.equal(once(...runSettings('3', undefined), parseSetting('--set', 'seed=5')), '--set seed=5: seed is already given by --seed 3; allowed: each key once');
+    assert.equal(once(...runSettings(undefined, '1s'), parseSetting('--set', 'duration=3s')), '--set duration=3s: duration is already given by --duration 1s; allowed: each key once');
+  });
+
+  it('one key in two --set, however the index is written', () => {
+    assert.equal(once(parseSetting('--set', 'clients[0].rate=1/s'), parseSetting('--set', 'clients[00].rate=2/s')), '--set clients[00].rate=2/s: clients[0].rate is already given by --set clients[0].rate=1/s; allowed: each key once');
+  });
+
+  it('different keys are fine', () => {
+    assert.equal(once(...runSettings('3', '1s'), parseSetting('--set', 'clients[0].rate=1/s'), parseSetting('--set', 'clients[1].rate=1/s')), 'accepted');
   });
 });
 

@@ -17,11 +17,11 @@ import { Document, LineCounter, parse as parseYaml, Scalar } from 'yaml';
 import { applySysctl, SysctlError } from '../tcp/sysctl.js';
 import { ScenarioError } from './errors.js';
 import { CLIENT_SETTING_KEYS, PROXY_SETTING_KEYS, SERVER_SETTING_KEYS, SETTING_KEYS_ALLOWED } from './facts.js';
-import { seriesProblem, snapshotProblem, startProblem, type Problem } from './load.js';
+import { seriesProblem, snapshotProblem, startProblem } from './load.js';
 import { Reader, type Field } from './reader.js';
 import { CLIENT, PROXY, SCENARIO, SERVER, WHAT_IF } from './schema.js';
 import type { ClientSpec, HostSpec, ProxySpec, Scenario, ServerSpec } from './types.js';
-import { closest, show } from './units.js';
+import { closest, formatDuration, show } from './units.js';
 
 /** A change the scenario cannot take: `LABEL: problem; allowed: WHAT`, one line. */
 export class OverrideError extends Error {
@@ -86,15 +86,18 @@ export function parseSetting(flag: string, text: string): Setting {
   return { key, value, label: `${flag} ${key}=${value}` };
 }
 
-/** The scenario with the settings applied in order (a later one wins). The input is not changed. */
-export function applySettings(scenario: Scenario, settings: readonly Setting[]): Scenario {
-  return settings.reduce(applySetting, scenario);
+/**
+ * The scenario with the settings applied in order. The input is not changed. What a setting
+ * changed besides its own key (snapshots a shorter run drops) is said in `notes`, one line each.
+ */
+export function applySettings(scenario: Scenario, settings: readonly Setting[], notes: string[] = []): Scenario {
+  return settings.reduce((s, setting) => applySetting(s, setting, notes), scenario);
 }
 
-export function applySetting(scenario: Scenario, setting: Setting): Scenario {
+export function applySetting(scenario: Scenario, setting: Setting, notes: string[] = []): Scenario {
   const { key, label } = setting;
   if (key === 'seed') return { ...scenario, seed: readSeed(setting) };
-  if (key === 'duration') return withDuration(scenario, readValue(SCENARIO.duration, setting) as number, label);
+  if (key === 'duration') return withDuration(scenario, readValue(SCENARIO.duration, setting) as number, label, notes);
 
   const listItem = /^(clients|servers|proxies)\[(\d+)\]\.(.+)$/.exec(key);
   if (listItem) return setListItem(scenario, setting, listItem[1] as 'clients' | 'servers' | 'proxies', Number(listItem[2]), listItem[3] as string);
@@ -172,16 +175,60 @@ function readSeed({ value, label }: Setting): number {
   return readValue(SCENARIO.seed, { value, label }) as number;
 }
 
-/** The scenario with another run length, checked as the loader checks a file's duration. */
-function withDuration(scenario: Scenario, duration: number, label: string): Scenario {
-  const check = (key: string, problem: Problem | undefined): void => {
-    if (problem) fail(label, `${key}: ${problem.problem}`, problem.allowed);
-  };
-  scenario.clients.forEach((client, i) => check(`clients[${i}].start`, startProblem(client.start, duration)));
-  const lastSnapshot = scenario.snapshots.at(-1);
-  if (lastSnapshot !== undefined) check('snapshots', snapshotProblem(lastSnapshot, duration));
-  check('series', seriesProblem(scenario.series, duration));
-  return { ...scenario, duration };
+/**
+ * The scenario with another run length. The file's own times were checked against its own
+ * duration when it was loaded; a shorter run from the command line drops the snapshots after
+ * its end (said in `notes`), but refuses to cut off a workload that would not start at all.
+ */
+function withDuration(scenario: Scenario, duration: number, label: string, notes: string[]): Scenario {
+  const cutOff = scenario.clients.map((c, i) => ({ i, start: c.start })).filter((c) => startProblem(c.start, duration) !== undefined);
+  if (cutOff.length > 0) {
+    const latest = Math.max(...scenario.clients.map((c) => c.start));
+    const names = cutOff.map((c) => `clients[${c.i}]`);
+    const starts = cutOff.map((c) => formatDuration(c.start));
+    const which = cutOff.length === 1 ? `${names[0]}, which starts at ${starts[0]}` : `${listed(names)}, which start at ${listed(starts)}`;
+    fail(label, `${formatDuration(duration)} cuts off ${which}`, `a duration longer than ${formatDuration(latest)}, the latest start of a client`);
+  }
+  const late = scenario.snapshots.filter((at) => snapshotProblem(at, duration) !== undefined);
+  if (late.length > 0) {
+    const times = listed(late.map(formatDuration));
+    notes.push(`${label}: dropped the snapshot${late.length === 1 ? '' : 's'} at ${times}, after the end of the run (${formatDuration(duration)})`);
+  }
+  const tooMany = seriesProblem(scenario.series, duration);
+  if (tooMany) fail(label, `series: ${tooMany.problem}`, tooMany.allowed);
+  return { ...scenario, duration, snapshots: scenario.snapshots.filter((at) => !late.includes(at)) };
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+}
+
+/** A setting as the user wrote it: `--seed 3`, `--set seed=5`, `--vary seed=1`. */
+export function written(setting: Setting): string {
+  return setting.label.includes('=') ? setting.label : `${setting.label} ${setting.value}`;
+}
+
+/**
+ * A key written one way (`clients[00].rate` is `clients[0].rate`), so that two settings of
+ * one key can be told apart from two keys.
+ */
+export function canonicalKey(key: string): string {
+  return key.replace(/^(clients|servers|proxies)\[(\d+)\]/, (_, list: string, index: string) => `${list}[${Number(index)}]`);
+}
+
+/**
+ * Each key at most once: `--seed 3 --set seed=5`, or one key in two --set, would leave one of
+ * them silently unused. Throws OverrideError naming both.
+ */
+export function checkOnce(settings: readonly Setting[]): void {
+  const seen = new Map<string, Setting>();
+  for (const setting of settings) {
+    const key = canonicalKey(setting.key);
+    const first = seen.get(key);
+    if (first !== undefined) fail(written(setting), `${key} is already given by ${written(first)}`, 'each key once');
+    seen.set(key, setting);
+  }
 }
 
 /** Seed and duration from their own flags (`--seed`, `--duration`), when given. */

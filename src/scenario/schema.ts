@@ -50,7 +50,28 @@ function scalarKind<T>(allowed: string, json: JsonSchema, parse: (raw: unknown) 
 // ---------------------------------------------------------------------------------------
 // Value kinds
 
-const DURATION_JSON = { type: ['string', 'integer'], pattern: '^\\d+(\\.\\d+)?(us|ms|s|m)$' };
+// JSON Schema patterns of the values units.ts parses: what a pattern can say of the text
+// (units, signs, ranges of ports, percentages and rates). What it cannot (the 24-hour limit,
+// 1us resolution, which hosts exist) the loader still checks. jsonschema.test.ts holds each
+// pattern against the loader's verdict on a set of values.
+
+/** `digits[.digits]`, and the same above zero. */
+const NUMBER = String.raw`\d+(\.\d+)?`;
+const POSITIVE_NUMBER = String.raw`(0*[1-9]\d*(\.\d+)?|0+\.\d*[1-9]\d*)`;
+const UNIT = String.raw`\s*(us|ms|s|m)`;
+/** A duration: a number and a unit; `-0s` is zero, not negative. A bare 0 needs no unit (ZERO). */
+const DURATION_TEXT = String.raw`(\+?${NUMBER}|-0+(\.0+)?)${UNIT}`;
+const ZERO = { const: 0 };
+const DURATION_JSON = { oneOf: [{ type: 'string', pattern: `^${DURATION_TEXT}$` }, ZERO] };
+const POSITIVE_DURATION_JSON = { type: 'string', pattern: String.raw`^\+?${POSITIVE_NUMBER}${UNIT}$` };
+/** Port 1..65535 in text, at most five digits (leading zeros included, as the loader counts). */
+const NONZERO_PORT_TEXT = String.raw`0*([1-9]\d{0,3}|[1-5]\d{4}|6[0-4]\d{3}|65[0-4]\d{2}|655[0-2]\d|6553[0-5])`;
+const PORT_TEXT = String.raw`(?=\d{1,5}$)${NONZERO_PORT_TEXT}`;
+const OCTET = String.raw`(25[0-5]|2[0-4]\d|1\d\d|[1-9]\d|\d)`;
+/** A unicast host address (parseHostAddress): the first octet is not 0, 127, or 224 and above. */
+const HOST_ADDRESS_TEXT = String.raw`(22[0-3]|2[01]\d|1[3-9]\d|12[0-689]|1[01]\d|[1-9]\d?)(\.${OCTET}){3}`;
+/** A host name in an endpoint: a name that is not all digits (those read as an address). */
+const ENDPOINT_NAME_TEXT = '[a-z0-9-]*[a-z-][a-z0-9-]*';
 
 export const text = scalarKind('a string', { type: 'string' }, (raw) =>
   typeof raw === 'string' ? { ok: true, value: raw } : { ok: false, problem: `${show(raw)} is not a string`, allowed: 'a string' },
@@ -62,14 +83,16 @@ export const duration = scalarKind(DURATION_ALLOWED, DURATION_JSON, parseDuratio
 
 /** A duration that must be more than zero (the run, the sample interval). */
 const POSITIVE_DURATION_ALLOWED = DURATION_ALLOWED.replace('a number', 'a number above 0');
-export const positiveDuration = scalarKind(POSITIVE_DURATION_ALLOWED, DURATION_JSON, (raw) => {
+export const positiveDuration = scalarKind(POSITIVE_DURATION_ALLOWED, POSITIVE_DURATION_JSON, (raw) => {
   const parsed = parseDuration(raw);
   if (!parsed.ok) return { ...parsed, allowed: POSITIVE_DURATION_ALLOWED };
   if (parsed.value === 0) return { ok: false, problem: `${show(raw)} is zero`, allowed: POSITIVE_DURATION_ALLOWED };
   return parsed;
 });
 
-export const fraction = scalarKind(FRACTION_ALLOWED, { type: ['number', 'string'], minimum: 0, maximum: 1, pattern: '^\\d+(\\.\\d+)?%$' }, parseFraction);
+/** A percentage from 0% to 100%. */
+const PERCENT_TEXT = String.raw`(\+?0*(100(\.0+)?|\d{1,2}(\.\d+)?)|-0+(\.0+)?)\s*%`;
+export const fraction = scalarKind(FRACTION_ALLOWED, { type: ['number', 'string'], minimum: 0, maximum: 1, pattern: `^${PERCENT_TEXT}$` }, parseFraction);
 
 export function integer(min: number, max: number): Kind<number> {
   return scalarKind(`an integer from ${min} to ${max}`, { type: 'integer', minimum: min, maximum: max }, (raw) => parseInteger(raw, min, max));
@@ -95,13 +118,14 @@ export function oneOf<T extends string>(values: readonly T[]): Kind<T> {
 
 export const kernel: Kind<KernelProfileName> = oneOf(KERNEL_PROFILES);
 
-export const hostAddress = scalarKind(IPV4_ALLOWED, { type: 'string', format: 'ipv4' }, parseHostAddress);
+export const hostAddress = scalarKind(IPV4_ALLOWED, { type: 'string', format: 'ipv4', pattern: `^${HOST_ADDRESS_TEXT}$` }, parseHostAddress);
 
 /** `400/s`, or `serial`: each connect() when the previous close() returned. */
 type Rate = { kind: 'open'; perSecond: number } | { kind: 'serial' };
 export const rate: Kind<Rate> = scalarKind<Rate>(
   `${RATE_ALLOWED}, or serial`,
-  { type: 'string', pattern: '^(serial|\\d+(\\.\\d+)?/s)$' },
+  // Above 0, at most LIMITS.maxRatePerSecond (1000000).
+  { type: 'string', pattern: String.raw`^(serial|\+?(0*([1-9]\d{0,5}(\.\d+)?|1000000(\.0+)?)|0+\.\d*[1-9]\d*)\s*/\s*s)$` },
   (raw) => {
     if (raw === 'serial') return { ok: true, value: { kind: 'serial' } };
     const parsed = parseRate(raw);
@@ -118,7 +142,16 @@ export const rate: Kind<Rate> = scalarKind<Rate>(
 const LINGER_ALLOWED = `off, 0, or a whole number of seconds such as 5s, at most ${LIMITS.maxDurationText}`;
 export const linger: Kind<Linger> = scalarKind<Linger>(
   LINGER_ALLOWED,
-  { type: ['string', 'integer'], pattern: '^(off|\\d+(s|m))$' },
+  // Whole seconds in s, ms or us, zero in any unit; minutes with a fraction are left to the loader.
+  {
+    oneOf: [
+      {
+        type: 'string',
+        pattern: String.raw`^(off|[+-]?0+(\.0+)?${UNIT}|\+?(\d+(\.0+)?\s*s|${NUMBER}\s*m|\d+000(\.0+)?\s*ms|\d+000000(\.0+)?\s*us))$`,
+      },
+      ZERO,
+    ],
+  },
   (raw) => {
     // `false` is what `off` reads as under a %YAML 1.1 directive.
     if (raw === 'off' || raw === false) return { ok: true, value: { on: false } };
@@ -145,7 +178,7 @@ export const hostRef: Kind<string> = {
 /** `address:port` (need not be a host) or `host-name:port` (must be one). */
 export const endpoint: Kind<Endpoint> = {
   allowed: ENDPOINT_ALLOWED,
-  json: { type: 'string', pattern: '^([0-9.]+|[a-z0-9-]+):\\d+$' },
+  json: { type: 'string', pattern: `^(${HOST_ADDRESS_TEXT}|${ENDPOINT_NAME_TEXT}):${PORT_TEXT}$` },
   read(r: Reader, node: Value, key: string) {
     const raw = r.scalar(node, key, this.allowed);
     const parsed = parseEndpoint(raw);
@@ -167,7 +200,7 @@ export const endpoint: Kind<Endpoint> = {
 const BIND_ALLOWED = 'none, or "address:port" with the client host\'s address or 0.0.0.0, and port 0..65535 (0 = any)';
 export const bind = scalarKind<{ address: string; port: number } | null>(
   BIND_ALLOWED,
-  { type: 'string', pattern: '^(none|[0-9.]+:\\d+)$' },
+  { type: 'string', pattern: String.raw`^(none|(${HOST_ADDRESS_TEXT}|0\.0\.0\.0):(?=\d{1,5}$)(${NONZERO_PORT_TEXT}|0+))$` },
   (raw) => {
     if (raw === 'none') return { ok: true, value: null };
     const fail = (problem: string): Parsed<never> => ({ ok: false, problem, allowed: BIND_ALLOWED });
@@ -184,7 +217,7 @@ export const bind = scalarKind<{ address: string; port: number } | null>(
   },
 );
 
-export const flags = scalarKind(FLAGS_ALLOWED, { type: 'string', pattern: '^[SAFRP]{1,5}$' }, parseFlags);
+export const flags = scalarKind(FLAGS_ALLOWED, { type: 'string', pattern: String.raw`^(?!.*(.).*\1)[SAFRP]{1,5}$` }, parseFlags);
 
 export const socketState = oneOf(TCP_STATES);
 
@@ -371,7 +404,7 @@ export const CLIENT = {
 export const PROXY = {
   host: required(hostRef),
   port: required(port),
-  upstreams: required(listOf(endpoint, { min: 1 })),
+  upstreams: required(listOf(located(endpoint), { min: 1 })),
   upstream_close: withDefault(oneOf(['first', 'after-peer'] as const), 'first'),
   keepalive: withDefault(integer(0, LIMITS.maxCount), 0),
 };

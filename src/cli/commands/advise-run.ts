@@ -2,12 +2,11 @@
 // and advice alone.
 
 import { renderAdvised } from '../../inspect/render.js';
-import { UsageError, type Args } from '../args.js';
+import type { Args } from '../args.js';
 import { ok, type Context, type Output } from '../command.js';
 import { adviseOptions, inspectFromArgs, isOutput } from './inspect-run.js';
 
 export async function runAdvise(args: Args, context: Context): Promise<Output> {
-  if (args.positionals.length > 0) throw new UsageError(`advise takes no operands, got ${args.positionals.join(' ')}`, 'advise');
   const r = await inspectFromArgs(args, 'advise', adviseOptions(args, 'advise'));
   if (isOutput(r)) return r;
   const ins = r.analysis.inspection;

@@ -8,7 +8,6 @@ import { ok, type Context, type Output } from '../command.js';
 import { DEFAULT_LISTEN, MAX_DESTINATIONS } from './exporter.js';
 
 export async function runExporter(args: Args, context: Context): Promise<Output> {
-  if (args.positionals.length > 0) throw new UsageError(`exporter takes no operands, got ${args.positionals.join(' ')}`, 'exporter');
   const listenText = valueOf(args, 'listen') ?? DEFAULT_LISTEN;
   const listen = parseListen(listenText);
   if (!listen) throw new UsageError(`--listen ${listenText}: expected ADDR:PORT, e.g. 127.0.0.1:9813 or [::1]:9813`, 'exporter');

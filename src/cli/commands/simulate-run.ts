@@ -2,6 +2,7 @@
 // model, print the report or JSON, write the HTML report and ladders.
 
 import { writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { bytes } from '../../report/format.js';
 import { renderHtml } from '../../report/html.js';
 import { chooseLadders, NO_LADDER, NO_TRACED_LADDER, tracedLadders, type ChosenLadder } from '../../report/ladder.js';
@@ -17,7 +18,7 @@ import { parseTraceMatch, TraceSpecError, type TraceMatch, type TraceSpec } from
 import { packageVersion } from '../cli.js';
 import { UsageError, valueOf, type Args } from '../args.js';
 import { EXIT, type Context, type Output } from '../command.js';
-import { resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
+import { onceEach, resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
 import { tuneV8ForSimulation } from '../v8-tuning.js';
 
 export function runSimulate(args: Args, context: Context): Output {
@@ -31,11 +32,13 @@ export function runSimulate(args: Args, context: Context): Output {
   if (traces.length > 0 && html === undefined && ladder === undefined) {
     throw new UsageError('--trace chooses the connections that --html and --ladder draw; add --html FILE or --ladder FILE|-', 'simulate');
   }
+  if (ladder !== undefined) ladderFormat(ladder);
   if (ladder === '-' && args.switches.has('json')) {
     throw new UsageError('--ladder - and --json would both print on stdout; write the ladder to a file instead: --ladder FILE.svg or FILE.txt', 'simulate');
   }
-  const settings = [...runSettings(valueOf(args, 'seed'), valueOf(args, 'duration')), ...settingsOf('--set', args.values.get('set') ?? [], 'simulate')];
-  const scenario = withSettings(resolveScenario(args.positionals[0] ?? DEFAULT_SCENARIO), settings, 'simulate');
+  const settings = onceEach([...runSettings(valueOf(args, 'seed'), valueOf(args, 'duration')), ...settingsOf('--set', args.values.get('set') ?? [], 'simulate')], 'simulate');
+  const settingNotes: string[] = [];
+  const scenario = withSettings(resolveScenario(args.positionals[0] ?? DEFAULT_SCENARIO), settings, 'simulate', settingNotes);
   const match = traces.map((t) => traceMatch(t, scenario));
   // Ladders cost memory and time: recorded only when something will draw them.
   const trace: TraceSpec | undefined = html !== undefined || ladder !== undefined ? (match.length > 0 ? { first: 0, troubled: 0, match } : {}) : undefined;
@@ -54,7 +57,7 @@ export function runSimulate(args: Args, context: Context): Output {
   const result = done.result;
   const changed = settings.filter((s) => s.key !== 'seed').map((s) => `${s.key}=${s.value}`);
   const chosen = match.length > 0 ? tracedLadders(done.ladders) : chooseLadders(done.ladders);
-  const notes: string[] = [];
+  const notes = settingNotes.map((note) => `twlab: ${note}\n`);
   const matched = done.ladders.filter((l) => l.traced).length;
   if (match.length > 0 && matched === 0) notes.push(`twlab: --trace ${traces.join(' ')} matched no connection in this run\n`);
   if (matched > chosen.length) notes.push(`twlab: --trace matched ${matched} connections; drawing the first ${chosen.length} (give a port to narrow it)\n`);
@@ -66,7 +69,7 @@ export function runSimulate(args: Args, context: Context): Output {
     files.push([html, renderHtml({ model: result }, { scenario, changed, ladders: chosen, noLadder: none, ...traced, version: packageVersion() })]);
   }
   if (ladder !== undefined && ladder !== '-') {
-    files.push([ladder, ladder.toLowerCase().endsWith('.txt') ? renderLaddersText(chosen, { none }, done.unrecorded) : laddersSvgFile(chosen, ladderHeading(scenario, chosen), none)]);
+    files.push([ladder, ladderFormat(ladder) === 'text' ? renderLaddersText(chosen, { none }, done.unrecorded) : laddersSvgFile(chosen, ladderHeading(scenario, chosen), none)]);
   }
   for (const [path, text] of files) {
     try {
@@ -82,6 +85,15 @@ export function runSimulate(args: Args, context: Context): Output {
   else if (args.switches.has('json')) stdout = JSON.stringify(result, null, 2) + '\n';
   else stdout = renderText(result, { color: context.color, scenario, changed });
   return { code: EXIT.ok, stdout, stderr: notes.join('') };
+}
+
+/** --ladder FILE.svg, FILE.txt or -: the extension says the format, and nothing else is written. */
+function ladderFormat(ladder: string): 'svg' | 'text' {
+  const ext = extname(ladder).toLowerCase();
+  if (ladder === '-' || ext === '.txt') return 'text';
+  if (ext === '.svg') return 'svg';
+  const problem = ext === '' ? 'has no .svg or .txt extension' : `${JSON.stringify(ext)} is not a ladder format`;
+  throw new UsageError(`--ladder ${ladder}: ${problem}; allowed: FILE.svg (SVG), FILE.txt (text) or - (text on stdout)`, 'simulate');
 }
 
 function traceMatch(text: string, scenario: Scenario): TraceMatch {

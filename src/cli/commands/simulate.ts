@@ -24,8 +24,12 @@ export const simulateCommand: Command = {
       '(HOST.sysctl.NAME with the full sysctl name), the simulator-only TIME_WAIT length ' +
       '(HOST.what_if.timewait_len), or a workload key (clients[N].rate, count, close, hold, ' +
       'request_bytes, linger; servers[N].close, linger, response_bytes, backlog; ' +
-      'proxies[N].upstream_close, keepalive). Values are checked as in a file, for the ' +
-      "scenario's kernel. To compare several values side by side, use twlab sweep.",
+      'proxies[N].upstream_close, keepalive), or seed and duration (as --seed and --duration do). ' +
+      "Values are checked as in a file, for the scenario's kernel. Each key may be given once: " +
+      '--seed 3 with --set seed=5, or the same key in two --set, is an error. A shorter ' +
+      "--duration drops the scenario's snapshots after the new end (a note on stderr says " +
+      'which), but may not end the run before a client starts. To compare several values side ' +
+      'by side, use twlab sweep.',
     'The run is deterministic: the same file, seed and twlab version give byte-identical output.',
   ],
   flags: [
@@ -36,7 +40,7 @@ export const simulateCommand: Command = {
       name: 'set',
       value: 'KEY=VALUE',
       repeatable: true,
-      help: "change one value of the scenario, e.g. --set lb.sysctl.net.ipv4.tcp_tw_reuse=1 or --set 'clients[0].rate=500/s' (quote [ ] for the shell); repeat for more",
+      help: "change one value of the scenario, e.g. --set lb.sysctl.net.ipv4.tcp_tw_reuse=1, --set 'clients[0].rate=500/s' (quote [ ] for the shell) or --set seed=2; repeat for more keys, each once",
       default: 'the values in the scenario',
     },
     {

@@ -2,11 +2,11 @@
 // on worker threads, print the table or JSON.
 
 import { renderSweep } from '../../report/sweep.js';
-import { OverrideError } from '../../scenario/overrides.js';
+import { canonicalKey, OverrideError } from '../../scenario/overrides.js';
 import { parseInteger } from '../../scenario/units.js';
 import { UsageError, valueOf, type Args } from '../args.js';
 import { ok, type Context, type Output } from '../command.js';
-import { resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
+import { onceEach, resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
 import { grid, MAX_VARIANTS, parseAxis, runSweep, type Axis } from '../sweep.js';
 import { DEFAULT_MAX_JOBS, MAX_JOBS } from './sweep.js';
 import { tuneV8ForSimulation } from '../v8-tuning.js';
@@ -17,16 +17,18 @@ export async function runSweepCommand(args: Args, context: Context): Promise<Out
   if (target === undefined) throw new UsageError('sweep needs a scenario: twlab sweep SCENARIO --vary KEY=V1,V2', 'sweep');
   if (extra.length > 0) throw new UsageError(`sweep takes one scenario, got ${args.positionals.length}: ${args.positionals.join(' ')}`, 'sweep');
   const axes = axesOf(args.values.get('vary') ?? []);
-  const sets = settingsOf('--set', args.values.get('set') ?? [], 'sweep');
+  const sets = onceEach(settingsOf('--set', args.values.get('set') ?? [], 'sweep'), 'sweep');
   for (const s of sets) {
-    if (axes.some((a) => a.key === s.key)) throw new UsageError(`${s.key} is given with both --set and --vary; give it once`, 'sweep');
+    const key = canonicalKey(s.key);
+    if (axes.some((a) => canonicalKey(a.key) === key)) throw new UsageError(`${key} is given with both --set and --vary; give it once`, 'sweep');
   }
   const jobs = jobsOf(valueOf(args, 'jobs'), context.cpus ?? 1);
 
   // Every variant is checked here, before any worker starts: a bad value is a usage error.
   const base = resolveScenario(target);
   const variants = grid(axes);
-  for (const v of variants) withSettings(base, [...sets, ...v.settings], 'sweep');
+  const notes: string[] = [];
+  for (const v of variants) withSettings(base, [...sets, ...v.settings], 'sweep', notes);
 
   const { progress } = context;
   let results;
@@ -40,7 +42,8 @@ export async function runSweepCommand(args: Args, context: Context): Promise<Out
     progress?.done();
   }
   const rows = variants.map((v, i) => ({ vary: v.vary, result: results[i]! }));
-  return ok(args.switches.has('json') ? JSON.stringify(rows, null, 2) + '\n' : renderSweep(rows, { color: context.color, settings: sets.map((x) => `${x.key}=${x.value}`) }));
+  const stdout = args.switches.has('json') ? JSON.stringify(rows, null, 2) + '\n' : renderSweep(rows, { color: context.color, settings: sets.map((x) => `${x.key}=${x.value}`) });
+  return { ...ok(stdout), stderr: [...new Set(notes)].map((note) => `twlab: ${note}\n`).join('') };
 }
 
 function axesOf(texts: readonly string[]): Axis[] {
@@ -54,7 +57,7 @@ function axesOf(texts: readonly string[]): Axis[] {
       if (e instanceof OverrideError) throw new UsageError(e.message, 'sweep');
       throw e;
     }
-    if (axes.some((a) => a.key === axis.key)) throw new UsageError(`--vary ${axis.key} is given twice; give all its values in one --vary ${axis.key}=V1,V2`, 'sweep');
+    if (axes.some((a) => canonicalKey(a.key) === canonicalKey(axis.key))) throw new UsageError(`--vary ${axis.key} is given twice; give all its values in one --vary ${axis.key}=V1,V2`, 'sweep');
     axes.push(axis);
   }
   const count = axes.reduce((n, a) => n * a.values.length, 1);
