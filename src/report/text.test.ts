@@ -130,7 +130,7 @@ describe('text report', () => {
     const lb = renderText(r).slice(renderText(r).indexOf('Host lb'));
     assert.equal(line(lb, 'connect()'), '  connect(): 1000 calls, EADDRNOTAVAIL 3; probes p50 3, p99 300, max 28232 (worst of 2)');
     r.proxies[0]!.upstreams[0]!.errors = { EADDRNOTAVAIL: 0 };
-    assert.match(line(renderText(r).slice(renderText(r).indexOf('Host lb')), 'connect()') ?? '', /^  connect\(\): 1000 calls, no errors; probes/);
+    assert.match(line(renderText(r).slice(renderText(r).indexOf('Host lb')), 'connect()') ?? '', /^ {2}connect\(\): 1000 calls, no errors; probes/);
   });
 
   it('host: no port search at all is one figure, not three', () => {
