@@ -150,3 +150,34 @@ describe('Loss state (tcp_enter_loss, tcp_process_loss, tcp_xmit_retransmit_queu
     assert.equal(p.a.mib.TcpRetransSegs, 3);
   });
 });
+
+describe('RTO backoff after recovery (tcp_ack_update_rtt, tcp_rearm_rto)', () => {
+  it('with timestamps, the echo of a retransmission is a sample: the RTO is computed afresh from srtt, not left doubled', () => {
+    const { p, c } = connection();
+    dropData(p, 2);
+    c.send(2 * MSS);
+    p.run(2000 * MS);
+    // Samples of 20 ms: srtt 20 ms, rttvar 7.5 ms, RTO 20 + max(4 * 7.5, 200) = 220 ms (not 440).
+    assert.equal(c.rto, 220 * MS);
+    // So the next lost segment waits one RTO, not two.
+    const from = p.log.length;
+    const t0 = p.q.now;
+    dropData(p, 1);
+    c.send(MSS);
+    p.run(2000 * MS);
+    const sent = dataSent(p, c, from, t0);
+    assert.equal(sent.length, 2);
+    assert.ok(sent[1]![0] < 240, `retransmitted after ${sent[1]![0]} ms`);
+  });
+
+  it('without timestamps, Karn: no sample from retransmitted data, the RTO stays doubled until data sent once is acked', () => {
+    const { p, c } = connection({ a: { tcp_timestamps: 0 }, b: { tcp_timestamps: 0 } });
+    dropData(p, 2);
+    c.send(2 * MSS);
+    p.run(2000 * MS);
+    assert.equal(c.rto, 440 * MS);
+    c.send(MSS); // timed: its ACK is a clean sample
+    p.run(1000 * MS);
+    assert.ok(c.rto < 300 * MS, `rto ${c.rto / MS} ms`);
+  });
+});

@@ -1663,6 +1663,13 @@ export class TcpSocket implements Due {
       }
       this.rttSample(sample);
       this.rttTiming = false;
+    } else if (echoed && this.caState === 'Loss') {
+      // tcp_ack_update_rtt: Karn forbids timing retransmitted data by the clock, but the
+      // timestamp echoed for the retransmission is a valid sample (tcp_rtt_tsopt_us); it
+      // sets the RTO afresh, which ends the backoff (icsk_backoff = 0). Without timestamps
+      // the backed-off RTO stays until data sent once is acked.
+      const ms = (host.tsClockMs() + this.tsOffset - seg.tsEcr) | 0;
+      if (ms >= 0) this.rttSample(Math.max(ms * MS, 1));
     }
     const rexmit: Rexmit = this.caState === 'Loss' ? this.processLoss(true) : 'none';
     if (acked > 0) this.congAvoid(acked);
