@@ -9,7 +9,7 @@
 //   segments; duplicate ACKs of it prove the loss (step 3.a) and clock the retransmissions;
 // - tcp_ack_update_rtt: the timestamp echoed for a retransmission is an RTT sample, which
 //   resets the backed-off RTO (icsk_backoff = 0); without timestamps Karn keeps it.
-// Checked against Linux 6.18 with test/packetdrill/rto-loss-go-back-n.pkt (docs/fidelity.md).
+// Seen on Linux 6.18.44: docs/observations/10-rto-loss-go-back-n.pkt (docs/fidelity.md section 22).
 //
 // Two hosts 10 ms apart (20 ms RTT): the handshake gives RTO = 20 + max(4 * 10, 200) = 220 ms,
 // which the 1000 Hz timer wheel rounds up to 224 ms.
