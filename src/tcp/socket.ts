@@ -42,6 +42,17 @@ export interface SocketEvents {
  */
 export type SocketTimerKind = 'idle' | 'retransmit' | 'fin_wait_2';
 
+/**
+ * icsk_ca_state, as far as the model goes (include/net/inet_connection_sock.h TCP_CA_*):
+ * Open, or Loss from a retransmission timeout (tcp_enter_loss) until snd_una passes high_seq.
+ * Disorder, CWR and Recovery are not modelled: fast retransmit on the third duplicate ACK
+ * happens in Open.
+ */
+export type CaState = 'Open' | 'Loss';
+
+/** What tcp_process_loss leaves tcp_xmit_recovery to do (tcp_input.c REXMIT_*). */
+type Rexmit = 'none' | 'lost' | 'new';
+
 const LIFECYCLE_TOKEN = 0;
 const DELACK_TOKEN = 1;
 const LINGER_OFF: Linger = { on: false };
@@ -53,6 +64,18 @@ export const TCP_TIMEOUT_FALLBACK: Micros = 3 * SEC;
 export const TCP_DELACK: Micros = 40 * MS;
 /** include/net/tcp.h TCP_RETR2 default (tcp_retries2). */
 const TCP_RETRIES2 = 15;
+/**
+ * include/net/tcp.h TCP_INFINITE_SSTHRESH, in bytes: no slow-start threshold until the first
+ * loss. 2^30 - 1 rather than 0x7fffffff, so that V8 keeps the field an unboxed small integer.
+ */
+const TCP_INFINITE_SSTHRESH = 0x3fffffff;
+/** tcp_cubic.c beta: ssthresh = cwnd * 717 / 1024 after a loss (cubictcp_recalc_ssthresh). */
+const CUBIC_BETA = 717;
+/**
+ * sysctl tcp_frto, default 2 on 6.18 and 4.4: F-RTO (RFC 5682, tcp_enter_loss) is on. Not a
+ * scenario sysctl yet; 1 and 2 differ only with SACK, which the model does not send.
+ */
+const TCP_FRTO: number = 2;
 /** tcp_timer.c tcp_orphan_retries: 0 means 8. */
 const ORPHAN_RETRIES_DEFAULT = 8;
 /** include/net/tcp.h TCP_FIN_TIMEOUT_MAX: the largest TCP_LINGER2, two minutes. */
@@ -142,6 +165,21 @@ export class TcpSocket implements Due {
   retransmits = 0;
   /** Duplicate ACKs in a row for snd_una. */
   private dupAcks = 0;
+
+  // Loss recovery after a retransmission timeout (tcp_enter_loss, tcp_process_loss).
+  caState: CaState = 'Open';
+  /** snd_ssthresh, in bytes. */
+  ssthresh = TCP_INFINITE_SSTHRESH;
+  /** high_seq: snd_nxt at the timeout (F-RTO may move it on); Loss ends once snd_una passes it. */
+  private highSeq32 = 0;
+  /** The end of what the timeout marked lost (tcp_timeout_mark_lost): [snd_una, lostEnd). */
+  private lostEnd32 = 0;
+  /** The next lost byte not yet retransmitted (tcp_xmit_retransmit_queue's retransmit_skb_hint). */
+  private rexmitNxt32 = 0;
+  /** tp->frto: F-RTO (RFC 5682) may still judge this timeout spurious. */
+  private frto = false;
+  /** tp->sacked_out without SACK, in bytes: one segment per duplicate ACK (tcp_add_reno_sack). */
+  private renoSacked = 0;
   /** tp->bytes_acked (the SYN included) and tp->max_window: the RFC 5961 5.2 bound. */
   private bytesAcked = 0;
   private maxWindow = 0;
@@ -225,6 +263,24 @@ export class TcpSocket implements Due {
   }
   set writeSeq(v: number) {
     this.writeSeq32 = v | 0;
+  }
+  private get highSeq(): number {
+    return this.highSeq32 >>> 0;
+  }
+  private set highSeq(v: number) {
+    this.highSeq32 = v | 0;
+  }
+  private get lostEnd(): number {
+    return this.lostEnd32 >>> 0;
+  }
+  private set lostEnd(v: number) {
+    this.lostEnd32 = v | 0;
+  }
+  private get rexmitNxt(): number {
+    return this.rexmitNxt32 >>> 0;
+  }
+  private set rexmitNxt(v: number) {
+    this.rexmitNxt32 = v | 0;
   }
   get irs(): number {
     return this.irs32 >>> 0;
@@ -536,6 +592,10 @@ export class TcpSocket implements Due {
     this.rto = this.host.profile.rtoInit;
     this.retransmits = 0;
     this.dupAcks = 0;
+    this.caState = 'Open';
+    this.ssthresh = TCP_INFINITE_SSTHRESH;
+    this.frto = false;
+    this.renoSacked = 0;
     this.bytesAcked = 0;
     this.maxWindow = 0;
     this.rttTiming = false;
@@ -869,8 +929,9 @@ export class TcpSocket implements Due {
     const dataEnd = this.finQueued ? seqAdd(this.writeSeq, -1) : this.writeSeq;
     let sent = false;
     while (before(this.sndNxt, this.writeSeq)) {
-      const inFlight = seqDiff(this.sndNxt, this.sndUna);
-      const room = Math.min(this.sndWnd, this.cwnd) - inFlight;
+      // The peer's window counts every byte not acked; cwnd only those in the network
+      // (tcp_write_xmit: tcp_snd_wnd_test, tcp_cwnd_test).
+      const room = Math.min(this.sndWnd - seqDiff(this.sndNxt, this.sndUna), this.cwnd - this.inFlight());
       const pending = seqDiff(dataEnd, this.sndNxt);
       if (pending > 0) {
         if (room <= 0) break;
@@ -899,19 +960,58 @@ export class TcpSocket implements Due {
     }
   }
 
-  /** Retransmit the oldest unacknowledged segment (go-back-N from snd_una). */
+  /**
+   * tcp_packets_in_flight, in bytes: what was sent and not acked, less what the timeout
+   * marked lost and is not yet retransmitted, less what duplicate ACKs say has left the
+   * network (tcp_left_out). Outside Loss, everything sent and not acked.
+   */
+  private inFlight(): number {
+    const outstanding = seqDiff(this.sndNxt, this.sndUna);
+    if (this.caState === 'Open') return outstanding;
+    return Math.max(outstanding - this.lostOut() - this.renoSacked, 0);
+  }
+
+  /** lost_out - retrans_out, in bytes: marked lost by the timeout, not yet sent again. */
+  private lostOut(): number {
+    const from = after(this.sndUna, this.rexmitNxt) ? this.sndUna : this.rexmitNxt;
+    return after(this.lostEnd, from) ? seqDiff(this.lostEnd, from) : 0;
+  }
+
+  /** Retransmit the oldest unacknowledged segment (the RTO, fast retransmit). */
   private retransmitHead(): void {
+    this.retransmitAt(this.sndUna, this.writeSeq);
+  }
+
+  /**
+   * Send again the segment at `seq`, not beyond `limit` (tcp_retransmit_skb); returns where
+   * it ends. From the head, `limit` is writeSeq: the segment may take in data queued since.
+   */
+  private retransmitAt(seq: number, limit: number): number {
     const dataEnd = this.finQueued ? seqAdd(this.writeSeq, -1) : this.writeSeq;
-    const pending = seqDiff(dataEnd, this.sndUna);
+    const pending = seqDiff(dataEnd, seq);
+    let end: number;
     if (pending > 0) {
-      const len = Math.min(this.mss, pending);
+      const len = Math.min(this.mss, pending, seqDiff(limit, seq));
       let flags = ACK | (len === pending ? PSH : 0);
-      if (len === pending && this.finQueued) flags |= FIN;
-      this.output(flags, this.sndUna, len, true);
-      const end = seqAdd(this.sndUna, len + (flags & FIN ? 1 : 0));
-      if (before(this.sndNxt, end)) this.sndNxt = end;
+      if (len === pending && this.finQueued && after(limit, dataEnd)) flags |= FIN;
+      this.output(flags, seq, len, true);
+      end = seqAdd(seq, len + (flags & FIN ? 1 : 0));
     } else {
-      this.output(FIN | ACK, this.sndUna, 0, true);
+      this.output(FIN | ACK, seq, 0, true);
+      end = seqAdd(seq, 1);
+    }
+    if (before(this.sndNxt, end)) this.sndNxt = end;
+    return end;
+  }
+
+  /**
+   * tcp_output.c tcp_xmit_retransmit_queue: resend what the timeout marked lost, in order,
+   * as far as cwnd allows (Loss state, no SACK: go-back-N from snd_una to the timeout's snd_nxt).
+   */
+  private retransmitLost(): void {
+    if (before(this.rexmitNxt, this.sndUna)) this.rexmitNxt = this.sndUna;
+    while (before(this.rexmitNxt, this.lostEnd) && this.cwnd - this.inFlight() > 0) {
+      this.rexmitNxt = this.retransmitAt(this.rexmitNxt, this.lostEnd);
     }
   }
 
@@ -1006,12 +1106,92 @@ export class TcpSocket implements Due {
       this.fail('ETIMEDOUT');
       return;
     }
+    this.enterLoss();
     this.retransmits++;
     this.rto = Math.min(this.rto * 2, profile.rtoMax);
-    this.cwnd = this.mss;
     this.rttTiming = false; // Karn: never time a retransmitted segment
-    this.retransmitHead();
+    this.rexmitNxt = this.retransmitAt(this.sndUna, this.writeSeq);
     this.setTimer('retransmit', host.timerAt(this.rto));
+  }
+
+  /**
+   * tcp_input.c tcp_enter_loss, at a retransmission timeout: everything outstanding is
+   * marked lost (tcp_timeout_mark_lost), so nothing is in flight and cwnd is 1 segment;
+   * ssthresh comes down unless this timeout repeats one already in this window; the ACKs
+   * that follow clock out the lost segments (tcp_process_loss) until snd_una passes high_seq.
+   */
+  private enterLoss(): void {
+    const newRecovery = this.caState === 'Open';
+    // "Reduce ssthresh if it has not yet been made inside this window": the first timeout,
+    // or one after snd_una moved (icsk_retransmits was cleared), or past high_seq.
+    if (newRecovery || this.retransmits === 0 || !after(this.highSeq, this.sndUna)) {
+      // CUBIC, the default congestion control (tcp_cubic.c cubictcp_recalc_ssthresh).
+      const packets = Math.floor(this.cwnd / this.mss);
+      this.ssthresh = Math.max((packets * CUBIC_BETA) >> 10, 2) * this.mss;
+    }
+    this.caState = 'Loss';
+    this.highSeq = this.sndNxt;
+    this.lostEnd = this.sndNxt;
+    this.rexmitNxt = this.sndUna;
+    this.renoSacked = 0; // tcp_reset_reno_sack: duplicate ACKs before the timeout no longer count
+    this.dupAcks = 0;
+    this.cwnd = this.mss; // tcp_packets_in_flight + 1
+    // F-RTO (RFC 5682 3.1 step 1) for a new loss episode, or a timeout repeating on the same snd_una.
+    this.frto = TCP_FRTO !== 0 && (newRecovery || this.retransmits > 0);
+  }
+
+  /**
+   * tcp_input.c tcp_process_loss, for an ACK in Loss (no SACK, no undo): decide what
+   * tcp_xmit_recovery sends. `advanced`: the ACK moved snd_una (else it is a duplicate).
+   */
+  private processLoss(advanced: boolean): Rexmit {
+    const recovered = !before(this.sndUna, this.highSeq);
+    if (this.frto) {
+      // F-RTO (RFC 5682 3.1). Its undo (step 3.b, an ACK of never-retransmitted data: the
+      // timeout was spurious) is not modelled; neither is tcp_try_undo_loss by timestamps.
+      if (after(this.sndNxt, this.highSeq)) {
+        if (!advanced) this.frto = false; // step 3.a: a duplicate ACK after new data: the loss was real
+      } else if (advanced && !recovered) {
+        // Step 2.b: send new data rather than retransmit, if there is any and the window
+        // has room; its ACKs will tell whether the timeout was spurious.
+        this.highSeq = this.sndNxt;
+        if (before(this.sndNxt, this.writeSeq) && seqDiff(this.sndNxt, this.sndUna) < this.sndWnd) return 'new';
+        this.frto = false;
+      }
+    }
+    if (recovered) {
+      // tcp_try_undo_recovery: Loss is over, but without SACK it holds until something above
+      // high_seq is acked, so that duplicate ACKs of it cause no fast retransmit
+      // (tcp_is_non_sack_preventing_reopen, RFC 6582).
+      if (this.sndUna !== this.highSeq) this.caState = 'Open';
+      return 'none';
+    }
+    if (after(this.sndNxt, this.highSeq) && !advanced) {
+      // A duplicate ACK says one of the segments sent after high_seq has arrived: one fewer
+      // in flight (tcp_add_reno_sack, bounded by tcp_limit_reno_sacked).
+      const holes = Math.max(this.lostOut(), this.mss);
+      this.renoSacked = Math.max(Math.min(this.renoSacked + this.mss, seqDiff(this.sndNxt, this.sndUna) - holes), 0);
+    } else if (advanced) {
+      this.renoSacked = 0; // tcp_reset_reno_sack
+    }
+    return 'lost';
+  }
+
+  /** tcp_input.c tcp_xmit_recovery: after the ACK, send new data (F-RTO) or the lost segments. */
+  private xmitRecovery(rexmit: Rexmit): void {
+    switch (rexmit) {
+      case 'none':
+        return;
+      case 'new':
+        this.transmit();
+        if (after(this.sndNxt, this.highSeq)) return;
+        this.frto = false;
+        this.retransmitLost();
+        return;
+      case 'lost':
+        this.retransmitLost();
+        return;
+    }
   }
 
   /** tcp_write_err: give up with an error the application sees. */
@@ -1246,7 +1426,10 @@ export class TcpSocket implements Due {
       } else if (seg.seqLen === 0 && this.peerWindow(seg) === this.sndWnd && before(this.sndUna, this.sndNxt)) {
         // A duplicate ACK: the third means a segment was lost; resend it now rather than
         // at the RTO (RFC 5681 3.2 fast retransmit; Linux does this with SACK in tcp_fastretrans_alert).
-        if (++this.dupAcks === 3) {
+        // In Loss, tcp_fastretrans_alert leaves duplicate ACKs to tcp_process_loss instead.
+        if (this.caState === 'Loss') {
+          this.xmitRecovery(this.processLoss(false));
+        } else if (++this.dupAcks === 3) {
           host.mib.TcpExtTCPFastRetrans++;
           this.cwnd = Math.max(this.cwnd >> 1, 2 * this.mss);
           this.retransmitHead();
@@ -1470,22 +1653,42 @@ export class TcpSocket implements Due {
     this.bytesAcked += acked;
     this.retransmits = 0;
     this.dupAcks = 0;
-    if (acked > 0) this.cwnd += Math.min(acked, this.mss); // slow start
+    const echoed = seg !== undefined && seg.hasTs && this.tsOk && seg.tsEcr !== 0;
     if (this.rttTiming && after(ack, this.rttSeq32 >>> 0)) {
       let sample = host.now - this.rttSent;
-      if (seg !== undefined && seg.hasTs && this.tsOk && seg.tsEcr !== 0) {
+      if (echoed) {
         // RFC 7323 4.1: RTT from the echoed timestamp.
         const ms = ((host.tsClockMs() + this.tsOffset - seg.tsEcr) | 0) * MS;
         if (ms >= 0) sample = Math.max(sample, ms);
       }
       this.rttSample(sample);
       this.rttTiming = false;
+    } else if (echoed && this.caState === 'Loss') {
+      // tcp_ack_update_rtt: Karn forbids timing retransmitted data by the clock, but the
+      // timestamp echoed for the retransmission is a valid sample (tcp_rtt_tsopt_us); it
+      // sets the RTO afresh, which ends the backoff (icsk_backoff = 0). Without timestamps
+      // the backed-off RTO stays until data sent once is acked.
+      const ms = (host.tsClockMs() + this.tsOffset - seg.tsEcr) | 0;
+      if (ms >= 0) this.rttSample(Math.max(ms * MS, 1));
     }
+    const rexmit: Rexmit = this.caState === 'Loss' ? this.processLoss(true) : 'none';
+    if (acked > 0) this.congAvoid(acked);
     if (!before(this.sndUna, this.sndNxt)) {
       if (this.timerKind === 'retransmit') this.setTimer('idle');
     } else {
       this.setTimer('retransmit', host.timerAt(this.rto));
     }
+    this.xmitRecovery(rexmit);
+  }
+
+  /**
+   * tcp_cong_avoid (tcp_cong_control), per ACK of new data: slow start below ssthresh (one
+   * segment per ACK, as far as ssthresh), then about a segment per window (Reno's
+   * tcp_cong_avoid_ai standing in for CUBIC's curve). Loss does not stop it (tcp_may_raise_cwnd).
+   */
+  private congAvoid(acked: number): void {
+    if (this.cwnd < this.ssthresh) this.cwnd = Math.min(this.cwnd + Math.min(acked, this.mss), this.ssthresh);
+    else this.cwnd += Math.max(Math.floor((this.mss * this.mss) / this.cwnd), 1);
   }
 
   /**
