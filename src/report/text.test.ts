@@ -74,9 +74,9 @@ describe('text report', () => {
     assert.equal(lines(text)[1], 'What-if knobs (simulator only, not Linux behaviour): lb timewait_len=0s');
   });
 
-  it('client: counts, failed (errno) and unfinished, non-zero errors only', () => {
+  it('client: counts, failed (errno) and no response (closed without one, or still open at the end), non-zero errors only', () => {
     assert.ok(text.includes('Client client → lb:80\n'));
-    assert.equal(line(text, 'attempted'), '  attempted 1200, connected 1150, completed 1140, failed 50, unfinished 10');
+    assert.equal(line(text, 'attempted'), '  attempted 1200, connected 1150, completed 1140, failed 50, no response 10');
     assert.equal(line(text, 'errors:'), '  errors: EADDRNOTAVAIL 50');
   });
 

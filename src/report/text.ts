@@ -85,14 +85,14 @@ function verdictBlock(sentences: readonly string[], paint: Paint): string[] {
 
 function clientBlock(client: ClientResult, paint: Paint): string[] {
   const failed = Object.values(client.errors).reduce((sum, n) => sum + n, 0);
-  // Neither completed nor counted under an errno: still under way at the end, or ended
-  // without the full exchange (e.g. a proxy that closed without a response).
-  const unfinished = client.attempted - client.completed - failed;
+  // Neither completed nor counted under an errno: ended without the full exchange (e.g. a
+  // proxy that closed without a response), or still under way at the end.
+  const noResponse = client.attempted - client.completed - failed;
   return [
     paint('bold', `Client ${client.host} → ${client.target}`),
     `  attempted ${client.attempted}, connected ${client.connected}, completed ${client.completed}` +
       (failed > 0 ? ', ' + paint('red', `failed ${failed}`) : '') +
-      (unfinished > 0 ? `, unfinished ${unfinished}` : ''),
+      (noResponse > 0 ? `, no response ${noResponse}` : ''),
     `  errors: ${errorsText(client.errors, paint)}`,
     ...table(
       [

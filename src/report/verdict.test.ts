@@ -100,6 +100,43 @@ describe('verdict: running out of ports (EADDRNOTAVAIL)', () => {
     assert.match(sentence(s, 'tcp_tw_reuse'), /^tcp_tw_reuse is 2 on lb \(the default: loopback only\), so it does not apply to these destinations; with 1, connect\(\) could take over a TIME_WAIT port 1000 ms after/);
   });
 
+  it('what it cost the client: the proxy closed requests without a response, which the client does not count as errors', () => {
+    const scenario = lbScenario();
+    assert.equal(
+      sentence(says(lbRanOut(scenario), scenario), 'lb closed'),
+      'lb closed 4 000 of 90 000 requests without a response: 4 000 because its own connect() to an upstream failed; client sees them as exchanges not completed, not as errors.',
+    );
+    // Failures passed on from a proxy behind it are told apart from its own.
+    const chain = parseScenario(
+      `name: chain
+duration: 10s
+hosts:
+  client: { address: 198.18.0.1 }
+  lb: { address: 198.18.0.2 }
+  web: { address: 198.18.0.3 }
+  db: { address: 198.18.0.4 }
+servers:
+  - { host: db, port: 3306 }
+clients:
+  - { host: client, target: lb:80, count: 100, rate: 10/s }
+proxies:
+  - { host: lb, port: 80, upstreams: [web:80] }
+  - { host: web, port: 80, upstreams: [db:3306] }
+`,
+      'chain.yaml',
+    );
+    const r = result(chain, {
+      clients: [client({ host: 'client', target: 'lb:80', attempted: 100, connected: 100, completed: 90 })],
+      proxies: [
+        { host: 'lb', requests: 100, failed: 10, upstreams: [upstream({ target: 'web:80', attempted: 100, connected: 98, errors: { ...ERRORS, EADDRNOTAVAIL: 2 } })] },
+        { host: 'web', requests: 98, failed: 8, upstreams: [upstream({ target: 'db:3306', attempted: 98, connected: 90, errors: { ...ERRORS, EADDRNOTAVAIL: 8 } })] },
+      ],
+    });
+    const s = says(r, chain);
+    assert.equal(sentence(s, 'lb closed'), 'lb closed 10 of 100 requests without a response: 2 because its own connect() to an upstream failed and 8 because web closed theirs without one; client sees them as exchanges not completed, not as errors.');
+    assert.equal(sentence(s, 'web closed'), 'web closed 8 of 98 requests without a response: 8 because its own connect() to an upstream failed.');
+  });
+
   it('no TIME_WAIT arithmetic when the rate fits the range', () => {
     const scenario = lbScenario({ lb: ', sysctl: { net.ipv4.ip_local_port_range: "32768 60999" }' });
     const slow = { ...scenario, clients: scenario.clients.map((c) => ({ ...c, rate: { kind: 'open' as const, perSecond: 800 } })) };

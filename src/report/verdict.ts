@@ -40,6 +40,7 @@ export function verdict(result: Result, scenario: Scenario): string[] {
     ...v.portExhaustion(),
     ...v.connectTimeouts(),
     ...v.otherErrors(),
+    ...v.proxyFailures(),
     ...v.timewaitOverflow(),
     ...v.closeWaitLeak(),
     ...v.lingerResets(),
@@ -203,11 +204,32 @@ class Verdict {
       const what = other.map(([errno, n]) => `${count(n)} ${errno} (the first at t=${time(c.first[errno])} s)`);
       out.push(`${c.host}'s connections to ${c.dest} failed with ${list(what)}.`);
     }
-    for (const p of this.result.proxies) {
-      if (p.failed > 0 && !this.connectors.some((c) => c.host === p.host && sum(Object.values(c.errors)) > 0)) {
-        out.push(`Proxy ${p.host} failed ${count(p.failed)} of ${plural(p.requests, 'request')}.`);
-      }
-    }
+    return out;
+  }
+
+  /**
+   * What a proxy's failures cost the side in front of it: a request whose upstream could not
+   * be connected, or that the upstream closed without a response, gets its connection closed
+   * without a response; the client counts that as no error, only as an exchange not completed.
+   */
+  proxyFailures(): string[] {
+    const out: string[] = [];
+    this.result.proxies.forEach((p, i) => {
+      if (p.failed === 0) return;
+      const own = sum(p.upstreams.map((u) => sum(Object.values(u.errors))));
+      const behind = unique(
+        (this.scenario.proxies[i]?.upstreams ?? [])
+          .map((u) => this.hostByAddress.get(u.address) ?? u.host ?? '')
+          .filter((h) => h !== '' && this.result.proxies.some((q) => q.host === h && q.failed > 0)),
+      );
+      const causes: string[] = [];
+      if (own > 0) causes.push(`${count(Math.min(own, p.failed))} because its own connect() to an upstream failed`);
+      if (p.failed > own) causes.push(behind.length > 0 ? `${count(p.failed - own)} because ${list(behind)} closed theirs without one` : `${count(p.failed - own)} because the upstream closed without one`);
+      const address = this.hosts.get(p.host)?.address;
+      const front = unique(this.scenario.clients.filter((c) => c.target.address === address).map((c) => c.host));
+      const seen = front.length > 0 ? `; ${list(front)} ${front.length === 1 ? 'sees' : 'see'} them as exchanges not completed, not as errors` : '';
+      out.push(`${p.host} closed ${count(p.failed)} of ${plural(p.requests, 'request')} without a response: ${list(causes)}${seen}.`);
+    });
     return out;
   }
 
