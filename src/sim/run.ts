@@ -161,9 +161,9 @@ function whatIfs(s: Scenario): Result['what_if'] {
 export function percentiles(samples: Samples): Percentiles {
   const n = samples.length;
   if (n === 0) return { p50: 0, p99: 0, max: 0 };
-  const s = samples.sorted();
-  const rank = (p: number): number => s[Math.min(n - 1, Math.ceil((p / 100) * n) - 1)]!;
-  return { p50: round3(rank(50)), p99: round3(rank(99)), max: round3(s[n - 1]!) };
+  const rank = (p: number): number => Math.min(n - 1, Math.ceil((p / 100) * n) - 1);
+  const [p50, p99] = samples.ranks(rank(50), rank(99));
+  return { p50: round3(p50), p99: round3(p99), max: round3(samples.max()) };
 }
 
 function round3(x: number): number {
