@@ -151,6 +151,24 @@ describe('Loss state (tcp_enter_loss, tcp_process_loss, tcp_xmit_retransmit_queu
   });
 });
 
+describe('Karn on fast retransmit (tcp_clean_rtx_queue: FLAG_RETRANS_DATA_ACKED gives no clock sample)', () => {
+  it('the ACK of a fast-retransmitted segment is no RTT sample: srtt stays at the 20 ms path', () => {
+    const { p, c } = connection({ a: { tcp_timestamps: 0 }, b: { tcp_timestamps: 0 } });
+    assert.equal(c.srtt, 20 * MS);
+    dropData(p, 1);
+    const from = p.log.length;
+    const t0 = p.q.now;
+    c.send(6 * MSS);
+    p.run(1000 * MS);
+    assert.equal(p.a.mib.TcpExtTCPFastRetrans, 1);
+    const sent = dataSent(p, c, from, t0);
+    assert.deepEqual(sent[sent.length - 1], [20, 0, false], 'segment 0 again on the third duplicate ACK');
+    assert.equal(c.sndUna, c.sndNxt, 'all acked');
+    // Timed from its first transmission, segment 0 would give 40 ms and pull srtt to 22.5 ms.
+    assert.equal(c.srtt, 20 * MS);
+  });
+});
+
 describe('RTO backoff after recovery (tcp_ack_update_rtt, tcp_rearm_rto)', () => {
   it('with timestamps, the echo of a retransmission is a sample: the RTO is computed afresh from srtt, not left doubled', () => {
     const { p, c } = connection();

@@ -1432,6 +1432,9 @@ export class TcpSocket implements Due {
         } else if (++this.dupAcks === 3) {
           host.mib.TcpExtTCPFastRetrans++;
           this.cwnd = Math.max(this.cwnd >> 1, 2 * this.mss);
+          // Karn: the timed segment is the one sent again, or its ACK will also ack that one;
+          // an ACK of retransmitted data is no clock sample (tcp_clean_rtx_queue).
+          if (this.rttTiming && !after(this.sndUna, this.rttSeq32 >>> 0)) this.rttTiming = false;
           this.retransmitHead();
         }
       } else {
