@@ -356,8 +356,9 @@ describe('TIME_WAIT (tcp_minisocks.c tcp_time_wait, tcp_timewait_state_process)'
     assert.equal(p.b.states.TIME_WAIT, 0);
   });
 
-  it('tcp_max_tw_buckets reached: no TIME_WAIT, port free at once, TcpExtTCPTimeWaitOverflow (inet_twsk_alloc)', () => {
-    const p = new Pair({ a: { tcp_max_tw_buckets: 1 } });
+  /** Three connections that a closes first, with tcp_max_tw_buckets = max on a. */
+  const closeThree = (max: number, profile: 'linux-6.18' | 'linux-4.4' = 'linux-6.18'): Pair => {
+    const p = new Pair({ profile, a: { tcp_max_tw_buckets: max } });
     const l = p.listen();
     for (let i = 0; i < 3; i++) {
       const [c, s] = p.established(80, l);
@@ -365,6 +366,11 @@ describe('TIME_WAIT (tcp_minisocks.c tcp_time_wait, tcp_timewait_state_process)'
       c.close();
       p.run(10 * MS);
     }
+    return p;
+  };
+
+  it('tcp_max_tw_buckets reached: no TIME_WAIT, port free at once, TcpExtTCPTimeWaitOverflow (inet_twsk_alloc)', () => {
+    const p = closeThree(1);
     assert.equal(p.a.states.TIME_WAIT, 1);
     assert.equal(p.a.mib.TcpExtTCPTimeWaitOverflow, 2);
     assert.equal(p.a.binds.size, 1);
@@ -372,14 +378,7 @@ describe('TIME_WAIT (tcp_minisocks.c tcp_time_wait, tcp_timewait_state_process)'
 
   it('tcp_max_tw_buckets 0 refuses every TIME_WAIT; a negative value is no limit on 6.18 and refuses all on 4.4 (inet_twsk_alloc, fidelity.md)', () => {
     const timewaits = (profile: 'linux-6.18' | 'linux-4.4', max: number): [number, number] => {
-      const p = new Pair({ profile, a: { tcp_max_tw_buckets: max } });
-      const l = p.listen();
-      for (let i = 0; i < 3; i++) {
-        const [c, s] = p.established(80, l);
-        closeOnEof(s);
-        c.close();
-        p.run(10 * MS);
-      }
+      const p = closeThree(max, profile);
       return [p.a.states.TIME_WAIT, p.a.mib.TcpExtTCPTimeWaitOverflow];
     };
     assert.deepEqual(timewaits('linux-6.18', 0), [0, 3]);

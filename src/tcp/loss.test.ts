@@ -51,6 +51,16 @@ function dropData(p: Pair, n: number): void {
   for (let i = 0; i < n; i++) p.dropNext(isData);
 }
 
+/** A connection whose next `drops` data segments are lost, then `segments` segments sent; `from` and `t0` mark where. */
+function lossy(drops: number, segments: number, o: PairOptions = {}): { p: Pair; c: TcpSocket; from: number; t0: Micros } {
+  const { p, c } = connection(o);
+  dropData(p, drops);
+  const from = p.log.length;
+  const t0 = p.q.now;
+  c.send(segments * MSS);
+  return { p, c, from, t0 };
+}
+
 /** The client's data segments from log index `from` on: [ms after t0, segment number, dropped]. */
 function dataSent(p: Pair, c: TcpSocket, from: number, t0: Micros): [number, number, boolean][] {
   return p.log
@@ -61,11 +71,7 @@ function dataSent(p: Pair, c: TcpSocket, from: number, t0: Micros): [number, num
 
 describe('Loss state (tcp_enter_loss, tcp_process_loss, tcp_xmit_retransmit_queue)', () => {
   it('two consecutive segments lost: the second goes on the ACK of the first one\'s retransmission, not at a second (backed-off) RTO', () => {
-    const { p, c } = connection();
-    dropData(p, 2);
-    const from = p.log.length;
-    const t0 = p.q.now;
-    c.send(2 * MSS);
+    const { p, c, from, t0 } = lossy(2, 2);
     p.run(2000 * MS);
     // Segment 0 again at the RTO; its ACK is back 20 ms later and lets segment 1 go at once
     // (the old model waited for a second, doubled RTO: at 696 ms).
@@ -80,11 +86,7 @@ describe('Loss state (tcp_enter_loss, tcp_process_loss, tcp_xmit_retransmit_queu
   });
 
   it('go-back-N: the ACK of the head grows cwnd to 2 and both next segments go, though the receiver holds one of them (no SACK)', () => {
-    const { p, c } = connection();
-    dropData(p, 2);
-    const from = p.log.length;
-    const t0 = p.q.now;
-    c.send(4 * MSS);
+    const { p, c, from, t0 } = lossy(2, 4);
     p.run(RTO_FIRES + 1 * MS);
     // tcp_enter_loss: cwnd 1 segment, ssthresh = 10 * 717 / 1024 = 7 segments.
     assert.equal(c.caState, 'Loss');
@@ -106,11 +108,7 @@ describe('Loss state (tcp_enter_loss, tcp_process_loss, tcp_xmit_retransmit_queu
   });
 
   it('F-RTO step 2.b: with unsent data, the first ACK after the RTO sends new data first; its duplicate ACKs (step 3.a) clock out the lost segments', () => {
-    const { p, c } = connection();
-    dropData(p, 2);
-    const from = p.log.length;
-    const t0 = p.q.now;
-    c.send(4 * MSS);
+    const { p, c, from, t0 } = lossy(2, 4);
     p.run(230 * MS);
     c.send(2 * MSS); // after the RTO: cwnd is 1 and taken by the retransmission, so it waits
     p.run(2000 * MS);
@@ -131,11 +129,7 @@ describe('Loss state (tcp_enter_loss, tcp_process_loss, tcp_xmit_retransmit_queu
   });
 
   it('a timeout repeating on the same snd_una backs off again and keeps ssthresh ("not yet been made inside this window")', () => {
-    const { p, c } = connection();
-    dropData(p, 3); // segments 0, 1 and the first retransmission of 0
-    const from = p.log.length;
-    const t0 = p.q.now;
-    c.send(2 * MSS);
+    const { p, c, from, t0 } = lossy(3, 2); // segments 0, 1 and the first retransmission of 0
     p.run(RTO_FIRES + 1 * MS);
     assert.equal(c.ssthresh, 7 * MSS);
     p.run(2000 * MS);
@@ -153,12 +147,8 @@ describe('Loss state (tcp_enter_loss, tcp_process_loss, tcp_xmit_retransmit_queu
 
 describe('Karn on fast retransmit (tcp_clean_rtx_queue: FLAG_RETRANS_DATA_ACKED gives no clock sample)', () => {
   it('the ACK of a fast-retransmitted segment is no RTT sample: srtt stays at the 20 ms path', () => {
-    const { p, c } = connection({ a: { tcp_timestamps: 0 }, b: { tcp_timestamps: 0 } });
-    assert.equal(c.srtt, 20 * MS);
-    dropData(p, 1);
-    const from = p.log.length;
-    const t0 = p.q.now;
-    c.send(6 * MSS);
+    const { p, c, from, t0 } = lossy(1, 6, { a: { tcp_timestamps: 0 }, b: { tcp_timestamps: 0 } });
+    assert.equal(c.srtt, 20 * MS, "the handshake's sample");
     p.run(1000 * MS);
     assert.equal(p.a.mib.TcpExtTCPFastRetrans, 1);
     const sent = dataSent(p, c, from, t0);
@@ -171,9 +161,7 @@ describe('Karn on fast retransmit (tcp_clean_rtx_queue: FLAG_RETRANS_DATA_ACKED 
 
 describe('RTO backoff after recovery (tcp_ack_update_rtt, tcp_rearm_rto)', () => {
   it('with timestamps, the echo of a retransmission is a sample: the RTO is computed afresh from srtt, not left doubled', () => {
-    const { p, c } = connection();
-    dropData(p, 2);
-    c.send(2 * MSS);
+    const { p, c } = lossy(2, 2);
     p.run(2000 * MS);
     // Samples of 20 ms: srtt 20 ms, rttvar 7.5 ms, RTO 20 + max(4 * 7.5, 200) = 220 ms (not 440).
     assert.equal(c.rto, 220 * MS);
@@ -189,9 +177,7 @@ describe('RTO backoff after recovery (tcp_ack_update_rtt, tcp_rearm_rto)', () =>
   });
 
   it('without timestamps, Karn: no sample from retransmitted data, the RTO stays doubled until data sent once is acked', () => {
-    const { p, c } = connection({ a: { tcp_timestamps: 0 }, b: { tcp_timestamps: 0 } });
-    dropData(p, 2);
-    c.send(2 * MSS);
+    const { p, c } = lossy(2, 2, { a: { tcp_timestamps: 0 }, b: { tcp_timestamps: 0 } });
     p.run(2000 * MS);
     assert.equal(c.rto, 440 * MS);
     c.send(MSS); // timed: its ACK is a clean sample
