@@ -275,7 +275,10 @@ class Verdict {
       });
       const connected = sum(closing.map((c) => c.connected));
       if (connected === 0 || this.peak(client, 'FIN_WAIT_2') === 0) continue;
-      const fin = `tcp_fin_timeout (${this.sysctl(client).tcp_fin_timeout} s)`;
+      // tcp_fin_time: never less than 3.5 RTO, which a short tcp_fin_timeout can be below
+      // (the initial 1 s RTO gives 3.5 s).
+      const finTimeout = this.sysctl(client).tcp_fin_timeout;
+      const fin = finTimeout >= 4 ? `tcp_fin_timeout (${finTimeout} s)` : `tcp_fin_time: tcp_fin_timeout (${finTimeout} s), but at least 3.5 RTO`;
       const left = this.result.hosts[client]?.states_end.FIN_WAIT_2 ?? 0;
       const fate =
         left === 0

@@ -159,6 +159,48 @@ describe('Karn on fast retransmit (tcp_clean_rtx_queue: FLAG_RETRANS_DATA_ACKED 
   });
 });
 
+describe('Karn for data sent during Loss, ssthresh at fast retransmit, the echoed-timestamp floor', () => {
+  it('new data F-RTO sent after the RTO, acked together with retransmitted data, is no clock sample (FLAG_RETRANS_DATA_ACKED)', () => {
+    for (const [ts, rto] of [[1, 220], [0, 440]] as const) {
+      const { p, c } = lossy(2, 4, { a: { tcp_timestamps: ts }, b: { tcp_timestamps: ts } });
+      p.run(230 * MS);
+      c.send(2 * MSS); // timed by the clock, but waits at the receiver behind the hole
+      p.run(2000 * MS);
+      assert.equal(c.sndUna, c.sndNxt, 'all acked');
+      // Timed by the clock it would give 40 ms on this 20 ms path (srtt 22.5 ms). With
+      // timestamps the echoes give 20 ms; without, no sample, and the RTO stays backed off.
+      assert.deepEqual([c.srtt / MS, c.rto / MS], [20, rto], `tcp_timestamps ${ts}`);
+    }
+  });
+
+  it('tcp_enter_recovery: a fast retransmit sets ssthresh (CUBIC: 10 segments -> 7) and cwnd to it, so slow start ends', () => {
+    const { p, c } = lossy(1, 6);
+    p.run(1000 * MS);
+    assert.equal(p.a.mib.TcpExtTCPFastRetrans, 1);
+    assert.equal(c.ssthresh, 7 * MSS);
+    assert.ok(c.cwnd >= 7 * MSS && c.cwnd < 8 * MSS, `cwnd ${c.cwnd / MSS} segments: congestion avoidance from 7`);
+  });
+
+  it('tcp_rtt_tsopt_us: an echoed-timestamp sample is whole milliseconds, at least 1 ms, on a 200 us path', () => {
+    const p = new Pair({ delay: 100 });
+    const l = p.listen();
+    const c = p.a.socket();
+    c.connect(B_ADDR, 80);
+    p.run(100 * MS);
+    const s = l.accept() as TcpSocket;
+    s.events.readable = (x) => {
+      while (typeof x.recv(1 << 20) === 'number' && x.rcvQueue > 0);
+    };
+    assert.equal(c.srtt, 200, 'the handshake timed by the clock');
+    dropData(p, 2);
+    c.send(2 * MSS);
+    p.run(3000 * MS);
+    assert.equal(c.sndUna, c.sndNxt);
+    // Two 1 ms samples from the echoes of the retransmissions: 200 -> 300 -> 387.5 us.
+    assert.equal(c.srtt, 387.5);
+  });
+});
+
 describe('RTO backoff after recovery (tcp_ack_update_rtt, tcp_rearm_rto)', () => {
   it('with timestamps, the echo of a retransmission is a sample: the RTO is computed afresh from srtt, not left doubled', () => {
     const { p, c } = lossy(2, 2);

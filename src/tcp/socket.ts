@@ -180,6 +180,10 @@ export class TcpSocket implements Due {
   private frto = false;
   /** tp->sacked_out without SACK, in bytes: one segment per duplicate ACK (tcp_add_reno_sack). */
   private renoSacked = 0;
+  /** Something was sent again and is not yet acked: an ACK below retransHigh acks retransmitted
+   *  data (tcp_clean_rtx_queue FLAG_RETRANS_DATA_ACKED), which gives no clock RTT sample. */
+  private retransPending = false;
+  private retransHigh32 = 0;
   /** tp->bytes_acked (the SYN included) and tp->max_window: the RFC 5961 5.2 bound. */
   private bytesAcked = 0;
   private maxWindow = 0;
@@ -275,6 +279,12 @@ export class TcpSocket implements Due {
   }
   private set lostEnd(v: number) {
     this.lostEnd32 = v | 0;
+  }
+  private get retransHigh(): number {
+    return this.retransHigh32 >>> 0;
+  }
+  private set retransHigh(v: number) {
+    this.retransHigh32 = v | 0;
   }
   private get rexmitNxt(): number {
     return this.rexmitNxt32 >>> 0;
@@ -596,6 +606,7 @@ export class TcpSocket implements Due {
     this.ssthresh = TCP_INFINITE_SSTHRESH;
     this.frto = false;
     this.renoSacked = 0;
+    this.retransPending = false;
     this.bytesAcked = 0;
     this.maxWindow = 0;
     this.rttTiming = false;
@@ -1001,6 +1012,8 @@ export class TcpSocket implements Due {
       end = seqAdd(seq, 1);
     }
     if (before(this.sndNxt, end)) this.sndNxt = end;
+    if (!this.retransPending || after(end, this.retransHigh)) this.retransHigh = end;
+    this.retransPending = true;
     return end;
   }
 
@@ -1125,9 +1138,7 @@ export class TcpSocket implements Due {
     // "Reduce ssthresh if it has not yet been made inside this window": the first timeout,
     // or one after snd_una moved (icsk_retransmits was cleared), or past high_seq.
     if (newRecovery || this.retransmits === 0 || !after(this.highSeq, this.sndUna)) {
-      // CUBIC, the default congestion control (tcp_cubic.c cubictcp_recalc_ssthresh).
-      const packets = Math.floor(this.cwnd / this.mss);
-      this.ssthresh = Math.max((packets * CUBIC_BETA) >> 10, 2) * this.mss;
+      this.ssthresh = this.lossSsthresh();
     }
     this.caState = 'Loss';
     this.highSeq = this.sndNxt;
@@ -1138,6 +1149,12 @@ export class TcpSocket implements Due {
     this.cwnd = this.mss; // tcp_packets_in_flight + 1
     // F-RTO (RFC 5682 3.1 step 1) for a new loss episode, or a timeout repeating on the same snd_una.
     this.frto = TCP_FRTO !== 0 && (newRecovery || this.retransmits > 0);
+  }
+
+  /** CUBIC, the default congestion control (tcp_cubic.c cubictcp_recalc_ssthresh): 717/1024 of cwnd, at least 2 segments. */
+  private lossSsthresh(): number {
+    const packets = Math.floor(this.cwnd / this.mss);
+    return Math.max((packets * CUBIC_BETA) >> 10, 2) * this.mss;
   }
 
   /**
@@ -1431,10 +1448,10 @@ export class TcpSocket implements Due {
           this.xmitRecovery(this.processLoss(false));
         } else if (++this.dupAcks === 3) {
           host.mib.TcpExtTCPFastRetrans++;
-          this.cwnd = Math.max(this.cwnd >> 1, 2 * this.mss);
-          // Karn: the timed segment is the one sent again, or its ACK will also ack that one;
-          // an ACK of retransmitted data is no clock sample (tcp_clean_rtx_queue).
-          if (this.rttTiming && !after(this.sndUna, this.rttSeq32 >>> 0)) this.rttTiming = false;
+          // tcp_enter_recovery: ssthresh from the congestion control, and cwnd brought down to
+          // it (PRR does that over the recovery; the model at once).
+          this.ssthresh = this.lossSsthresh();
+          this.cwnd = this.ssthresh;
           this.retransmitHead();
         }
       } else {
@@ -1652,27 +1669,36 @@ export class TcpSocket implements Due {
   private ackAdvance(ack: number, seg?: Segment): void {
     const host = this.host;
     const acked = seqDiff(ack, this.sndUna);
+    // Karn (tcp_clean_rtx_queue): an ACK that covers data sent more than once gives no clock sample.
+    const retransAcked = this.retransPending && before(this.sndUna, this.retransHigh);
+    if (this.retransPending && !before(ack, this.retransHigh)) this.retransPending = false;
     this.sndUna = ack;
     this.bytesAcked += acked;
     this.retransmits = 0;
     this.dupAcks = 0;
     const echoed = seg !== undefined && seg.hasTs && this.tsOk && seg.tsEcr !== 0;
+    let sampled = false;
     if (this.rttTiming && after(ack, this.rttSeq32 >>> 0)) {
-      let sample = host.now - this.rttSent;
-      if (echoed) {
-        // RFC 7323 4.1: RTT from the echoed timestamp.
-        const ms = ((host.tsClockMs() + this.tsOffset - seg.tsEcr) | 0) * MS;
-        if (ms >= 0) sample = Math.max(sample, ms);
-      }
-      this.rttSample(sample);
       this.rttTiming = false;
-    } else if (echoed && this.caState === 'Loss') {
+      if (!retransAcked) {
+        let sample = host.now - this.rttSent;
+        if (echoed) {
+          // RFC 7323 4.1: RTT from the echoed timestamp.
+          const ms = ((host.tsClockMs() + this.tsOffset - seg.tsEcr) | 0) * MS;
+          if (ms >= 0) sample = Math.max(sample, ms);
+        }
+        this.rttSample(sample);
+        sampled = true;
+      }
+    }
+    if (!sampled && retransAcked && echoed) {
       // tcp_ack_update_rtt: Karn forbids timing retransmitted data by the clock, but the
-      // timestamp echoed for the retransmission is a valid sample (tcp_rtt_tsopt_us); it
-      // sets the RTO afresh, which ends the backoff (icsk_backoff = 0). Without timestamps
-      // the backed-off RTO stays until data sent once is acked.
+      // timestamp echoed for the retransmission is a valid sample (tcp_rtt_tsopt_us: whole
+      // milliseconds, at least 1); it sets the RTO afresh, which ends the backoff
+      // (icsk_backoff = 0). Without timestamps the backed-off RTO stays until data sent
+      // once is acked.
       const ms = (host.tsClockMs() + this.tsOffset - seg.tsEcr) | 0;
-      if (ms >= 0) this.rttSample(Math.max(ms * MS, 1));
+      if (ms >= 0) this.rttSample(Math.max(ms, 1) * MS);
     }
     const rexmit: Rexmit = this.caState === 'Loss' ? this.processLoss(true) : 'none';
     if (acked > 0) this.congAvoid(acked);
