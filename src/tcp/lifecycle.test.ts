@@ -130,17 +130,32 @@ describe('handshake (tcp_v4_connect, tcp_conn_request, tcp_rcv_synsent_state_pro
 });
 
 describe('data (tcp_data_queue, tcp_retransmit_timer)', () => {
-  it('bytes sent arrive in order, in MSS-sized segments', () => {
-    const p = new Pair();
-    const [c, s] = p.established();
-    const from = p.log.length;
-    c.send(4000);
-    p.run(20 * MS);
-    assert.equal(s.readable, 4000);
-    assert.deepEqual(
-      p.texts(from).filter((t) => t.startsWith('a>b')),
-      ['a>b . 1460', 'a>b . 1460', 'a>b P. 1080'],
-    );
+  it('bytes sent arrive in order, in MSS-sized segments: 1448 bytes with timestamps, 1460 without (tcp_sync_mss, fidelity.md)', () => {
+    for (const [ts, sizes] of [
+      [1, ['a>b . 1448', 'a>b . 1448', 'a>b P. 1104']],
+      [0, ['a>b . 1460', 'a>b . 1460', 'a>b P. 1080']],
+    ] as const) {
+      const p = new Pair({ a: { tcp_timestamps: ts }, b: { tcp_timestamps: ts } });
+      const [c, s] = p.established();
+      const from = p.log.length;
+      c.send(4000);
+      p.run(20 * MS);
+      assert.equal(s.readable, 4000);
+      assert.deepEqual(p.texts(from).filter((t) => t.startsWith('a>b')), sizes, `tcp_timestamps ${ts}`);
+    }
+  });
+
+  it('the initial window is TCP_INIT_CWND full segments, with no runt for the SYN (tcp_init_transfer)', () => {
+    for (const ts of [1, 0]) {
+      const p = new Pair({ a: { tcp_timestamps: ts }, b: { tcp_timestamps: ts } });
+      const [c] = p.established();
+      const from = p.log.length;
+      c.send(20 * 1460);
+      p.run(1.5 * MS); // less than the 2 ms RTT: no ACK has come back yet
+      const mss = ts === 1 ? 1448 : 1460;
+      const sent = p.log.slice(from).filter((l) => l.seg.src === A_ADDR && l.seg.len > 0).map((l) => l.seg.len);
+      assert.deepEqual(sent, Array<number>(10).fill(mss), `tcp_timestamps ${ts}`);
+    }
   });
 
   it('a lost data segment is retransmitted after the RTO (at least TCP_RTO_MIN 200 ms)', () => {

@@ -22,7 +22,10 @@ import type { Segment } from '../net/segment.js';
 import { A_ADDR, B_ADDR, Pair } from './testkit.js';
 import type { PairOptions } from './testkit.js';
 import type { TcpSocket } from './socket.js';
-import { DEFAULT_MSS as MSS } from './profile.js';
+import { DEFAULT_MSS, TCPOLEN_TSTAMP_ALIGNED } from './profile.js';
+
+/** A full segment's payload with timestamps on (the default): 1460 - 12 (tcp_sync_mss). */
+const MSS = DEFAULT_MSS - TCPOLEN_TSTAMP_ALIGNED;
 
 const DELAY = 10 * MS;
 /** When the first RTO of the connection fires after the data left (220 ms on the timer wheel). */

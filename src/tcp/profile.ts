@@ -126,8 +126,12 @@ export const TCP_PAWS_WINDOW = 1;
 export const TCP_INVALID_RATELIMIT: Micros = 500 * MS;
 /** The advertised receive window the model uses (no window scaling yet). */
 export const DEFAULT_RCV_WND = 65535;
-/** MSS for a 1500-byte MTU, IPv4, with the 12-byte timestamp option accounted for separately. */
+/** MSS for a 1500-byte MTU, IPv4: what a SYN offers. Data segments carry 12 bytes less when
+ *  timestamps are on (TCPOLEN_TSTAMP_ALIGNED below). */
 export const DEFAULT_MSS = 1460;
+/** include/net/tcp.h TCPOLEN_TSTAMP_ALIGNED: the timestamp option in every segment takes 12
+ *  bytes of the MSS (tcp_sync_mss: 1448-byte segments on a 1500-byte MTU, seen on 6.18.44). */
+export const TCPOLEN_TSTAMP_ALIGNED = 12;
 /** include/net/tcp.h TCP_INIT_CWND. */
 export const TCP_INIT_CWND = 10;
 

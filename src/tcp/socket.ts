@@ -13,7 +13,7 @@ import { ACK, FIN, PSH, RST, SYN, Segment } from '../net/segment.js';
 import type { Errno } from './errno.js';
 import type { TcpHost } from './host.js';
 import { pawsCheck } from './paws.js';
-import { DEFAULT_MSS, DEFAULT_RCV_WND, TCP_INIT_CWND, TCP_INVALID_RATELIMIT, TCP_MAX_WSCALE, TCP_PAWS_WINDOW } from './profile.js';
+import { DEFAULT_MSS, DEFAULT_RCV_WND, TCP_INIT_CWND, TCP_INVALID_RATELIMIT, TCP_MAX_WSCALE, TCP_PAWS_WINDOW, TCPOLEN_TSTAMP_ALIGNED } from './profile.js';
 import { REUSEADDR, REUSEPORT } from './ports.js';
 import { after, before, seqAdd, seqDiff } from './seq.js';
 import type { TcpState } from './state.js';
@@ -1258,7 +1258,8 @@ export class TcpSocket implements Due {
     this.tsRecentStamp = args.tsRecentStamp;
     this.setSndWnd(args.sndWnd);
     this.bytesAcked = 1; // the handshake's final ACK acknowledged our SYN
-    this.mss = args.mss;
+    this.mss = sendMss(args.mss, args.tsOk);
+    this.cwnd = TCP_INIT_CWND * this.mss;
     this.sackOk = args.sackOk;
     this.sndWscale = args.sndWscale;
     this.rcvWscale = args.rcvWscale;
@@ -1327,15 +1328,18 @@ export class TcpSocket implements Due {
       this.rcvNxt = this.rcvWup = seqAdd(seg.seq, 1);
       this.setSndWnd(seg.win);
       this.peerIncarnation = seg.incarnation;
-      if (seg.mss > 0) this.mss = Math.min(host.handshake.mss, seg.mss);
       this.negotiate(seg);
       this.tsOk = seg.hasTs && host.sysctl.tcp_timestamps !== 0;
+      this.mss = sendMss(seg.mss > 0 ? Math.min(host.handshake.mss, seg.mss) : this.mss, this.tsOk);
       if (this.tsOk) {
         this.tsRecent = seg.tsVal;
         this.tsRecentStamp = host.seconds();
       }
       // The SYN's RTT, unless it was retransmitted (Karn: ackAdvance); otherwise the echo.
       this.ackAdvance(seg.ack);
+      // tcp_init_transfer: the initial window is TCP_INIT_CWND segments of the MSS now known
+      // (in packets in Linux: the SYN's ACK does not grow it).
+      this.cwnd = TCP_INIT_CWND * this.mss;
       if (this.srtt === 0) this.handshakeRtt(seg);
       this.setState('ESTABLISHED');
       this.sendAck();
@@ -1762,4 +1766,9 @@ class LingerWait implements Due {
   fire(_now: Micros, token: number): void {
     if (token === this.gen) this.sock.lingerReturn();
   }
+}
+
+/** The payload of a full segment: the negotiated MSS less the timestamp option when it is on (tcp_sync_mss). */
+function sendMss(mss: number, tsOk: boolean): number {
+  return tsOk ? mss - TCPOLEN_TSTAMP_ALIGNED : mss;
 }
