@@ -1,7 +1,9 @@
 #!/bin/sh
 # Instructions the simulator spends per event, counted by valgrind's callgrind: unlike wall
-# or CPU time on a shared VM (±15 %), the count varies by about 1 %, so a change of a few
-# per cent shows. V8 runs single-threaded (no concurrent compiler or GC threads, whose
+# or CPU time on a shared VM (±15 %), a run's count varies by about 1 %. The per-event
+# figure, a difference of two runs, moves by up to ±3 % between invocations for one build
+# (seen 4 717 and 4 909): judge smaller changes on whole runs, e.g. both builds' totals for
+# `node --single-threaded dist/bench/run-once.js article-lb 90` under callgrind (~18.0 G). V8 runs single-threaded (no concurrent compiler or GC threads, whose
 # timing would change the count). The scenario runs for two durations and the difference
 # is divided by the difference in events, which leaves out start-up and most compilation.
 #
