@@ -6,6 +6,7 @@
 // columns. Below the table: the --set values every variant shares, and a warning when a
 // simulator-only (what_if) knob is in use.
 
+import { andList } from '../scenario/units.js';
 import type { Result } from '../sim/result.js';
 
 export interface SweepRow {
@@ -56,7 +57,7 @@ function footer(rows: readonly SweepRow[], settings: readonly string[]): string 
   }
   const knobs = [...whatIf];
   if (knobs.length === 1) lines.push(`Not Linux: ${knobs[0]} is a simulator-only knob (what_if); no kernel has it.`);
-  else if (knobs.length > 1) lines.push(`Not Linux: ${knobs.join(', ')} are simulator-only knobs (what_if); no kernel has them.`);
+  else if (knobs.length > 1) lines.push(`Not Linux: ${andList(knobs)} are simulator-only knobs (what_if); no kernel has them.`);
   return lines.map((l) => `\n${l}\n`).join('');
 }
 

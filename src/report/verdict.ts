@@ -7,6 +7,7 @@ import type { ClientSpec, Endpoint, HostSpec, Micros, ProxySpec, Scenario } from
 import type { Percentiles, Result } from '../sim/result.js';
 import { PROFILES } from '../tcp/profile.js';
 import { isReservedPort, type Sysctls } from '../tcp/sysctl.js';
+import { andList as list } from '../scenario/units.js';
 import { bytes } from './format.js';
 
 /** connect() searches at least this long at p99 before the report calls it a CPU cost. */
@@ -738,12 +739,6 @@ function unique<T>(xs: readonly T[]): T[] {
 
 function sum(xs: readonly number[]): number {
   return xs.reduce((a, b) => a + b, 0);
-}
-
-/** `a`, `a and b`, `a, b and c`. */
-function list(items: readonly string[]): string {
-  if (items.length <= 1) return items[0] ?? '';
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 /** Groups digits with a no-break space (U+00A0), so that a wrapped line never splits a number. */

@@ -21,7 +21,7 @@ import { seriesProblem, snapshotProblem, startProblem } from './load.js';
 import { Reader, type Field } from './reader.js';
 import { CLIENT, PROXY, SCENARIO, SERVER, WHAT_IF } from './schema.js';
 import type { ClientSpec, HostSpec, ProxySpec, Scenario, ServerSpec } from './types.js';
-import { closest, formatDuration, show } from './units.js';
+import { andList, closest, formatDuration, show } from './units.js';
 
 /** A change the scenario cannot take: `LABEL: problem; allowed: WHAT`, one line. */
 export class OverrideError extends Error {
@@ -186,22 +186,17 @@ function withDuration(scenario: Scenario, duration: number, label: string, notes
     const latest = Math.max(...scenario.clients.map((c) => c.start));
     const names = cutOff.map((c) => `clients[${c.i}]`);
     const starts = cutOff.map((c) => formatDuration(c.start));
-    const which = cutOff.length === 1 ? `${names[0]}, which starts at ${starts[0]}` : `${listed(names)}, which start at ${listed(starts)}`;
+    const which = cutOff.length === 1 ? `${names[0]}, which starts at ${starts[0]}` : `${andList(names)}, which start at ${andList(starts)}`;
     fail(label, `${formatDuration(duration)} cuts off ${which}`, `a duration longer than ${formatDuration(latest)}, the latest start of a client`);
   }
   const late = scenario.snapshots.filter((at) => snapshotProblem(at, duration) !== undefined);
   if (late.length > 0) {
-    const times = listed(late.map(formatDuration));
+    const times = andList(late.map(formatDuration));
     notes.push(`${label}: dropped the snapshot${late.length === 1 ? '' : 's'} at ${times}, after the end of the run (${formatDuration(duration)})`);
   }
   const tooMany = seriesProblem(scenario.series, duration);
   if (tooMany) fail(label, `series: ${tooMany.problem}`, tooMany.allowed);
   return { ...scenario, duration, snapshots: scenario.snapshots.filter((at) => !late.includes(at)) };
-}
-
-/** `a`, `a and b`, `a, b and c`. */
-function listed(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 /** A setting as the user wrote it: `--seed 3`, `--set seed=5`, `--vary seed=1`. */

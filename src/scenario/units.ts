@@ -37,6 +37,11 @@ export const LIMITS = {
   maxNameLength: 63,
 } as const;
 
+/** `a`, `a and b`, `a, b and c`: for messages and report sentences. */
+export function andList(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
 /** A value as a message shows it: strings quoted, long ones cut, never more than one line. */
 export function show(raw: unknown): string {
   if (raw === null || raw === undefined) return 'empty';
