@@ -13,11 +13,14 @@
 // tcp_rfc1337 = 0: there a 2-CPU kernel sometimes answers a duplicated final ACK with a RST
 // that kills the client's TIME_WAIT, and the port serves once more in the same burst; so
 // the kernel may connect up to 5% of the attempts more (and fail as many fewer), and the
-// server count as many more passive opens and RSTs.
+// server count as many more passive opens and RSTs. The duplicated ACK itself, and the RST
+// it draws, happen whatever tcp_rfc1337 says (that knob only decides whether the RST kills
+// the TIME_WAIT): so the RSTs either host of a client sends get the same allowance always.
 
 import type { ClientResult, Result, StateMap } from '../sim/result.js';
 import type { Scenario } from '../scenario/types.js';
 import { TCP_STATES } from '../tcp/state.js';
+import { andList } from '../scenario/units.js';
 
 export const TOLERANCE_CLASSES = ['connections', 'states', 'peaks', 'counters', 'ports', 'race'] as const;
 export type ToleranceClass = (typeof TOLERANCE_CLASSES)[number];
@@ -145,11 +148,16 @@ class Rows {
 /** Errors a port held by TIME_WAIT causes: connect() finding no free port, bind() to a taken one. */
 const PORT_ERRORS: ReadonlySet<string> = new Set(['EADDRNOTAVAIL', 'EADDRINUSE']);
 
-/** The kernel's extra connects a client may see from the C5 race: 5% of its attempts, where tcp_rfc1337 is 0. */
+/** The C5 race's allowance for a client: 5% of its attempts. */
+function raceShare(attempts: number, tol: Tolerances): number {
+  return Math.ceil(tol.race.relative * attempts - 1e-9) + tol.race.absolute;
+}
+
+/** The kernel's extra connects a client may see from the C5 race: where tcp_rfc1337 is 0. */
 function raceSlack(scenario: Scenario, host: string, attempts: number, tol: Tolerances): number {
   const h = scenario.hosts.find((x) => x.name === host);
   if (h === undefined || h.sysctl.tcp_rfc1337 !== 0) return 0;
-  return Math.ceil(tol.race.relative * attempts - 1e-9) + tol.race.absolute;
+  return raceShare(attempts, tol);
 }
 
 export function compareResults(model: Result, kernel: Result, scenario: Scenario, tol: Tolerances = DEFAULT_TOLERANCES): Comparison {
@@ -160,6 +168,12 @@ export function compareResults(model: Result, kernel: Result, scenario: Scenario
   const addRace = (host: string, n: number): void => {
     hostRace.set(host, (hostRace.get(host) ?? 0) + n);
   };
+  // Extra RSTs per host from the duplicated final ACK, whatever tcp_rfc1337 is (fidelity.md C5:
+  // seen with tcp_rfc1337 = 1 in 2 of 10 bursts, and 5 RSTs in a paced CI run of tw-reuse-2).
+  const hostRst = new Map<string, number>();
+  const addRst = (host: string, n: number): void => {
+    hostRst.set(host, (hostRst.get(host) ?? 0) + n);
+  };
 
   scenario.clients.forEach((c, i) => {
     const m = model.clients[i];
@@ -167,11 +181,15 @@ export function compareResults(model: Result, kernel: Result, scenario: Scenario
     if (m === undefined || k === undefined) return;
     const p = `clients[${i}] ${c.host}`;
     const race = raceSlack(scenario, c.host, m.attempted, tol);
+    const target = c.target.host ?? scenario.hosts.find((h) => h.address === c.target.address)?.name;
     if (race > 0) {
       addRace(c.host, race);
-      const target = c.target.host ?? scenario.hosts.find((h) => h.address === c.target.address)?.name;
       if (target !== undefined) addRace(target, race);
     }
+    // Either side may be the one whose final ACK is duplicated: both may answer with a RST.
+    const rst = raceShare(m.attempted, tol);
+    addRst(c.host, rst);
+    if (target !== undefined && target !== c.host) addRst(target, rst);
     r.add(`${p} attempted`, m.attempted, k.attempted, 'connections');
     r.add(`${p} connected`, m.connected, k.connected, 'connections', { above: race });
     r.add(`${p} completed`, m.completed, k.completed, 'connections', { above: race });
@@ -207,6 +225,7 @@ export function compareResults(model: Result, kernel: Result, scenario: Scenario
     });
   });
 
+  const rstRaced: string[] = [];
   for (const h of scenario.hosts) {
     const m = model.hosts[h.name];
     const k = kernel.hosts[h.name];
@@ -225,17 +244,26 @@ export function compareResults(model: Result, kernel: Result, scenario: Scenario
     // Sampled every 100 ms: ports held for a few ms (a burst of FIN_WAIT_1 orphans) go unseen.
     r.info(`${p} local ports in use, peak`, m.bind_buckets_peak, k.bind_buckets_peak);
     const race = hostRace.get(h.name) ?? 0;
+    const rst = hostRst.get(h.name) ?? 0;
     for (const c of COMPARED_COUNTERS) {
       const mv = m.mib[c] ?? 0;
       const kv = k.mib[c] ?? 0;
       if (mv === 0 && kv === 0) continue;
-      const raced = race > 0 && RACE_COUNTERS.has(c) ? { above: race } : {};
-      r.add(`${p} ${c}`, mv, kv, 'counters', raced);
+      const above = c === 'TcpOutRsts' ? Math.max(race, rst) : RACE_COUNTERS.has(c) ? race : 0;
+      r.add(`${p} ${c}`, mv, kv, 'counters', above > 0 ? { above } : {});
+      if (c === 'TcpOutRsts' && race === 0 && kv > mv && kv <= mv + above) rstRaced.push(h.name);
     }
     if (m.nat !== undefined && k.nat !== undefined) {
       r.add(`${p} conntrack at the end`, m.nat.conntrack_end, k.nat.conntrack_end, 'states');
       r.add(`${p} NAT ports remapped`, m.nat.remapped_ports, k.nat.remapped_ports, 'counters');
     }
+  }
+
+  if (rstRaced.length > 0) {
+    notes.push(
+      `race allowance (docs/fidelity.md C5): ${andList(rstRaced)} sent more RSTs than the model; a 2-CPU kernel sometimes sends a final ACK twice, ` +
+        `and the copy finds no socket. Up to ${formatTolerance(tol.race)} of the attempts are allowed even with tcp_rfc1337 = 1, which only keeps the TIME_WAIT alive`,
+    );
   }
 
   for (const ms of model.snapshots) {
