@@ -104,6 +104,8 @@ describe('mistakes with --html, --ladder, --trace', () => {
     [['--ladder', '-', '--trace', 'client:45678'], /--trace client:45678: expected HOST\[:PORT\]->HOST\[:PORT\]/],
     [['--ladder', 'fig.pdf'], /^twlab: --ladder fig\.pdf: "\.pdf" is not a ladder format; allowed: FILE\.svg \(SVG\), FILE\.txt \(text\) or - \(text on stdout\)$/m],
     [['--ladder', 'fig'], /^twlab: --ladder fig: has no \.svg or \.txt extension; allowed: FILE\.svg \(SVG\), FILE\.txt \(text\) or - \(text on stdout\)$/m],
+    [['--html', 'report.pdf'], /^twlab: --html report\.pdf: "\.pdf" is not \.html; the report is one HTML file: give FILE\.html \(or FILE\.htm\)$/m],
+    [['--html', 'report'], /^twlab: --html report: has no \.html extension; the report is one HTML file/m],
   ] as const) {
     it(`${args.join(' ')}: exit 2`, () => {
       const r = twlab('simulate', 'lost-last-ack', ...args);

@@ -108,6 +108,18 @@ export function valueOf(args: Args, name: string): string | undefined {
   return args.values.get(name)?.[0];
 }
 
+/**
+ * The value of --html, checked: the file is HTML, so its name must say so (.html or .htm).
+ * A report written to `report.pdf` or `report.svg` would open as something it is not.
+ */
+export function htmlFile(args: Args, command: string): string | undefined {
+  const file = args.values.get('html')?.at(-1);
+  if (file === undefined || /\.html?$/i.test(file)) return file;
+  const ext = /\.[^./]*$/.exec(file)?.[0];
+  const problem = ext === undefined ? 'has no .html extension' : `${JSON.stringify(ext)} is not .html`;
+  throw new UsageError(`--html ${file}: ${problem}; the report is one HTML file: give FILE.html (or FILE.htm)`, command);
+}
+
 /** `--x`, `-x`: flags. `-` alone (stdin by convention) and negative numbers (`-1`) are operands. */
 function isFlagToken(token: string): boolean {
   if (token.startsWith('--')) return token.length > 2;

@@ -34,6 +34,9 @@ describe('twlab lab: what it refuses, before touching anything', () => {
     assert.equal(twlab('lab').code, 2);
     assert.match(twlab('lab', '--cleanup', 'small-range-burst').stderr, /--cleanup takes no scenario/);
     assert.match(twlab('compare', 'small-range-burst', '--tolerance', 'sockets=1').stderr, /unknown class "sockets"/);
+    const pdf = twlab('compare', 'small-range-burst', '--html', 'side-by-side.pdf');
+    assert.equal(pdf.code, 2);
+    assert.match(pdf.stderr, /--html side-by-side\.pdf: "\.pdf" is not \.html/);
   });
 });
 

@@ -6,7 +6,7 @@ import { packageVersion } from '../cli.js';
 import { compareResults, parseTolerances, renderComparison, ToleranceError, type Tolerances } from '../../lab/compare.js';
 import { simulate } from '../../sim/run.js';
 import { SEC } from '../../scenario/units.js';
-import { UsageError, type Args } from '../args.js';
+import { htmlFile, UsageError, type Args } from '../args.js';
 import { EXIT, type Context, type Output } from '../command.js';
 import { labRun, labScenario } from './lab-run.js';
 import { tuneV8ForSimulation } from '../v8-tuning.js';
@@ -21,6 +21,7 @@ export async function runCompare(args: Args, context: Context): Promise<Output> 
     throw e;
   }
   const scenario = labScenario(args, 'compare');
+  const html = htmlFile(args, 'compare');
   const { progress } = context;
   let model;
   try {
@@ -33,7 +34,6 @@ export async function runCompare(args: Args, context: Context): Promise<Output> 
   const comparison = compareResults(model, lab, scenario, tolerances);
   const code = comparison.agree ? EXIT.ok : EXIT.failure;
   let wrote = '';
-  const html = args.values.get('html')?.at(-1);
   if (html !== undefined) {
     const text = renderHtml({ model, kernel: lab }, { scenario, version: packageVersion() });
     try {

@@ -32,7 +32,7 @@ export const compareCommand: Command = {
       default: 'connections=exact states=2%+2 peaks=2%+2 counters=2%+2 ports=exact race=5%',
     },
     { name: 'json', help: 'print { agree, rows, notes, model, lab } as one JSON document', default: 'off: a table for people' },
-    { name: 'html', value: 'FILE', help: 'also write a self-contained HTML report with the model and the kernel side by side', default: 'none' },
+    { name: 'html', value: 'FILE', help: 'also write a self-contained HTML report to FILE.html with the model and the kernel side by side', default: 'none' },
     ...labCommand.flags.filter((f) => f.name === 'approximate' || f.name === 'duration' || f.name === 'set'),
   ],
   examples: [

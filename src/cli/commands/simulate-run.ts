@@ -16,7 +16,7 @@ import { SEC } from '../../scenario/units.js';
 import { run, type Run } from '../../sim/run.js';
 import { parseTraceMatch, TraceSpecError, type TraceMatch, type TraceSpec } from '../../sim/trace.js';
 import { packageVersion } from '../cli.js';
-import { UsageError, valueOf, type Args } from '../args.js';
+import { htmlFile, UsageError, valueOf, type Args } from '../args.js';
 import { EXIT, type Context, type Output } from '../command.js';
 import { onceEach, resolveScenario, settingsOf, withSettings } from '../scenario-arg.js';
 import { tuneV8ForSimulation } from '../v8-tuning.js';
@@ -26,7 +26,7 @@ export function runSimulate(args: Args, context: Context): Output {
   if (args.positionals.length > 1) {
     throw new UsageError(`simulate takes one scenario, got ${args.positionals.length}: ${args.positionals.join(' ')}`, 'simulate');
   }
-  const html = valueOf(args, 'html');
+  const html = htmlFile(args, 'simulate');
   const ladder = valueOf(args, 'ladder');
   const traces = args.values.get('trace') ?? [];
   if (traces.length > 0 && html === undefined && ladder === undefined) {

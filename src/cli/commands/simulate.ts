@@ -46,7 +46,7 @@ export const simulateCommand: Command = {
     {
       name: 'html',
       value: 'FILE',
-      help: 'also write a self-contained HTML report: the verdict, charts over time per host, connect() figures and packet ladders; opens offline',
+      help: 'also write a self-contained HTML report to FILE.html: the verdict, charts over time per host, connect() figures and packet ladders; opens offline',
       default: 'none',
     },
     {
