@@ -4,6 +4,7 @@ import { parseArgs, UsageError, valueOf, wantsHelp, type FlagSpec } from './args
 
 const FLAGS: FlagSpec[] = [
   { name: 'json', help: 'JSON out', default: 'off' },
+  { name: 'watch', operand: 'INTERVAL', help: 'refresh every INTERVAL', default: 'off' },
   { name: 'seed', value: 'N', help: 'seed', default: '1' },
   { name: 'duration', value: 'D', help: 'run length', default: 'the file' },
   { name: 'vary', value: 'KEY=VALUES', repeatable: true, help: 'a grid axis', default: 'none' },
@@ -87,7 +88,7 @@ describe('parseArgs: usage errors name the token and the fix', () => {
   });
 
   it('unknown flag far from every known one: lists the known flags', () => {
-    assert.match(usageError(['--frobnicate']).message, /^unknown flag --frobnicate; known flags: --json --seed --duration --vary --help$/);
+    assert.match(usageError(['--frobnicate']).message, /^unknown flag --frobnicate; known flags: --json --watch --seed --duration --vary --help$/);
   });
 
   it('unknown short flag', () => {
@@ -108,6 +109,10 @@ describe('parseArgs: usage errors name the token and the fix', () => {
 
   it('a switch with =value', () => {
     assert.equal(usageError(['--json=yes']).message, '--json takes no value (got "yes")');
+  });
+
+  it('a switch whose setting is the operand, with =value: pointed to the operand', () => {
+    assert.equal(usageError(['--watch=5']).message, '--watch takes no value (got "5"); INTERVAL is an operand: write --watch 5');
   });
 
   it('a non-repeatable value flag given twice', () => {

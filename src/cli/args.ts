@@ -13,6 +13,8 @@ export interface FlagSpec {
   short?: string;
   /** Placeholder for the value (`N`, `D`); absent for a switch that takes no value. */
   value?: string;
+  /** A switch whose setting is the command's operand (`--watch 5s`): `--watch=5s` is then pointed there. */
+  operand?: string;
   /** May be given more than once; the values are kept in order. */
   repeatable?: boolean;
   /** What it does, one line. */
@@ -80,7 +82,10 @@ export function parseArgs(argv: readonly string[], flags: readonly FlagSpec[], c
     const shown = long ? `--${flag.name}` : `-${key}`;
 
     if (flag.value === undefined) {
-      if (eq >= 0) fail(`${shown} takes no value (got "${token.slice(eq + 1)}")`);
+      if (eq >= 0) {
+        const got = token.slice(eq + 1);
+        fail(`${shown} takes no value (got "${got}")${flag.operand !== undefined ? `; ${flag.operand} is an operand: write ${shown} ${got}` : ''}`);
+      }
       switches.add(flag.name);
       continue;
     }

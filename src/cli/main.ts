@@ -8,7 +8,18 @@ import { runCli } from './cli.js';
 import { EXIT } from './command.js';
 import { createProgress } from './progress.js';
 
+/**
+ * The reader went away (`twlab inspect --watch | head -1`): stop quietly, as a C tool killed by
+ * SIGPIPE would, with its exit status 141 (128 + SIGPIPE), rather than a Node stack trace.
+ */
+function onOutputError(e: NodeJS.ErrnoException): void {
+  if (e.code === 'EPIPE') process.exit(141);
+  throw e;
+}
+
 async function main(): Promise<void> {
+  process.stdout.on('error', onOutputError);
+  process.stderr.on('error', onOutputError);
   const env = process.env;
   const noColor = env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '';
   const color = process.stdout.isTTY === true && !noColor && env['TERM'] !== 'dumb';

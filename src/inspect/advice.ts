@@ -100,7 +100,7 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
         reason:
           `${n(worst.by_state.TIME_WAIT ?? 0)} TIME_WAIT to it now: every short connection parks a port for ${TIMEWAIT_LEN_S} s. ` +
           'A pooled connection needs no new port and leaves no TIME_WAIT; nothing else raises the ceiling as much.',
-        commands: [`ss -tan state time-wait dst ${worst.destination} | wc -l`],
+        commands: [`ss -Htan state time-wait dst ${worst.destination} | wc -l`],
       });
       const nonLoopback = ins.destinations.some((d) => (d.by_state.TIME_WAIT ?? 0) > 0 && !isLoopback(d.address));
       if (s.tcp_tw_reuse !== 1 && s.tcp_timestamps !== 0 && nonLoopback) {
@@ -199,8 +199,9 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
         ? `Fix ${p.command} (pid ${p.pid}): close the socket when a read returns 0 (EOF) or fails, and give idle connections a timeout.`
         : 'Find the process holding the CLOSE_WAIT sockets and make it close the socket when a read returns 0 (EOF) or fails.',
       reason:
-        `${n(ins.close_wait.total)} CLOSE_WAIT now. No sysctl ends CLOSE_WAIT (tcp_fin_timeout and keepalive do not apply to it); ` +
-        'only the application can, by calling close(). Restarting the process frees them but the leak comes back.',
+        `${n(ins.close_wait.total)} CLOSE_WAIT now. No sysctl ends CLOSE_WAIT: tcp_fin_timeout does not apply to it, and keepalive ` +
+        '(only on sockets with SO_KEEPALIVE, after tcp_keepalive_time, 2 h by default) can at most reset one whose peer is gone, ' +
+        'leaving the descriptor open; only the application frees it, by calling close(). Restarting the process frees them but the leak comes back.',
       commands: p ? ['ss -tanp state close-wait', `ls -l /proc/${p.pid}/fd | grep -c socket`] : ['ss -tanp state close-wait'],
     });
   }
@@ -234,7 +235,7 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
       reason:
         'tcp_tw_reuse only helps outgoing connect(); tcp_fin_timeout does not shorten TIME_WAIT (it is fixed at 60 s, TCP_TIMEWAIT_LEN); ' +
         'SO_LINGER with 0 replaces the FIN with an RST and discards unsent data.',
-      commands: [`ss -tan state time-wait '( sport = :${port?.port ?? 80} )' | wc -l`],
+      commands: [`ss -Htan state time-wait '( sport = :${port?.port ?? 80} )' | wc -l`],
     });
   }
 

@@ -3,6 +3,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { loadLibc, prebuiltKoffi } from './libc.js';
 
@@ -38,5 +39,12 @@ describe('koffi, straight from its prebuilt package', () => {
     assert.notEqual(typeof libc, 'string', String(libc));
     if (typeof libc === 'string') return;
     assert.equal(libc.func('int getpid(void)')(), process.pid);
+  });
+
+  it('koffi installed but not loadable (node --no-addons): says what Node said, not "not installed"', { skip: process.platform !== 'linux' }, () => {
+    const url = new URL('./libc.js', import.meta.url).href;
+    const r = spawnSync(process.execPath, ['--no-addons', '--input-type=module', '-e', `const m = await import(${JSON.stringify(url)}); console.log(m.loadLibc());`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^the optional dependency koffi could not be loaded \(ERR_DLOPEN_DISABLED: /);
   });
 });

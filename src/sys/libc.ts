@@ -31,8 +31,12 @@ export function loadLibc(): Libc | string {
   let koffi: KoffiLike;
   try {
     koffi = prebuiltKoffi(require) ?? (require('koffi') as KoffiLike);
-  } catch {
-    return (loaded = 'the optional dependency koffi is not installed; npm install koffi adds it');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'MODULE_NOT_FOUND') return (loaded = 'the optional dependency koffi is not installed; npm install koffi adds it');
+    // Installed but not loadable: node --no-addons (ERR_DLOPEN_DISABLED), a binary for another
+    // platform, a missing shared library. Say what Node said rather than guess.
+    return (loaded = `the optional dependency koffi could not be loaded (${code ?? 'error'}: ${(e as Error).message.split('\n')[0]})`);
   }
   try {
     const lib = koffi.load('libc.so.6');

@@ -112,6 +112,18 @@ describe('twlab inspect on this host', () => {
     assert.equal(first?.rates, null);
     assert.ok(second?.rates && typeof (second.rates as { new_time_wait_per_s: number }).new_time_wait_per_s === 'number');
   });
+
+  it('--watch into a reader that goes away (| head -1): exit 141 as SIGPIPE would, no stack trace', async () => {
+    const child = spawn(process.execPath, [MAIN, 'inspect', '--watch', '0.2', '--json'], { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Read the first document, then close the pipe as head does.
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    child.stdout.destroy();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+    assert.equal(code, 141, stderr);
+    assert.equal(stderr, '');
+  });
 });
 
 describe('twlab advise', () => {

@@ -30,7 +30,7 @@ export const inspectCommand: Command = {
     'Looks at this Linux host (or network namespace: ip netns exec NS twlab inspect): TCP sockets ' +
       'by state for IPv4 and IPv6; TIME_WAIT and CLOSE_WAIT by local port and by destination; for ' +
       'each destination the ephemeral ports in use against ip_local_port_range and the new-connection ' +
-      'rate the range sustains (free ports / 60 s of TIME_WAIT, or / tcp_tw_reuse_delay when ' +
+      'rate the range sustains (usable ports not held by open connections, / 60 s of TIME_WAIT, or / tcp_tw_reuse_delay when ' +
       'tcp_tw_reuse applies); the processes holding CLOSE_WAIT and FIN_WAIT_2; timewait memory; ' +
       'the relevant sysctls next to their defaults; then findings and advice for this kernel.',
     'Sockets come from netlink sock_diag, as ss reads them (or from /proc/net/tcp and /proc/net/tcp6 ' +
@@ -43,7 +43,7 @@ export const inspectCommand: Command = {
   flags: [
     { name: 'json', help: 'print one JSON document (format twlab-inspect/1)', default: 'off: a report for people' },
     FROM_FLAG,
-    { name: 'watch', help: 'refresh every INTERVAL (the operand, e.g. 5s) until Ctrl-C, with rates', default: 'off; INTERVAL 2s' },
+    { name: 'watch', operand: 'INTERVAL', help: 'refresh every INTERVAL (the operand, e.g. 5s) until Ctrl-C, with rates', default: 'off; INTERVAL 2s' },
     { name: 'count', value: 'N', help: 'with --watch: stop after N refreshes', default: 'until Ctrl-C' },
     { name: 'top', value: 'N', help: 'rows per table in the report (--json lists up to 1000)', default: '10' },
     {
