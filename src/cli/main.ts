@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     write: (text: string) => void process.stdout.write(text),
     log: (text: string) => void process.stderr.write(text),
     tty: process.stdout.isTTY === true,
+    rows: () => process.stdout.rows,
     stopSignal,
     ...(progress ? { progress } : {}),
   };

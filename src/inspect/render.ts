@@ -215,6 +215,40 @@ export function renderInspection(ins: Inspection, options: RenderOptions = {}): 
   return blocks.map((b) => b.join('\n')).join('\n\n') + '\n';
 }
 
+/**
+ * One --watch refresh on a terminal: what moves (rates, states, the busiest destinations and
+ * processes, memory) and one line per finding; the sysctls and the advice, which do not change
+ * from one refresh to the next, are left to `twlab inspect` and `twlab advise`. Cut to `rows`
+ * lines so that the top, where the rates are, stays on the screen.
+ */
+export function renderWatch(ins: Inspection, options: RenderOptions & { rows?: number; footer: string }): string {
+  const paint = painter(options.color);
+  const top = options.top ?? WATCH_TOP;
+  const headlines = ins.findings.map((f) => {
+    const tag = f.severity === 'critical' ? paint('red', 'critical') : f.severity === 'warning' ? paint('yellow', 'warning') : 'info';
+    return `  [${tag}] ${f.summary}`;
+  });
+  const blocks = [
+    header(ins, paint),
+    options.rates ? rateLines(options.rates) : ['Rates: from the next refresh on (they need two looks at the counters)'],
+    states(ins),
+    destinations(ins, top),
+    processes(ins, top),
+    memory(ins).slice(0, 1),
+    headlines.length > 0 ? ['Findings', ...headlines] : ['Findings: nothing out of the ordinary.'],
+  ].filter((b) => b.length > 0);
+  const lines = blocks.map((b) => b.join('\n')).join('\n\n').split('\n');
+  const room = options.rows === undefined ? Infinity : Math.max(5, options.rows - 2);
+  if (lines.length > room) {
+    const cut = lines.length - (room - 1);
+    lines.splice(room - 1, cut, `... ${cut} more lines: a taller terminal, or a smaller --top, shows them`);
+  }
+  return `${lines.join('\n')}\n${options.footer}`;
+}
+
+/** Rows per table in a --watch refresh, unless --top says otherwise. */
+const WATCH_TOP = 5;
+
 /** `twlab advise`: the role, the findings and the advice alone. */
 export function renderAdvised(ins: Inspection, advised: Advised, options: { color?: boolean } = {}): string {
   const paint = painter(options.color);

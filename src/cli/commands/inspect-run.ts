@@ -86,6 +86,7 @@ function intervalOf(args: Args): number {
 export async function runInspect(args: Args, context: Context): Promise<Output> {
   const options = adviseOptions(args, 'inspect');
   const top = positiveInt(args, 'top', 10);
+  const topGiven = valueOf(args, 'top') !== undefined;
   const json = args.switches.has('json');
   const interval = intervalOf(args);
   if (!args.switches.has('watch')) {
@@ -104,7 +105,7 @@ export async function runInspect(args: Args, context: Context): Promise<Output> 
   const write = context.write ?? ((text: string) => buffered.push(text));
   if (context.write === undefined && count === undefined) throw new UsageError('--watch needs --count here (no terminal to refresh)', 'inspect');
 
-  const [{ setTimeout: sleep }, { counterRates }, { renderInspection }] = await Promise.all([
+  const [{ setTimeout: sleep }, { counterRates }, { renderInspection, renderWatch }] = await Promise.all([
     import('node:timers/promises'),
     import('../../inspect/rates.js'),
     import('../../inspect/render.js'),
@@ -126,10 +127,12 @@ export async function runInspect(args: Args, context: Context): Promise<Output> 
     previous = { counters: ins.counters, atMs };
     if (json) {
       write(JSON.stringify({ ...ins, rates: rates ?? null }) + '\n');
+    } else if (context.tty) {
+      const footer = `(every ${interval} s; Ctrl-C to stop; the sysctls and the advice: twlab inspect, twlab advise)\n`;
+      const rows = context.rows?.();
+      write(CLEAR + renderWatch(ins, { color: context.color, ...(topGiven ? { top } : {}), ...(rates ? { rates } : {}), ...(rows !== undefined ? { rows } : {}), footer }));
     } else {
-      const text = renderInspection(ins, { color: context.color, top, ...(rates ? { rates } : {}) });
-      const footer = `(every ${interval} s; Ctrl-C to stop)\n`;
-      write(context.tty ? CLEAR + text + footer : text + '\n');
+      write(renderInspection(ins, { color: context.color, top, ...(rates ? { rates } : {}) }) + '\n');
     }
   }
   return ok(buffered.join(''));
