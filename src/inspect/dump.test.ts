@@ -13,6 +13,7 @@ import { emptyStateCounts, type StateCounts, type TcpState } from '../tcp/state.
 import { detectFormat, DumpFormatError, parseDump, type ParsedDump } from './dump.js';
 import { ipv6Text } from './address.js';
 import { parseProcTcp } from './proc-tcp.js';
+import { parseEndpoint } from './ss.js';
 import type { SocketRecord } from './socket.js';
 
 function fixturesDir(): string {
@@ -189,6 +190,38 @@ describe('--from: what is not a dump', () => {
     assert.equal(d.format, 'ss');
     assert.equal(d.skipped, 0);
     assert.equal(d.sockets.length, parseDump(fixture('ss-tan.txt')).sockets.length);
+  });
+});
+
+/** Sockets of a parsed dump as "STATE family" -> count, for the captures of capture-edge.sh. */
+function tally(d: ParsedDump): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of d.sockets.records()) out[`${s.state} v${s.family}`] = (out[`${s.state} v${s.family}`] ?? 0) + 1;
+  return out;
+}
+
+/** What capture-edge.sh made in its namespace: the same sockets in each of its dumps. */
+const EDGE_SOCKETS = { 'LISTEN v4': 1, 'LISTEN v6': 1, 'TIME_WAIT v6': 7, 'ESTABLISHED v6': 3, 'CLOSE_WAIT v6': 2 };
+
+describe('ss: device-bound sockets (captured with iproute2 6.1: test/fixtures/inspect/capture-edge.sh)', () => {
+  it('"[fe80::1]%dev:port" (the interface after the bracket) and "127.0.0.1%lo:port" are read', () => {
+    const d = parseDump(fixture('ss-tan-scoped.txt'));
+    assert.equal(d.skipped, 0, JSON.stringify(d.examples));
+    assert.deepEqual(tally(d), EDGE_SOCKETS);
+    const listeners = d.sockets.records().filter((s) => s.state === 'LISTEN').map((s) => `${s.localAddress} ${s.localPort}`);
+    assert.deepEqual(listeners, ['127.0.0.1 2223', 'fe80::b488:78ff:fe32:8360 2222']);
+  });
+
+  it('the interface inside the brackets, after it, and on IPv4 all give the bare address', () => {
+    for (const text of ['[fe80::b488:78ff:fe32:8360]%r6a:2222', '[fe80::b488:78ff:fe32:8360%r6a]:2222', 'fe80::b488:78ff:fe32:8360%r6a:2222']) {
+      assert.deepEqual(parseEndpoint(text), { address: 'fe80::b488:78ff:fe32:8360', port: 2222, family: 6 }, text);
+    }
+    assert.deepEqual(parseEndpoint('127.0.0.1%lo:2223'), { address: '127.0.0.1', port: 2223, family: 4 });
+    assert.deepEqual(parseEndpoint('*%eth0:80'), { address: '*', port: 80, family: undefined });
+  });
+
+  it('an interface with no name, or text after the bracket that is not one, is a bad address', () => {
+    for (const text of ['[fe80::1]%:22', '[fe80::1]x:22', '[fe80::1:22', 'fe80::1]:22', '127.0.0.1%:22']) assert.equal(parseEndpoint(text), undefined, text);
   });
 });
 

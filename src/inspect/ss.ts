@@ -31,21 +31,40 @@ export function isSsState(word: string): boolean {
   return STATE_BY_NAME.has(word);
 }
 
-/** "198.18.0.1:80", "[::1]:80", "*:22", "0.0.0.0%lo:53", "[fe80::1%eth0]:22" -> address and port. */
+/**
+ * "198.18.0.1:80", "[::1]:80", "*:22" -> address and port. A socket bound to a device
+ * (SO_BINDTODEVICE, or a link-local address's scope) has its interface after the address:
+ * ss prints "[fe80::1]%eth0:22" and "127.0.0.1%lo:53" (misc/ss.c inet_addr_print puts the
+ * brackets round the address, then sock_addr_print adds "%ifname"); "[fe80::1%eth0]:22" and
+ * the bracketless "fe80::1%eth0:22" of older ss are read too. Interface names have no ':'
+ * (net/core/dev.c dev_valid_name), so the port is after the last one.
+ */
 export function parseEndpoint(text: string): { address: string; port: number; family: Family | undefined } | undefined {
   const colon = text.lastIndexOf(':');
   if (colon <= 0) return undefined;
-  let host = text.slice(0, colon);
   const portText = text.slice(colon + 1);
   const port = portText === '*' ? 0 : /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 0 && port <= 65535)) return undefined;
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  let host = text.slice(0, colon);
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    if (close < 0 || !isScope(host.slice(close + 1))) return undefined;
+    host = host.slice(1, close);
+  }
   const scope = host.indexOf('%');
-  if (scope >= 0) host = host.slice(0, scope);
+  if (scope >= 0) {
+    if (!isScope(host.slice(scope))) return undefined;
+    host = host.slice(0, scope);
+  }
   if (host === '*') return { address: '*', port, family: undefined };
   if (isIpv4(host)) return { address: host, port, family: 4 };
   if (/^[0-9a-fA-F:.]+$/.test(host) && host.includes(':')) return { address: host.toLowerCase(), port, family: 6 };
   return undefined;
+}
+
+/** "" or "%ifname": what may follow an address. */
+function isScope(text: string): boolean {
+  return text === '' || (text.length > 1 && text.startsWith('%'));
 }
 
 /** `users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6))` -> owners (one per pid). */
