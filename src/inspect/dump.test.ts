@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyStateCounts, type StateCounts, type TcpState } from '../tcp/state.js';
 import { detectFormat, DumpFormatError, parseDump, type ParsedDump } from './dump.js';
-import { ipv6Text } from './address.js';
+import { ipv6Text, isIpv4, isIpv6 } from './address.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { parseEndpoint } from './ss.js';
 import type { SocketRecord } from './socket.js';
@@ -81,6 +81,31 @@ const MALFORMED: Record<ParsedDump['format'], string[]> = {
   ],
 };
 
+/**
+ * Lines whose addresses no socket can have, as a corrupted or hand-edited dump may hold: each
+ * must be skipped as malformed, not become a socket. /proc/net/tcp's hex is an address
+ * whatever its digits, so it has none.
+ */
+const IMPOSSIBLE_ADDRESSES: Record<ParsedDump['format'], string[]> = {
+  ss: [
+    'ESTAB 0 0 999.1.1.1:80 198.18.0.2:80',
+    'ESTAB 0 0 198.18.0.1:80 198.18.0.256:80',
+    'ESTAB 0 0 198.18.0.1:80 198.018.0.2:80',
+    'ESTAB 0 0 [2001:db8::1::2]:80 [::1]:80',
+    'ESTAB 0 0 [1:2:3:4:5:6:7:8:9]:80 [::1]:80',
+    'ESTAB 0 0 [::1]:80 [12345::1]:80',
+    'ESTAB 0 0 [::ffff:1.2.3]:80 [::1]:80',
+    'ESTAB 0 0 [:::]:80 [::1]:80',
+  ],
+  netstat: [
+    'tcp 0 0 999.1.1.1:80 198.18.0.2:80 ESTABLISHED',
+    'tcp 0 0 198.18.0.1:80 1.2.3.4.5:80 ESTABLISHED',
+    'tcp6 0 0 1:2:3:4:5:6:7:8:9:80 ::1:80 ESTABLISHED',
+    'tcp6 0 0 ::1:80 fe80:::1:80 ESTABLISHED',
+  ],
+  proc: [],
+};
+
 function insertAfter(text: string, lineIndex: number, extra: string[]): string {
   const lines = text.split('\n');
   lines.splice(lineIndex, 0, ...extra);
@@ -130,6 +155,17 @@ describe('--from formats: one contract, captured on a real 6.18 namespace', () =
         assert.deepEqual(counts(d.sockets.records(), 4), want.v4);
         assert.deepEqual(counts(d.sockets.records(), 6), want.v6);
       });
+
+      if (IMPOSSIBLE_ADDRESSES[f.format].length > 0) {
+        it('an address no host can have (999.1.1.1, 1:2:3:4:5:6:7:8:9) makes a malformed line, not a socket', () => {
+          const bad = IMPOSSIBLE_ADDRESSES[f.format];
+          const d = parseDump(insertAfter(f.text(), 3, bad));
+          assert.equal(d.skipped, bad.length, JSON.stringify(d.examples));
+          assert.ok(d.examples.every((e) => /^bad (local|peer|foreign) address/.test(e.reason)), JSON.stringify(d.examples));
+          assert.deepEqual(counts(d.sockets.records(), 4), want.v4);
+          assert.deepEqual(counts(d.sockets.records(), 6), want.v6);
+        });
+      }
 
       it('survives any line cut short or garbled (seeded fuzz)', () => {
         let seed = 12345;
@@ -247,6 +283,27 @@ describe('/proc/net/tcp decoding', () => {
     assert.equal(ipv6Text([0, 0, 0, 0, 0, 0, 0xc612, 0x0001]), '::198.18.0.1');
     assert.equal(ipv6Text([0, 0, 0, 0, 0, 0xffff, 0xc612, 0x0001]), '::ffff:198.18.0.1');
     assert.equal(ipv6Text([1, 0, 1, 0, 1, 0, 1, 0]), '1:0:1:0:1:0:1:0');
+  });
+
+  it('every address inet_ntop writes is an address to isIpv6 and isIpv4; near misses are not', () => {
+    let seed = 99;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let i = 0; i < 2000; i++) {
+      // Mostly zero words, so that "::" and the dotted forms come up often.
+      const words = Array.from({ length: 8 }, () => (rand(3) === 0 ? rand(0x10000) : 0));
+      if (rand(4) === 0) words.splice(0, 6, 0, 0, 0, 0, 0, 0xffff);
+      const text = ipv6Text(words);
+      assert.ok(isIpv6(text), text);
+      assert.ok(isIpv6(text.toUpperCase()), text);
+    }
+    for (const text of ['0.0.0.0', '255.255.255.255', '198.18.0.1']) assert.ok(isIpv4(text), text);
+    for (const text of ['256.1.1.1', '999.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1..2.3', '']) assert.ok(!isIpv4(text), text);
+    for (const text of ['', ':', ':::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1::2::3', '12345::', 'g::1', ':1::', '1::2:3:4:5:6:7:8', '::1.2.3', '1.2.3.4::', '::ffff:256.0.0.1']) {
+      assert.ok(!isIpv6(text), text);
+    }
   });
 
   it('the timewait and request socket lines (fewer fields) are read', () => {

@@ -9,7 +9,7 @@
 // and ESTAB/UNCONN for ESTABLISHED/CLOSE (misc/ss.c sstate_name).
 
 import type { TcpState } from '../tcp/state.js';
-import { isIpv4 } from './address.js';
+import { isIpv4, isIpv6 } from './address.js';
 import { SkipLog, SocketTable, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
 
 const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
@@ -58,7 +58,7 @@ export function parseEndpoint(text: string): { address: string; port: number; fa
   }
   if (host === '*') return { address: '*', port, family: undefined };
   if (isIpv4(host)) return { address: host, port, family: 4 };
-  if (/^[0-9a-fA-F:.]+$/.test(host) && host.includes(':')) return { address: host.toLowerCase(), port, family: 6 };
+  if (isIpv6(host)) return { address: host.toLowerCase(), port, family: 6 };
   return undefined;
 }
 
