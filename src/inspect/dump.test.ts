@@ -106,6 +106,13 @@ const IMPOSSIBLE_ADDRESSES: Record<ParsedDump['format'], string[]> = {
   proc: [],
 };
 
+/** An IPv4 and an IPv6 address in one line; for netstat, also IPv6 on a tcp line (a tcp6 line may have IPv4: v4-mapped). */
+const MIXED_FAMILIES: Record<ParsedDump['format'], string[]> = {
+  ss: ['ESTAB 0 0 198.18.0.1:80 [::1]:80', 'ESTAB 0 0 [::1]:80 198.18.0.2:80'],
+  netstat: ['tcp 0 0 198.18.0.1:80 ::1:80 ESTABLISHED', 'tcp 0 0 ::1:80 ::1:81 ESTABLISHED', 'tcp6 0 0 198.18.0.1:80 ::1:80 ESTABLISHED'],
+  proc: [],
+};
+
 function insertAfter(text: string, lineIndex: number, extra: string[]): string {
   const lines = text.split('\n');
   lines.splice(lineIndex, 0, ...extra);
@@ -162,6 +169,16 @@ describe('--from formats: one contract, captured on a real 6.18 namespace', () =
           const d = parseDump(insertAfter(f.text(), 3, bad));
           assert.equal(d.skipped, bad.length, JSON.stringify(d.examples));
           assert.ok(d.examples.every((e) => /^bad (local|peer|foreign) address/.test(e.reason)), JSON.stringify(d.examples));
+          assert.deepEqual(counts(d.sockets.records(), 4), want.v4);
+          assert.deepEqual(counts(d.sockets.records(), 6), want.v6);
+        });
+      }
+
+      if (MIXED_FAMILIES[f.format].length > 0) {
+        it('a line whose addresses are of two families (no socket is) is malformed', () => {
+          const bad = MIXED_FAMILIES[f.format];
+          const d = parseDump(insertAfter(f.text(), 3, bad));
+          assert.equal(d.skipped, bad.length, JSON.stringify(d.examples));
           assert.deepEqual(counts(d.sockets.records(), 4), want.v4);
           assert.deepEqual(counts(d.sockets.records(), 6), want.v6);
         });

@@ -6,7 +6,8 @@
 //   tcp6       0      0 :::80                   :::*                    LISTEN      -
 //
 // IPv6 addresses have no brackets (the port follows the last colon) and, without -W, are cut
-// to fit the column; netstat names states with underscores but FIN_WAIT1/FIN_WAIT2
+// to fit the column; a tcp6 socket talking IPv4 is printed with IPv4 addresses (v4-mapped,
+// "198.18.0.1:7001" on a tcp6 line). netstat names states with underscores but FIN_WAIT1/FIN_WAIT2
 // (net-tools netstat.c tcp_state). With -p the last column is PID/Program ("-" for none);
 // the program name may contain spaces.
 
@@ -56,6 +57,11 @@ export function parseNetstat(text: string): Parsed {
     const peer = parseEndpoint(w[4] ?? '');
     if (!local || !peer) {
       skip.add(i + 1, local ? 'bad foreign address' : 'bad local address (was it saved with -n?)', raw);
+      continue;
+    }
+    // A tcp6 socket talking IPv4 (v4-mapped) is printed with IPv4 addresses, both of them.
+    if (local.family !== peer.family || (proto === 'tcp' && local.family !== 4)) {
+      skip.add(i + 1, proto === 'tcp' ? 'an IPv6 address on a tcp line' : 'local and foreign addresses of different families', raw);
       continue;
     }
     const record: SocketRecord = {

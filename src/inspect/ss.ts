@@ -121,6 +121,10 @@ export function parseSs(text: string): Parsed {
       skip.add(i + 1, local ? 'bad peer address' : 'bad local address (was it saved with -n?)', raw);
       continue;
     }
+    if (local.family !== undefined && peer.family !== undefined && local.family !== peer.family) {
+      skip.add(i + 1, 'local and peer addresses of different families', raw);
+      continue;
+    }
     const family = local.family ?? peer.family ?? 6;
     const record: SocketRecord = {
       family,
