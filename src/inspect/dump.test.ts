@@ -278,6 +278,30 @@ describe('ss: device-bound sockets (captured with iproute2 6.1: test/fixtures/in
   });
 });
 
+describe('netstat: IPv6 addresses cut to fit the column (captured with net-tools 2.10: capture-edge.sh)', () => {
+  it('without -W: the 13 tcp6 lines whose address fills the 23-character column are counted in a note that says to save with -W', () => {
+    const d = parseDump(fixture('netstat-ant-cut.txt'));
+    // "2001:db8:aaaa:bbb:33238": the cut address is no address at all; "fe80::b488:78ff:f" is one, but not the socket's.
+    assert.equal(d.skipped, 6, JSON.stringify(d.examples));
+    assert.ok(d.examples.every((e) => /cut .*netstat -W/.test(e.reason)), JSON.stringify(d.examples));
+    const cut = d.notes.filter((n) => /netstat/.test(n));
+    assert.equal(cut.length, 1, JSON.stringify(d.notes));
+    assert.match(cut[0] ?? '', /^13 tcp6 lines have an address that fills netstat's 23-character column.*\(6 of them could not be read.* -W \(--wide\)/);
+  });
+
+  it('with -W: every address whole, and no note', () => {
+    const d = parseDump(fixture('netstat-antW.txt'));
+    assert.equal(d.skipped, 0, JSON.stringify(d.examples));
+    assert.deepEqual(tally(d), EDGE_SOCKETS);
+    assert.ok(d.sockets.records().some((s) => s.remoteAddress === '2001:db8:aaaa:bbbb:cccc:dddd:eeee:2'));
+    assert.deepEqual(d.notes, []);
+  });
+
+  it('short IPv6 addresses (the contract dump, without -W): no note', () => {
+    assert.deepEqual(parseDump(fixture('netstat-ant.txt')).notes.filter((n) => /netstat/.test(n)), []);
+  });
+});
+
 describe('/proc/net/tcp decoding', () => {
   it('IPv4 is a host-order word: 0100007F is 127.0.0.1 on little-endian, 1.0.0.127 on big-endian', () => {
     const line = '   0: 0100007F:0050 020012C6:1F90 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 0 10 -1\n';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { AdviseOptions } from './advice.js';
 import { inspectObservation, type Inspected } from './inspect.js';
-import { parseNetstat } from './netstat.js';
+import { NETSTAT_ADDRESS_WIDTH, parseNetstat, type NetstatParsed } from './netstat.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { isSsState, parseSs, SsFormatError } from './ss.js';
 import type { Observation } from './observation.js';
@@ -21,6 +21,8 @@ export interface ParsedDump extends Parsed {
   format: DumpFormat;
   /** Whether the dump names the processes (ss -p, netstat -p). */
   hasOwners: boolean;
+  /** What the dump itself shows to be missing or doubtful, in words (how it was saved). */
+  notes: string[];
 }
 
 /** How many lines detection looks at. */
@@ -54,8 +56,15 @@ export function parseDump(text: string, name = 'the file'): ParsedDump {
     throw new DumpFormatError(`${name} is not a saved ${DUMP_FORMATS_TEXT}: ${shown}`);
   }
   let parsed: Parsed;
+  const notes: string[] = [];
   try {
-    parsed = format === 'proc' ? parseProcTcp(text) : format === 'ss' ? parseSs(text) : parseNetstat(text);
+    if (format === 'netstat') {
+      const netstat = parseNetstat(text);
+      if (netstat.cutIpv6Lines > 0) notes.push(netstatCutNote(netstat));
+      parsed = netstat;
+    } else {
+      parsed = format === 'proc' ? parseProcTcp(text) : parseSs(text);
+    }
   } catch (e) {
     if (e instanceof SsFormatError) throw new DumpFormatError(`${name}: ${e.message}`);
     throw e;
@@ -65,13 +74,23 @@ export function parseDump(text: string, name = 'the file'): ParsedDump {
     const why = ex ? ` (line ${ex.line}: ${ex.reason})` : '';
     throw new DumpFormatError(`${name} looks like ${format} output, but none of its ${parsed.skipped} socket lines could be read${why}`);
   }
-  return { ...parsed, format, hasOwners: parsed.sockets.owners.size > 0 };
+  return { ...parsed, format, hasOwners: parsed.sockets.owners.size > 0, notes };
+}
+
+function netstatCutNote(p: NetstatParsed): string {
+  const lines = p.cutIpv6Lines === 1 ? '1 tcp6 line has' : `${p.cutIpv6Lines} tcp6 lines have`;
+  const unread = p.cutIpv6Skipped > 0 ? ` (${p.cutIpv6Skipped} of them could not be read at all)` : '';
+  return (
+    `${lines} an address that fills netstat's ${NETSTAT_ADDRESS_WIDTH}-character column: without -W netstat cuts long IPv6 addresses ` +
+    `to fit it, so those addresses are likely cut short and wrong${unread}; save the dump with netstat -W (--wide), e.g. netstat -antpW, for whole addresses`
+  );
 }
 
 /** A dump's text -> an observation (no counters, sysctls or memory figures: only sockets). */
 export function observeDump(text: string, path: string, takenAtMs: number): Observation {
   const parsed = parseDump(text, path);
   const notes: string[] = [];
+  notes.push(...parsed.notes);
   if (!parsed.hasOwners) notes.push('the dump names no processes: save it with ss -tanp (as root) to see who holds CLOSE_WAIT');
   notes.push('a dump has no counters, sysctls or slab sizes: rates, overflow counts and the real timewait size are not known');
   return {

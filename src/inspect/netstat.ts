@@ -29,9 +29,28 @@ const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
   ['CLOSING', 'CLOSING'],
 ]);
 
-export function parseNetstat(text: string): Parsed {
+/**
+ * Width of netstat's address columns: without -W, an address whose "address:port" would be
+ * longer is cut so that it is exactly this long (net-tools netstat.c tcp_do_one: without
+ * flag_wide, the address is cut to 22 characters less the port's, then ":port" is added).
+ */
+export const NETSTAT_ADDRESS_WIDTH = 23;
+
+export interface NetstatParsed extends Parsed {
+  /** tcp6 lines with an address likely cut to the column (0 when the dump shows -W was used). */
+  cutIpv6Lines: number;
+  /** How many of those could not be read at all (they are in `skipped` too). */
+  cutIpv6Skipped: number;
+}
+
+export function parseNetstat(text: string): NetstatParsed {
   const sockets = new SocketTable();
   const skip = new SkipLog();
+  /** tcp6 lines with an address of exactly the column's width; read and not. */
+  let full = 0;
+  let fullSkipped = 0;
+  /** An address wider than the column: saved with -W, so nothing was cut. */
+  let wide = false;
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i] ?? '';
@@ -53,10 +72,18 @@ export function parseNetstat(text: string): Parsed {
       skip.add(i + 1, `unknown state "${w[5] ?? ''}"`, raw);
       continue;
     }
-    const local = parseEndpoint(w[3] ?? '');
-    const peer = parseEndpoint(w[4] ?? '');
+    const localText = w[3] ?? '';
+    const peerText = w[4] ?? '';
+    // Without -W a long IPv6 address is cut: "fe80::b488:78ff:fe:2222" was fe80::b488:78ff:fe32:8360.
+    const fills = proto === 'tcp6' && (localText.length === NETSTAT_ADDRESS_WIDTH || peerText.length === NETSTAT_ADDRESS_WIDTH);
+    if (localText.length > NETSTAT_ADDRESS_WIDTH || peerText.length > NETSTAT_ADDRESS_WIDTH) wide = true;
+    if (fills) full++;
+    const local = parseEndpoint(localText);
+    const peer = parseEndpoint(peerText);
     if (!local || !peer) {
-      skip.add(i + 1, local ? 'bad foreign address' : 'bad local address (was it saved with -n?)', raw);
+      const which = local ? 'foreign' : 'local';
+      skip.add(i + 1, fills ? `bad ${which} address (cut to fit the column? save with netstat -W)` : local ? 'bad foreign address' : 'bad local address (was it saved with -n?)', raw);
+      if (fills) fullSkipped++;
       continue;
     }
     // A tcp6 socket talking IPv4 (v4-mapped) is printed with IPv4 addresses, both of them.
@@ -79,5 +106,5 @@ export function parseNetstat(text: string): Parsed {
     else if (program === '-') record.owners = [];
     sockets.add(record);
   }
-  return { sockets, skipped: skip.count, examples: skip.examples };
+  return { sockets, skipped: skip.count, examples: skip.examples, cutIpv6Lines: wide ? 0 : full, cutIpv6Skipped: wide ? 0 : fullSkipped };
 }

@@ -50,6 +50,17 @@ describe('twlab inspect --from', () => {
     assert.equal(states[4]?.TIME_WAIT, 30);
   });
 
+  it('netstat -ant without -W: the report and --json say that long IPv6 addresses were cut, and how to save them', () => {
+    const file = join(FIXTURES, 'netstat-ant-cut.txt');
+    const json = twlab('inspect', '--json', '--from', file);
+    assert.equal(json.code, 0, json.stderr);
+    const doc = JSON.parse(json.stdout) as Inspection;
+    assert.ok(doc.notes.some((n) => /^13 tcp6 lines have an address that fills netstat's 23-character column/.test(n)), JSON.stringify(doc.notes));
+    const text = twlab('inspect', '--from', file);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout.replace(/\n\s+/g, ' '), /13 tcp6 lines have an address .* netstat -W \(--wide\)/);
+  });
+
   it('an unknown format: one line, exit 2', () => {
     withTemp('x.txt', 'hello\nworld\n', (path) => {
       const r = twlab('inspect', '--from', path);
