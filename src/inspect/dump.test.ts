@@ -278,6 +278,25 @@ describe('ss: device-bound sockets (captured with iproute2 6.1: test/fixtures/in
   });
 });
 
+describe('ss saved without -a (captured: capture-edge.sh)', () => {
+  it('ss -tn: read, with a note that TIME_WAIT and the listeners are missing and to save with ss -tanp', () => {
+    const d = parseDump(fixture('ss-tn.txt'));
+    assert.equal(d.skipped, 0, JSON.stringify(d.examples));
+    assert.deepEqual(tally(d), { 'ESTABLISHED v6': 3, 'CLOSE_WAIT v6': 2 });
+    assert.equal(d.notes.length, 1, JSON.stringify(d.notes));
+    assert.match(d.notes[0] ?? '', /saved without -a.*TIME_WAIT and listening sockets are missing.*ss -tanp/);
+  });
+
+  it('ss -tan of the same sockets, and the contract dumps: no such note', () => {
+    for (const name of ['ss-tan-scoped.txt', 'ss-tan.txt', 'ss-tanp.txt']) assert.deepEqual(parseDump(fixture(name)).notes, [], name);
+  });
+
+  it('a dump with one socket in a state ss -tn leaves out (here SYN-RECV) is taken as saved with -a', () => {
+    const text = fixture('ss-tn.txt') + 'SYN-RECV 0 0 [2001:db8::1]:80 [2001:db8::2]:40000\n';
+    assert.deepEqual(parseDump(text).notes, []);
+  });
+});
+
 describe('netstat: IPv6 addresses cut to fit the column (captured with net-tools 2.10: capture-edge.sh)', () => {
   it('without -W: the 13 tcp6 lines whose address fills the 23-character column are counted in a note that says to save with -W', () => {
     const d = parseDump(fixture('netstat-ant-cut.txt'));

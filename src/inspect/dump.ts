@@ -7,7 +7,7 @@ import type { AdviseOptions } from './advice.js';
 import { inspectObservation, type Inspected } from './inspect.js';
 import { NETSTAT_ADDRESS_WIDTH, parseNetstat, type NetstatParsed } from './netstat.js';
 import { parseProcTcp } from './proc-tcp.js';
-import { isSsState, parseSs, SsFormatError } from './ss.js';
+import { isSsState, looksSavedWithoutAll, parseSs, SsFormatError } from './ss.js';
 import type { Observation } from './observation.js';
 import { DUMP_FORMATS_TEXT, type DumpFormat } from './options.js';
 import type { Parsed } from './socket.js';
@@ -64,6 +64,7 @@ export function parseDump(text: string, name = 'the file'): ParsedDump {
       parsed = netstat;
     } else {
       parsed = format === 'proc' ? parseProcTcp(text) : parseSs(text);
+      if (format === 'ss' && looksSavedWithoutAll(parsed.sockets)) notes.push(SS_WITHOUT_ALL_NOTE);
     }
   } catch (e) {
     if (e instanceof SsFormatError) throw new DumpFormatError(`${name}: ${e.message}`);
@@ -76,6 +77,11 @@ export function parseDump(text: string, name = 'the file'): ParsedDump {
   }
   return { ...parsed, format, hasOwners: parsed.sockets.owners.size > 0, notes };
 }
+
+const SS_WITHOUT_ALL_NOTE =
+  'the dump has no LISTEN, TIME-WAIT, SYN-RECV or CLOSE socket: it looks saved without -a (ss -tn lists only the other states), ' +
+  'so TIME_WAIT and listening sockets are missing, and with them the TIME_WAIT figures and which connections were accepted; ' +
+  'save it with ss -tanp (as root for the processes)';
 
 function netstatCutNote(p: NetstatParsed): string {
   const lines = p.cutIpv6Lines === 1 ? '1 tcp6 line has' : `${p.cutIpv6Lines} tcp6 lines have`;

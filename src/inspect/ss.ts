@@ -10,7 +10,7 @@
 
 import type { TcpState } from '../tcp/state.js';
 import { isIpv4, isIpv6 } from './address.js';
-import { SkipLog, SocketTable, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
+import { SkipLog, SocketTable, STATE_INDEX, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
 
 const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
   ['ESTAB', 'ESTABLISHED'],
@@ -76,6 +76,17 @@ export function parseSsUsers(text: string): Owner[] {
     if (!owners.some((o) => o.pid === pid)) owners.push({ pid, command: m[1] ?? '' });
   }
   return owners;
+}
+
+/**
+ * The states ss leaves out without -a or a state filter: its default is every state but
+ * these (misc/ss.c SS_CONN). A dump with sockets but none of them was likely saved that way.
+ */
+const HIDDEN_WITHOUT_ALL: readonly TcpState[] = ['LISTEN', 'CLOSE', 'TIME_WAIT', 'SYN_RECV'];
+
+/** Whether sockets read from ss look saved without -a (`ss -tn`): some sockets, none in a state that leaves out. */
+export function looksSavedWithoutAll(sockets: SocketTable): boolean {
+  return sockets.length > 0 && HIDDEN_WITHOUT_ALL.every((s) => sockets.ipv4[STATE_INDEX[s]] === 0 && sockets.ipv6[STATE_INDEX[s]] === 0);
 }
 
 export class SsFormatError extends Error {

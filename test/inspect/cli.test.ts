@@ -61,6 +61,14 @@ describe('twlab inspect --from', () => {
     assert.match(text.stdout.replace(/\n\s+/g, ' '), /13 tcp6 lines have an address .* netstat -W \(--wide\)/);
   });
 
+  it('ss -tn (no -a): read, exit 0, and --json notes that TIME_WAIT and listeners are missing', () => {
+    const r = twlab('inspect', '--json', '--from', join(FIXTURES, 'ss-tn.txt'));
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as Inspection;
+    assert.equal(doc.sockets.total, 5);
+    assert.ok(doc.notes.some((n) => /looks saved without -a .* save it with ss -tanp/.test(n)), JSON.stringify(doc.notes));
+  });
+
   it('an unknown format: one line, exit 2', () => {
     withTemp('x.txt', 'hello\nworld\n', (path) => {
       const r = twlab('inspect', '--from', path);
