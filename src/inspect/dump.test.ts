@@ -113,6 +113,16 @@ const MIXED_FAMILIES: Record<ParsedDump['format'], string[]> = {
   proc: [],
 };
 
+/** A terminal control sequence (clear screen, set title, bell) and a C1 CSI, in a line each format must skip. */
+const CONTROL_BYTES: Record<ParsedDump['format'], string> = {
+  ss: 'ESTAB\x1b[2J\x1b]0;owned\x07 0 0 198.18.0.1:1 198.18.0.2:80 \u009b31m',
+  netstat: 'tcp 0 0 198.18.0.1:1\x1b[2J 198.18.0.2:80 ESTABLISHED\x07',
+  proc: '  94: 0100007F:0050\x1b[2J 0100007F:0050 01 00000000:00000000 00:00000000 00000000 0 0 1 1 \u009b31m',
+};
+/** What must not reach a terminal raw: C0 controls, DEL, C1 controls. */
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const RAW_CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
 function insertAfter(text: string, lineIndex: number, extra: string[]): string {
   const lines = text.split('\n');
   lines.splice(lineIndex, 0, ...extra);
@@ -184,6 +194,14 @@ describe('--from formats: one contract, captured on a real 6.18 namespace', () =
         });
       }
 
+      it('control bytes in a skipped line are shown escaped (\\x1b), never raw', () => {
+        const d = parseDump(insertAfter(f.text(), 3, [CONTROL_BYTES[f.format]]));
+        assert.equal(d.skipped, 1, JSON.stringify(d.examples));
+        const [ex] = d.examples;
+        assert.ok(ex && !RAW_CONTROL.test(ex.text) && !RAW_CONTROL.test(ex.reason), JSON.stringify(ex));
+        assert.match(ex.text, /\\x1b\[2J/);
+      });
+
       it('survives any line cut short or garbled (seeded fuzz)', () => {
         let seed = 12345;
         const rand = (n: number): number => {
@@ -218,6 +236,22 @@ describe('--from: what is not a dump', () => {
       assert.match(e.message, /x\.txt is not a saved `ss -tan`.*first line is "hello world"/);
       return true;
     });
+  });
+
+  it('unknown text with control bytes: the first line in the error is escaped', () => {
+    assert.throws(() => parseDump('\x1b[2J\x1b]0;owned\x07hello\u202e\u009b\r\n', 'x.txt'), (e: unknown) => {
+      assert.ok(e instanceof DumpFormatError);
+      assert.ok(!RAW_CONTROL.test(e.message), JSON.stringify(e.message));
+      assert.ok(e.message.includes('first line is "\\x1b[2J\\x1b]0;owned\\x07hello\\u202e\\x9b"'), JSON.stringify(e.message));
+      return true;
+    });
+  });
+
+  it('process names from ss -p and netstat -p are escaped', () => {
+    const ss = parseDump('State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nCLOSE-WAIT 1 0 198.18.0.1:7000 198.18.0.2:41898 users:(("evil\x1b[2J",pid=42,fd=5))\n');
+    assert.deepEqual(ss.sockets.record(0).owners, [{ pid: 42, command: 'evil\\x1b[2J' }]);
+    const netstat = parseDump('tcp 1 0 198.18.0.1:7000 198.18.0.2:41898 CLOSE_WAIT 42/evil\x1b[2J\n');
+    assert.deepEqual(netstat.sockets.record(0).owners, [{ pid: 42, command: 'evil\\x1b[2J' }]);
   });
 
   it('an empty file', () => {

@@ -3,6 +3,7 @@
 // on all of them (style.md 10); then the dump as an observation, inspected like a host.
 
 import { readFileSync } from 'node:fs';
+import { printable } from '../report/format.js';
 import type { AdviseOptions } from './advice.js';
 import { inspectObservation, type Inspected } from './inspect.js';
 import { NETSTAT_ADDRESS_WIDTH, parseNetstat, type NetstatParsed } from './netstat.js';
@@ -52,7 +53,7 @@ export function parseDump(text: string, name = 'the file'): ParsedDump {
   const format = detectFormat(text);
   if (format === undefined) {
     const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
-    const shown = first === '' ? 'it is empty' : `its first line is "${first.trim().slice(0, 80)}"`;
+    const shown = first === '' ? 'it is empty' : `its first line is "${printable(first.trim().slice(0, 80))}"`;
     throw new DumpFormatError(`${name} is not a saved ${DUMP_FORMATS_TEXT}: ${shown}`);
   }
   let parsed: Parsed;

@@ -11,6 +11,7 @@
 // (net-tools netstat.c tcp_state). With -p the last column is PID/Program ("-" for none);
 // the program name may contain spaces.
 
+import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
 import { parseEndpoint } from './ss.js';
 import { SkipLog, SocketTable, type Parsed, type SocketRecord } from './socket.js';
@@ -102,7 +103,7 @@ export function parseNetstat(text: string): NetstatParsed {
     };
     const program = w.slice(6).join(' ');
     const owner = /^(\d+)\/(.*)$/.exec(program);
-    if (owner) record.owners = [{ pid: Number(owner[1]), command: owner[2] ?? '' }];
+    if (owner) record.owners = [{ pid: Number(owner[1]), command: printable(owner[2] ?? '') }];
     else if (program === '-') record.owners = [];
     sockets.add(record);
   }

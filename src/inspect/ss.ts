@@ -8,6 +8,7 @@
 // -o, -e, -i add fields after the peer, which are ignored. ss prints states with dashes
 // and ESTAB/UNCONN for ESTABLISHED/CLOSE (misc/ss.c sstate_name).
 
+import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
 import { isIpv4, isIpv6 } from './address.js';
 import { SkipLog, SocketTable, STATE_INDEX, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
@@ -67,13 +68,13 @@ function isScope(text: string): boolean {
   return text === '' || (text.length > 1 && text.startsWith('%'));
 }
 
-/** `users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6))` -> owners (one per pid). */
+/** `users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6))` -> owners (one per pid), names escaped (printable). */
 export function parseSsUsers(text: string): Owner[] {
   const owners: Owner[] = [];
   const re = /\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const pid = Number(m[2]);
-    if (!owners.some((o) => o.pid === pid)) owners.push({ pid, command: m[1] ?? '' });
+    if (!owners.some((o) => o.pid === pid)) owners.push({ pid, command: printable(m[1] ?? '') });
   }
   return owners;
 }

@@ -78,6 +78,22 @@ describe('twlab inspect --from', () => {
     });
   });
 
+  it('control bytes in the file reach the terminal escaped: the unknown-format error and the skipped line', () => {
+    withTemp('x.txt', '\x1b[2J\x1b]0;owned\x07hello\n', (path) => {
+      const r = twlab('inspect', '--from', path);
+      assert.equal(r.code, 2);
+      assert.ok(!r.stderr.includes('\x1b') && !r.stderr.includes('\x07'), JSON.stringify(r.stderr));
+      assert.match(r.stderr, /first line is "\\x1b\[2J\\x1b\]0;owned\\x07hello"/);
+    });
+    const ss = readFileSync(join(FIXTURES, 'ss-tan.txt'), 'utf8') + 'WEIRD\x1b[2J 0 0 198.18.0.1:1 198.18.0.2:80\n';
+    withTemp('ss.txt', ss, (path) => {
+      const r = twlab('inspect', '--from', path);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!r.stdout.includes('\x1b'), 'raw ESC in the report');
+      assert.match(r.stdout, /1 line\(s\) could not be read .*unknown state "WEIRD\\x1b\[2J"/);
+    });
+  });
+
   it('a missing file: exit 2', () => {
     const r = twlab('inspect', '--from', '/nonexistent/dump.txt');
     assert.equal(r.code, 2);
