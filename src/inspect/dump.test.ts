@@ -6,11 +6,12 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyStateCounts, type StateCounts, type TcpState } from '../tcp/state.js';
-import { detectFormat, DumpFormatError, parseDump, type ParsedDump } from './dump.js';
+import { detectFormat, DumpFormatError, parseDump, readDump, type ParsedDump } from './dump.js';
 import { ipv6Text, isIpv4, isIpv6 } from './address.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { parseEndpoint } from './ss.js';
@@ -289,6 +290,44 @@ function tally(d: ParsedDump): Record<string, number> {
 
 /** What capture-edge.sh made in its namespace: the same sockets in each of its dumps. */
 const EDGE_SOCKETS = { 'LISTEN v4': 1, 'LISTEN v6': 1, 'TIME_WAIT v6': 7, 'ESTABLISHED v6': 3, 'CLOSE_WAIT v6': 2 };
+
+describe('--from FILE is read in pieces, so that no size is too big', () => {
+  /** Each fixture with malformed lines in it (line numbers count) and without a last newline. */
+  const files = FORMATS.map((f) => ({ name: f.name, text: insertAfter(f.text(), 3, MALFORMED[f.format]).replace(/\n+$/, '') }));
+
+  it('any piece size gives the sockets, skipped lines (their numbers too) and notes of the whole text', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twlab-dump-'));
+    try {
+      for (const f of files) {
+        const path = join(dir, 'dump.txt');
+        writeFileSync(path, f.text);
+        const whole = parseDump(f.text, path);
+        for (const pieceBytes of [1, 7, 64, 4096, 1 << 20]) {
+          const d = readDump(path, { pieceBytes });
+          assert.deepEqual(d.sockets.records(), whole.sockets.records(), `${f.name}, pieces of ${pieceBytes}`);
+          assert.deepEqual([d.skipped, d.examples, d.notes, d.format], [whole.skipped, whole.examples, whole.notes, whole.format], `${f.name}, pieces of ${pieceBytes}`);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a line of more than 16 MiB: a DumpFormatError naming the file, not a socket list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twlab-dump-'));
+    try {
+      const path = join(dir, 'long.txt');
+      writeFileSync(path, fixture('ss-tan.txt') + 'ESTAB ' + 'x'.repeat(17 * 1024 * 1024) + '\n');
+      assert.throws(() => readDump(path, { pieceBytes: 1 << 20 }), (e: unknown) => {
+        assert.ok(e instanceof DumpFormatError);
+        assert.match(e.message, /long\.txt has a line longer than 16 MiB .* not a socket list/);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('ss: device-bound sockets (captured with iproute2 6.1: test/fixtures/inspect/capture-edge.sh)', () => {
   it('"[fe80::1]%dev:port" (the interface after the bracket) and "127.0.0.1%lo:port" are read', () => {

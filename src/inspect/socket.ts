@@ -60,7 +60,7 @@ export interface SocketRecord {
 export interface SkippedLine {
   /** 1-based line number in the input. */
   line: number;
-  /** Why, with any text quoted from the line escaped (see printable). */
+  /** Why, cut to 120 characters, with any text quoted from the line escaped (see printable). */
   reason: string;
   /** The line, cut to 120 characters, non-printable characters escaped (\x1b). */
   text: string;
@@ -221,6 +221,6 @@ export class SkipLog {
   /** `reason` and `text` may hold the input's bytes: they are kept escaped (printable), as they will be shown. */
   add(line: number, reason: string, text: string): void {
     this.count++;
-    if (this.examples.length < SKIPPED_EXAMPLES) this.examples.push({ line, reason: printable(reason), text: printable(text.slice(0, 120)) });
+    if (this.examples.length < SKIPPED_EXAMPLES) this.examples.push({ line, reason: printable(reason.slice(0, 120)), text: printable(text.slice(0, 120)) });
   }
 }

@@ -95,47 +95,67 @@ export class SsFormatError extends Error {
 }
 
 export function parseSs(text: string): Parsed {
-  const sockets = new SocketTable();
-  const skip = new SkipLog();
-  const lines = text.split('\n');
-  /** Columns before the state: 1 with a Netid column. */
-  let netid = false;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] ?? '';
+  const parser = new SsParser();
+  parser.feed(text);
+  return parser.end();
+}
+
+/** Reads ss's text a piece at a time, so that a dump of any size can be read (dump.ts). */
+export class SsParser {
+  private readonly sockets = new SocketTable();
+  private readonly skip = new SkipLog();
+  /** Lines read so far. */
+  private lineNo = 0;
+  /** Whether the header has a Netid column (`ss -an`): lines then start with "tcp", "udp" ... */
+  private netid = false;
+
+  /** Reads whole lines: a piece ends at a line end, or at the end of the dump. */
+  feed(text: string): void {
+    const lines = text.split('\n');
+    const n = text.endsWith('\n') ? lines.length - 1 : lines.length;
+    for (let i = 0; i < n; i++) this.line(lines[i] ?? '', ++this.lineNo);
+  }
+
+  end(): Parsed {
+    return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples };
+  }
+
+  private line(raw: string, lineNo: number): void {
+    const skip = this.skip;
     const line = raw.trim();
-    if (line === '') continue;
+    if (line === '') return;
     const words = line.split(/\s+/);
     const first = words[0] ?? '';
     if (first === 'State' || first === 'Netid') {
-      netid = first === 'Netid';
-      continue;
+      this.netid = first === 'Netid';
+      return;
     }
     if (first === 'Recv-Q') {
       throw new SsFormatError('this ss output has no State column (it was saved with a state filter); save `ss -tan` without one');
     }
     let w = words;
-    if (netid || (!isSsState(first) && isSsState(words[1] ?? ''))) {
-      if (first !== 'tcp') continue; // udp, u_str ... in `ss -an`
+    if (this.netid || (!isSsState(first) && isSsState(words[1] ?? ''))) {
+      if (first !== 'tcp') return; // udp, u_str ... in `ss -an`
       w = words.slice(1);
     }
     const state = STATE_BY_NAME.get(w[0] ?? '');
     if (state === undefined) {
-      skip.add(i + 1, `unknown state "${w[0] ?? ''}"`, raw);
-      continue;
+      skip.add(lineNo, `unknown state "${w[0] ?? ''}"`, raw);
+      return;
     }
     if (w.length < 5 || !/^\d+$/.test(w[1] ?? '') || !/^\d+$/.test(w[2] ?? '')) {
-      skip.add(i + 1, 'expected State Recv-Q Send-Q Local Peer', raw);
-      continue;
+      skip.add(lineNo, 'expected State Recv-Q Send-Q Local Peer', raw);
+      return;
     }
     const local = parseEndpoint(w[3] ?? '');
     const peer = parseEndpoint(w[4] ?? '');
     if (!local || !peer) {
-      skip.add(i + 1, local ? 'bad peer address' : 'bad local address (was it saved with -n?)', raw);
-      continue;
+      skip.add(lineNo, local ? 'bad peer address' : 'bad local address (was it saved with -n?)', raw);
+      return;
     }
     if (local.family !== undefined && peer.family !== undefined && local.family !== peer.family) {
-      skip.add(i + 1, 'local and peer addresses of different families', raw);
-      continue;
+      skip.add(lineNo, 'local and peer addresses of different families', raw);
+      return;
     }
     const family = local.family ?? peer.family ?? 6;
     const record: SocketRecord = {
@@ -151,9 +171,8 @@ export function parseSs(text: string): Parsed {
     if (rest.includes('users:(')) record.owners = parseSsUsers(rest);
     const inode = /\bino:(\d+)/.exec(rest);
     if (inode) record.inode = Number(inode[1]);
-    sockets.add(record);
+    this.sockets.add(record);
   }
-  return { sockets, skipped: skip.count, examples: skip.examples };
 }
 
 /** ss prints "*" for an unspecified address of a dual-stack socket. */

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inspection } from '../../src/inspect/analyze.js';
@@ -91,6 +91,28 @@ describe('twlab inspect --from', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.ok(!r.stdout.includes('\x1b'), 'raw ESC in the report');
       assert.match(r.stdout, /1 line\(s\) could not be read .*unknown state "WEIRD\\x1b\[2J"/);
+    });
+  });
+
+  it('a dump over 512 MiB (more than one V8 string holds) is read whole', () => {
+    // A sparse file: the ss dump, then 600 lines of 1 MiB of NUL bytes (holes: no disk used).
+    const head = readFileSync(join(FIXTURES, 'ss-tan.txt'));
+    const MiB = 1024 * 1024;
+    withTemp('big.txt', '', (path) => {
+      const fd = openSync(path, 'r+');
+      try {
+        writeSync(fd, head, 0, head.length, 0);
+        for (let i = 1; i <= 600; i++) writeSync(fd, '\n', head.length + i * MiB);
+      } finally {
+        closeSync(fd);
+      }
+      const r = twlab('inspect', '--json', '--from', path);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as Inspection;
+      const small = JSON.parse(twlab('inspect', '--json', '--from', join(FIXTURES, 'ss-tan.txt')).stdout) as Inspection;
+      assert.deepEqual(doc.sockets, small.sockets);
+      assert.equal(doc.source.skipped_lines, 600);
+      assert.ok(JSON.stringify(doc.source.skipped_examples).length < 10_000);
     });
   });
 
