@@ -116,6 +116,23 @@ describe('twlab inspect --from', () => {
     });
   });
 
+  it('skipped lines: the report gives their count and the first one, --json the first five with their text (as docs/inspect.md says)', () => {
+    const lines = readFileSync(join(FIXTURES, 'ss-tan.txt'), 'utf8').split('\n');
+    lines.splice(3, 0, ...Array.from({ length: 7 }, (_, i) => `WEIRD${i} 0 0 198.18.0.1:1 198.18.0.2:80`));
+    withTemp('ss.txt', lines.join('\n'), (path) => {
+      const text = twlab('inspect', '--from', path);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^7 line\(s\) could not be read and were skipped \(line 4: unknown state "WEIRD0"\)$/m);
+      assert.doesNotMatch(text.stdout, /WEIRD1/);
+      const doc = JSON.parse(twlab('inspect', '--json', '--from', path).stdout) as Inspection;
+      assert.equal(doc.source.skipped_lines, 7);
+      assert.deepEqual(
+        doc.source.skipped_examples.map((e) => [e.line, e.text]),
+        [4, 5, 6, 7, 8].map((n) => [n, `WEIRD${n - 4} 0 0 198.18.0.1:1 198.18.0.2:80`]),
+      );
+    });
+  });
+
   it('a missing file: exit 2', () => {
     const r = twlab('inspect', '--from', '/nonexistent/dump.txt');
     assert.equal(r.code, 2);
