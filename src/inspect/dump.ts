@@ -136,7 +136,11 @@ export interface ReadDumpOptions {
   pieceBytes?: number;
 }
 
-/** Reads and parses a dump file of any size. Throws DumpFormatError for an unreadable, unknown or unusable file. */
+/**
+ * Reads and parses a dump file of any size, front to back (so a pipe does too: --from
+ * /dev/stdin, <(ssh HOST ss -tanp)). Throws DumpFormatError for an unreadable, unknown or
+ * unusable file.
+ */
 export function readDump(path: string, options: ReadDumpOptions = {}): ParsedDump {
   let fd: number;
   try {
@@ -145,51 +149,50 @@ export function readDump(path: string, options: ReadDumpOptions = {}): ParsedDum
     throw cannotRead(path, e);
   }
   try {
-    const head = Buffer.alloc(HEAD_BYTES);
-    const n = readAt(fd, head, 0, HEAD_BYTES, 0, path);
+    const head = Buffer.allocUnsafe(HEAD_BYTES);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < HEAD_BYTES; n += got) got = readNext(fd, head, n, HEAD_BYTES - n, path);
     const format = knownFormat(head.toString('utf8', 0, n), path);
-    return parsePieces(format, linePieces(fd, path, options.pieceBytes ?? PIECE_BYTES), path);
+    return parsePieces(format, linePieces(fd, path, head.subarray(0, n), options.pieceBytes ?? PIECE_BYTES), path);
   } finally {
     closeSync(fd);
   }
 }
 
-/** The file from its start in pieces that end at a line end (the last one at the end of the file). */
-function* linePieces(fd: number, path: string, pieceBytes: number): Generator<Buffer> {
-  let buf = Buffer.allocUnsafe(pieceBytes);
-  /** Bytes at buf's start: a line not yet ended. */
-  let held = 0;
-  let position = 0;
+/** `start` and then the rest of the file, in pieces that end at a line end (the last one at the end of the file). */
+function* linePieces(fd: number, path: string, start: Buffer, pieceBytes: number): Generator<Buffer> {
+  let buf = Buffer.allocUnsafe(Math.max(pieceBytes, start.length));
+  start.copy(buf);
+  /** Bytes read and not yet yielded, at buf's start. */
+  let held = start.length;
   for (;;) {
+    const lastNewline = held > 0 ? buf.lastIndexOf(NL, held - 1) : -1;
+    if (lastNewline >= 0) {
+      // The parser is done with a piece before the next read, so the buffer can be reused.
+      yield buf.subarray(0, lastNewline + 1);
+      buf.copy(buf, 0, lastNewline + 1, held);
+      held -= lastNewline + 1;
+    }
     if (held === buf.length) {
       // One line fills the buffer: make room, up to the longest line a dump may have.
-      if (held > MAX_LINE_BYTES) throw new DumpFormatError(`${path} has a line longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB (from byte ${position - held}): it is not a socket list`);
+      if (held > MAX_LINE_BYTES) throw new DumpFormatError(`${path} has a line longer than ${MAX_LINE_BYTES / (1024 * 1024)} MiB: it is not a socket list`);
       const wider = Buffer.allocUnsafe(Math.min(buf.length * 2, MAX_LINE_BYTES + 1));
       buf.copy(wider, 0, 0, held);
       buf = wider;
     }
-    const n = readAt(fd, buf, held, buf.length - held, position, path);
+    const n = readNext(fd, buf, held, buf.length - held, path);
     if (n === 0) {
       if (held > 0) yield buf.subarray(0, held);
       return;
     }
-    position += n;
-    const end = held + n;
-    const lastNewline = buf.lastIndexOf(NL, end - 1);
-    if (lastNewline < 0) {
-      held = end;
-      continue;
-    }
-    // The parser is done with a piece before the next read, so the buffer can be reused.
-    yield buf.subarray(0, lastNewline + 1);
-    buf.copy(buf, 0, lastNewline + 1, end);
-    held = end - lastNewline - 1;
+    held += n;
   }
 }
 
-function readAt(fd: number, buf: Buffer, offset: number, length: number, position: number, path: string): number {
+/** Reads on from where the last read ended (a pipe has no positions). */
+function readNext(fd: number, buf: Buffer, offset: number, length: number, path: string): number {
   try {
-    return readSync(fd, buf, offset, length, position);
+    return readSync(fd, buf, offset, length, null);
   } catch (e) {
     throw cannotRead(path, e);
   }

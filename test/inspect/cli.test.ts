@@ -2,7 +2,7 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,6 +131,15 @@ describe('twlab inspect --from', () => {
         [4, 5, 6, 7, 8].map((n) => [n, `WEIRD${n - 4} 0 0 198.18.0.1:1 198.18.0.2:80`]),
       );
     });
+  });
+
+  it('a dump from a pipe (--from /dev/stdin, or <(ssh HOST ss -tanp)) is read like a file', () => {
+    // Through sh, so that stdin is a pipe (spawnSync's `input` is a socket, which /dev/stdin cannot open).
+    const script = 'cat "$1" | "$2" "$3" inspect --json --from /dev/stdin';
+    const r = spawnSync('sh', ['-c', script, 'sh', join(FIXTURES, 'ss-tan.txt'), process.execPath, MAIN], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    const small = JSON.parse(twlab('inspect', '--json', '--from', join(FIXTURES, 'ss-tan.txt')).stdout) as Inspection;
+    assert.deepEqual((JSON.parse(r.stdout) as Inspection).sockets, small.sockets);
   });
 
   it('a missing file: exit 2', () => {
