@@ -48,9 +48,42 @@ export function ipv6Text(words: readonly number[]): string {
   return out;
 }
 
-/** Whether the text is an IPv4 address ("a.b.c.d"); used to tell the families of a dump apart. */
+/** One IPv4 byte as inet_ntop prints it: 0-255, no leading zero. */
+const IPV4_BYTE = '(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const IPV4 = new RegExp(`^${IPV4_BYTE}(?:\\.${IPV4_BYTE}){3}$`);
+const IPV6_WORD = /^[0-9a-fA-F]{1,4}$/;
+
+/** Whether the text is an IPv4 address ("a.b.c.d", each 0-255); used to tell the families of a dump apart. */
 export function isIpv4(text: string): boolean {
-  return /^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(text);
+  return IPV4.test(text);
+}
+
+/**
+ * Whether the text is an IPv6 address (RFC 4291 2.2): eight 16-bit words in hex, or fewer
+ * with one "::" standing for the zero words left out, the last two words perhaps as dotted
+ * IPv4. Every way inet_ntop writes one, and nothing that no address has.
+ */
+export function isIpv6(text: string): boolean {
+  const gap = text.indexOf('::');
+  if (gap >= 0 && text.indexOf('::', gap + 1) >= 0) return false;
+  const halves = gap >= 0 ? [text.slice(0, gap), text.slice(gap + 2)] : [text];
+  let words = 0;
+  for (const [h, half] of halves.entries()) {
+    if (half === '') continue;
+    const parts = half.split(':');
+    for (const [i, part] of parts.entries()) {
+      const last = h === halves.length - 1 && i === parts.length - 1;
+      if (last && part.includes('.')) {
+        if (!isIpv4(part)) return false;
+        words += 2;
+      } else if (IPV6_WORD.test(part)) {
+        words += 1;
+      } else {
+        return false;
+      }
+    }
+  }
+  return gap >= 0 ? words <= 7 : words === 8;
 }
 
 /** Loopback: 127.0.0.0/8, ::1 and ::ffff:127.x (tcp_tw_reuse=2 reuses only these). */

@@ -6,13 +6,15 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyStateCounts, type StateCounts, type TcpState } from '../tcp/state.js';
-import { detectFormat, DumpFormatError, parseDump, type ParsedDump } from './dump.js';
-import { ipv6Text } from './address.js';
+import { detectFormat, DumpFormatError, parseDump, readDump, type ParsedDump } from './dump.js';
+import { ipv6Text, isIpv4, isIpv6 } from './address.js';
 import { parseProcTcp } from './proc-tcp.js';
+import { parseEndpoint } from './ss.js';
 import type { SocketRecord } from './socket.js';
 
 function fixturesDir(): string {
@@ -80,6 +82,48 @@ const MALFORMED: Record<ParsedDump['format'], string[]> = {
   ],
 };
 
+/**
+ * Lines whose addresses no socket can have, as a corrupted or hand-edited dump may hold: each
+ * must be skipped as malformed, not become a socket. /proc/net/tcp's hex is an address
+ * whatever its digits, so it has none.
+ */
+const IMPOSSIBLE_ADDRESSES: Record<ParsedDump['format'], string[]> = {
+  ss: [
+    'ESTAB 0 0 999.1.1.1:80 198.18.0.2:80',
+    'ESTAB 0 0 198.18.0.1:80 198.18.0.256:80',
+    'ESTAB 0 0 198.18.0.1:80 198.018.0.2:80',
+    'ESTAB 0 0 [2001:db8::1::2]:80 [::1]:80',
+    'ESTAB 0 0 [1:2:3:4:5:6:7:8:9]:80 [::1]:80',
+    'ESTAB 0 0 [::1]:80 [12345::1]:80',
+    'ESTAB 0 0 [::ffff:1.2.3]:80 [::1]:80',
+    'ESTAB 0 0 [:::]:80 [::1]:80',
+  ],
+  netstat: [
+    'tcp 0 0 999.1.1.1:80 198.18.0.2:80 ESTABLISHED',
+    'tcp 0 0 198.18.0.1:80 1.2.3.4.5:80 ESTABLISHED',
+    'tcp6 0 0 1:2:3:4:5:6:7:8:9:80 ::1:80 ESTABLISHED',
+    'tcp6 0 0 ::1:80 fe80:::1:80 ESTABLISHED',
+  ],
+  proc: [],
+};
+
+/** An IPv4 and an IPv6 address in one line; for netstat, also IPv6 on a tcp line (a tcp6 line may have IPv4: v4-mapped). */
+const MIXED_FAMILIES: Record<ParsedDump['format'], string[]> = {
+  ss: ['ESTAB 0 0 198.18.0.1:80 [::1]:80', 'ESTAB 0 0 [::1]:80 198.18.0.2:80'],
+  netstat: ['tcp 0 0 198.18.0.1:80 ::1:80 ESTABLISHED', 'tcp 0 0 ::1:80 ::1:81 ESTABLISHED', 'tcp6 0 0 198.18.0.1:80 ::1:80 ESTABLISHED'],
+  proc: [],
+};
+
+/** A terminal control sequence (clear screen, set title, bell) and a C1 CSI, in a line each format must skip. */
+const CONTROL_BYTES: Record<ParsedDump['format'], string> = {
+  ss: 'ESTAB\x1b[2J\x1b]0;owned\x07 0 0 198.18.0.1:1 198.18.0.2:80 \u009b31m',
+  netstat: 'tcp 0 0 198.18.0.1:1\x1b[2J 198.18.0.2:80 ESTABLISHED\x07',
+  proc: '  94: 0100007F:0050\x1b[2J 0100007F:0050 01 00000000:00000000 00:00000000 00000000 0 0 1 1 \u009b31m',
+};
+/** What must not reach a terminal raw: C0 controls, DEL, C1 controls. */
+// eslint-disable-next-line no-control-regex -- control characters are what this looks for
+const RAW_CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
 function insertAfter(text: string, lineIndex: number, extra: string[]): string {
   const lines = text.split('\n');
   lines.splice(lineIndex, 0, ...extra);
@@ -130,6 +174,35 @@ describe('--from formats: one contract, captured on a real 6.18 namespace', () =
         assert.deepEqual(counts(d.sockets.records(), 6), want.v6);
       });
 
+      if (IMPOSSIBLE_ADDRESSES[f.format].length > 0) {
+        it('an address no host can have (999.1.1.1, 1:2:3:4:5:6:7:8:9) makes a malformed line, not a socket', () => {
+          const bad = IMPOSSIBLE_ADDRESSES[f.format];
+          const d = parseDump(insertAfter(f.text(), 3, bad));
+          assert.equal(d.skipped, bad.length, JSON.stringify(d.examples));
+          assert.ok(d.examples.every((e) => /^bad (local|peer|foreign) address/.test(e.reason)), JSON.stringify(d.examples));
+          assert.deepEqual(counts(d.sockets.records(), 4), want.v4);
+          assert.deepEqual(counts(d.sockets.records(), 6), want.v6);
+        });
+      }
+
+      if (MIXED_FAMILIES[f.format].length > 0) {
+        it('a line whose addresses are of two families (no socket is) is malformed', () => {
+          const bad = MIXED_FAMILIES[f.format];
+          const d = parseDump(insertAfter(f.text(), 3, bad));
+          assert.equal(d.skipped, bad.length, JSON.stringify(d.examples));
+          assert.deepEqual(counts(d.sockets.records(), 4), want.v4);
+          assert.deepEqual(counts(d.sockets.records(), 6), want.v6);
+        });
+      }
+
+      it('control bytes in a skipped line are shown escaped (\\x1b), never raw', () => {
+        const d = parseDump(insertAfter(f.text(), 3, [CONTROL_BYTES[f.format]]));
+        assert.equal(d.skipped, 1, JSON.stringify(d.examples));
+        const [ex] = d.examples;
+        assert.ok(ex && !RAW_CONTROL.test(ex.text) && !RAW_CONTROL.test(ex.reason), JSON.stringify(ex));
+        assert.match(ex.text, /\\x1b\[2J/);
+      });
+
       it('survives any line cut short or garbled (seeded fuzz)', () => {
         let seed = 12345;
         const rand = (n: number): number => {
@@ -166,6 +239,22 @@ describe('--from: what is not a dump', () => {
     });
   });
 
+  it('unknown text with control bytes: the first line in the error is escaped', () => {
+    assert.throws(() => parseDump('\x1b[2J\x1b]0;owned\x07hello\u202e\u009b\r\n', 'x.txt'), (e: unknown) => {
+      assert.ok(e instanceof DumpFormatError);
+      assert.ok(!RAW_CONTROL.test(e.message), JSON.stringify(e.message));
+      assert.ok(e.message.includes('first line is "\\x1b[2J\\x1b]0;owned\\x07hello\\u202e\\x9b"'), JSON.stringify(e.message));
+      return true;
+    });
+  });
+
+  it('process names from ss -p and netstat -p are escaped', () => {
+    const ss = parseDump('State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\nCLOSE-WAIT 1 0 198.18.0.1:7000 198.18.0.2:41898 users:(("evil\x1b[2J",pid=42,fd=5))\n');
+    assert.deepEqual(ss.sockets.record(0).owners, [{ pid: 42, command: 'evil\\x1b[2J' }]);
+    const netstat = parseDump('tcp 1 0 198.18.0.1:7000 198.18.0.2:41898 CLOSE_WAIT 42/evil\x1b[2J\n');
+    assert.deepEqual(netstat.sockets.record(0).owners, [{ pid: 42, command: 'evil\\x1b[2J' }]);
+  });
+
   it('an empty file', () => {
     assert.throws(() => parseDump('', 'empty.txt'), /empty\.txt .* it is empty/);
   });
@@ -192,6 +281,119 @@ describe('--from: what is not a dump', () => {
   });
 });
 
+/** Sockets of a parsed dump as "STATE family" -> count, for the captures of capture-edge.sh. */
+function tally(d: ParsedDump): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of d.sockets.records()) out[`${s.state} v${s.family}`] = (out[`${s.state} v${s.family}`] ?? 0) + 1;
+  return out;
+}
+
+/** What capture-edge.sh made in its namespace: the same sockets in each of its dumps. */
+const EDGE_SOCKETS = { 'LISTEN v4': 1, 'LISTEN v6': 1, 'TIME_WAIT v6': 7, 'ESTABLISHED v6': 3, 'CLOSE_WAIT v6': 2 };
+
+describe('--from FILE is read in pieces, so that no size is too big', () => {
+  /** Each fixture with malformed lines in it (line numbers count) and without a last newline. */
+  const files = FORMATS.map((f) => ({ name: f.name, text: insertAfter(f.text(), 3, MALFORMED[f.format]).replace(/\n+$/, '') }));
+
+  it('any piece size gives the sockets, skipped lines (their numbers too) and notes of the whole text', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twlab-dump-'));
+    try {
+      for (const f of files) {
+        const path = join(dir, 'dump.txt');
+        writeFileSync(path, f.text);
+        const whole = parseDump(f.text, path);
+        for (const pieceBytes of [1, 7, 64, 4096, 1 << 20]) {
+          const d = readDump(path, { pieceBytes });
+          assert.deepEqual(d.sockets.records(), whole.sockets.records(), `${f.name}, pieces of ${pieceBytes}`);
+          assert.deepEqual([d.skipped, d.examples, d.notes, d.format], [whole.skipped, whole.examples, whole.notes, whole.format], `${f.name}, pieces of ${pieceBytes}`);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a line of more than 16 MiB: a DumpFormatError naming the file, not a socket list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twlab-dump-'));
+    try {
+      const path = join(dir, 'long.txt');
+      writeFileSync(path, fixture('ss-tan.txt') + 'ESTAB ' + 'x'.repeat(17 * 1024 * 1024) + '\n');
+      assert.throws(() => readDump(path, { pieceBytes: 1 << 20 }), (e: unknown) => {
+        assert.ok(e instanceof DumpFormatError);
+        assert.match(e.message, /long\.txt has a line longer than 16 MiB: it is not a socket list/);
+        return true;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ss: device-bound sockets (captured with iproute2 6.1: test/fixtures/inspect/capture-edge.sh)', () => {
+  it('"[fe80::1]%dev:port" (the interface after the bracket) and "127.0.0.1%lo:port" are read', () => {
+    const d = parseDump(fixture('ss-tan-scoped.txt'));
+    assert.equal(d.skipped, 0, JSON.stringify(d.examples));
+    assert.deepEqual(tally(d), EDGE_SOCKETS);
+    const listeners = d.sockets.records().filter((s) => s.state === 'LISTEN').map((s) => `${s.localAddress} ${s.localPort}`);
+    assert.deepEqual(listeners, ['127.0.0.1 2223', 'fe80::b488:78ff:fe32:8360 2222']);
+  });
+
+  it('the interface inside the brackets, after it, and on IPv4 all give the bare address', () => {
+    for (const text of ['[fe80::b488:78ff:fe32:8360]%r6a:2222', '[fe80::b488:78ff:fe32:8360%r6a]:2222', 'fe80::b488:78ff:fe32:8360%r6a:2222']) {
+      assert.deepEqual(parseEndpoint(text), { address: 'fe80::b488:78ff:fe32:8360', port: 2222, family: 6 }, text);
+    }
+    assert.deepEqual(parseEndpoint('127.0.0.1%lo:2223'), { address: '127.0.0.1', port: 2223, family: 4 });
+    assert.deepEqual(parseEndpoint('*%eth0:80'), { address: '*', port: 80, family: undefined });
+  });
+
+  it('an interface with no name, or text after the bracket that is not one, is a bad address', () => {
+    for (const text of ['[fe80::1]%:22', '[fe80::1]x:22', '[fe80::1:22', 'fe80::1]:22', '127.0.0.1%:22']) assert.equal(parseEndpoint(text), undefined, text);
+  });
+});
+
+describe('ss saved without -a (captured: capture-edge.sh)', () => {
+  it('ss -tn: read, with a note that TIME_WAIT and the listeners are missing and to save with ss -tanp', () => {
+    const d = parseDump(fixture('ss-tn.txt'));
+    assert.equal(d.skipped, 0, JSON.stringify(d.examples));
+    assert.deepEqual(tally(d), { 'ESTABLISHED v6': 3, 'CLOSE_WAIT v6': 2 });
+    assert.equal(d.notes.length, 1, JSON.stringify(d.notes));
+    assert.match(d.notes[0] ?? '', /saved without -a.*TIME_WAIT and listening sockets are missing.*ss -tanp/);
+  });
+
+  it('ss -tan of the same sockets, and the contract dumps: no such note', () => {
+    for (const name of ['ss-tan-scoped.txt', 'ss-tan.txt', 'ss-tanp.txt']) assert.deepEqual(parseDump(fixture(name)).notes, [], name);
+  });
+
+  it('a dump with one socket in a state ss -tn leaves out (here SYN-RECV) is taken as saved with -a', () => {
+    const text = fixture('ss-tn.txt') + 'SYN-RECV 0 0 [2001:db8::1]:80 [2001:db8::2]:40000\n';
+    assert.deepEqual(parseDump(text).notes, []);
+  });
+});
+
+describe('netstat: IPv6 addresses cut to fit the column (captured with net-tools 2.10: capture-edge.sh)', () => {
+  it('without -W: the 13 tcp6 lines whose address fills the 23-character column are counted in a note that says to save with -W', () => {
+    const d = parseDump(fixture('netstat-ant-cut.txt'));
+    // "2001:db8:aaaa:bbb:33238": the cut address is no address at all; "fe80::b488:78ff:f" is one, but not the socket's.
+    assert.equal(d.skipped, 6, JSON.stringify(d.examples));
+    assert.ok(d.examples.every((e) => /cut .*netstat -W/.test(e.reason)), JSON.stringify(d.examples));
+    const cut = d.notes.filter((n) => /netstat/.test(n));
+    assert.equal(cut.length, 1, JSON.stringify(d.notes));
+    assert.match(cut[0] ?? '', /^13 tcp6 lines have an address that fills netstat's 23-character column.*\(6 of them could not be read.* -W \(--wide\)/);
+  });
+
+  it('with -W: every address whole, and no note', () => {
+    const d = parseDump(fixture('netstat-antW.txt'));
+    assert.equal(d.skipped, 0, JSON.stringify(d.examples));
+    assert.deepEqual(tally(d), EDGE_SOCKETS);
+    assert.ok(d.sockets.records().some((s) => s.remoteAddress === '2001:db8:aaaa:bbbb:cccc:dddd:eeee:2'));
+    assert.deepEqual(d.notes, []);
+  });
+
+  it('short IPv6 addresses (the contract dump, without -W): no note', () => {
+    assert.deepEqual(parseDump(fixture('netstat-ant.txt')).notes.filter((n) => /netstat/.test(n)), []);
+  });
+});
+
 describe('/proc/net/tcp decoding', () => {
   it('IPv4 is a host-order word: 0100007F is 127.0.0.1 on little-endian, 1.0.0.127 on big-endian', () => {
     const line = '   0: 0100007F:0050 020012C6:1F90 01 00000000:00000000 00:00000000 00000000     0        0 4242 1 0 20 4 0 10 -1\n';
@@ -214,6 +416,27 @@ describe('/proc/net/tcp decoding', () => {
     assert.equal(ipv6Text([0, 0, 0, 0, 0, 0, 0xc612, 0x0001]), '::198.18.0.1');
     assert.equal(ipv6Text([0, 0, 0, 0, 0, 0xffff, 0xc612, 0x0001]), '::ffff:198.18.0.1');
     assert.equal(ipv6Text([1, 0, 1, 0, 1, 0, 1, 0]), '1:0:1:0:1:0:1:0');
+  });
+
+  it('every address inet_ntop writes is an address to isIpv6 and isIpv4; near misses are not', () => {
+    let seed = 99;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let i = 0; i < 2000; i++) {
+      // Mostly zero words, so that "::" and the dotted forms come up often.
+      const words = Array.from({ length: 8 }, () => (rand(3) === 0 ? rand(0x10000) : 0));
+      if (rand(4) === 0) words.splice(0, 6, 0, 0, 0, 0, 0, 0xffff);
+      const text = ipv6Text(words);
+      assert.ok(isIpv6(text), text);
+      assert.ok(isIpv6(text.toUpperCase()), text);
+    }
+    for (const text of ['0.0.0.0', '255.255.255.255', '198.18.0.1']) assert.ok(isIpv4(text), text);
+    for (const text of ['256.1.1.1', '999.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1..2.3', '']) assert.ok(!isIpv4(text), text);
+    for (const text of ['', ':', ':::', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7:8:9', '1::2::3', '12345::', 'g::1', ':1::', '1::2:3:4:5:6:7:8', '::1.2.3', '1.2.3.4::', '::ffff:256.0.0.1']) {
+      assert.ok(!isIpv6(text), text);
+    }
   });
 
   it('the timewait and request socket lines (fewer fields) are read', () => {

@@ -6,10 +6,12 @@
 //   tcp6       0      0 :::80                   :::*                    LISTEN      -
 //
 // IPv6 addresses have no brackets (the port follows the last colon) and, without -W, are cut
-// to fit the column; netstat names states with underscores but FIN_WAIT1/FIN_WAIT2
+// to fit the column; a tcp6 socket talking IPv4 is printed with IPv4 addresses (v4-mapped,
+// "198.18.0.1:7001" on a tcp6 line). netstat names states with underscores but FIN_WAIT1/FIN_WAIT2
 // (net-tools netstat.c tcp_state). With -p the last column is PID/Program ("-" for none);
 // the program name may contain spaces.
 
+import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
 import { parseEndpoint } from './ss.js';
 import { SkipLog, SocketTable, type Parsed, type SocketRecord } from './socket.js';
@@ -28,35 +30,89 @@ const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
   ['CLOSING', 'CLOSING'],
 ]);
 
-export function parseNetstat(text: string): Parsed {
-  const sockets = new SocketTable();
-  const skip = new SkipLog();
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] ?? '';
+/**
+ * Width of netstat's address columns: without -W, an address whose "address:port" would be
+ * longer is cut so that it is exactly this long (net-tools netstat.c tcp_do_one: without
+ * flag_wide, the address is cut to 22 characters less the port's, then ":port" is added).
+ */
+export const NETSTAT_ADDRESS_WIDTH = 23;
+
+export interface NetstatParsed extends Parsed {
+  /** tcp6 lines with an address likely cut to the column (0 when the dump shows -W was used). */
+  cutIpv6Lines: number;
+  /** How many of those could not be read at all (they are in `skipped` too). */
+  cutIpv6Skipped: number;
+}
+
+export function parseNetstat(text: string): NetstatParsed {
+  const parser = new NetstatParser();
+  parser.feed(text);
+  return parser.end();
+}
+
+/** Reads netstat's text a piece at a time, so that a dump of any size can be read (dump.ts). */
+export class NetstatParser {
+  private readonly sockets = new SocketTable();
+  private readonly skip = new SkipLog();
+  /** Lines read so far. */
+  private lineNo = 0;
+  /** tcp6 lines with an address of exactly the column's width; read and not. */
+  private full = 0;
+  private fullSkipped = 0;
+  /** An address wider than the column: saved with -W, so nothing was cut. */
+  private wide = false;
+
+  /** Reads whole lines: a piece ends at a line end, or at the end of the dump. */
+  feed(text: string): void {
+    const lines = text.split('\n');
+    const n = text.endsWith('\n') ? lines.length - 1 : lines.length;
+    for (let i = 0; i < n; i++) this.line(lines[i] ?? '', ++this.lineNo);
+  }
+
+  end(): NetstatParsed {
+    const cut = this.wide ? 0 : this.full;
+    const cutSkipped = this.wide ? 0 : this.fullSkipped;
+    return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples, cutIpv6Lines: cut, cutIpv6Skipped: cutSkipped };
+  }
+
+  private line(raw: string, lineNo: number): void {
+    const skip = this.skip;
     const line = raw.trim();
-    if (line === '' || line.startsWith('Active ') || line.startsWith('Proto ')) continue;
+    if (line === '' || line.startsWith('Active ') || line.startsWith('Proto ')) return;
     const w = line.split(/\s+/);
     const proto = w[0] ?? '';
-    if (proto === 'udp' || proto === 'udp6' || proto === 'raw' || proto === 'raw6' || proto === 'unix') continue;
+    if (proto === 'udp' || proto === 'udp6' || proto === 'raw' || proto === 'raw6' || proto === 'unix') return;
     if (proto !== 'tcp' && proto !== 'tcp6') {
-      skip.add(i + 1, `unknown protocol "${proto}"`, raw);
-      continue;
+      skip.add(lineNo, `unknown protocol "${proto}"`, raw);
+      return;
     }
     if (w.length < 6 || !/^\d+$/.test(w[1] ?? '') || !/^\d+$/.test(w[2] ?? '')) {
-      skip.add(i + 1, 'expected Proto Recv-Q Send-Q Local Foreign State', raw);
-      continue;
+      skip.add(lineNo, 'expected Proto Recv-Q Send-Q Local Foreign State', raw);
+      return;
     }
     const state = STATE_BY_NAME.get(w[5] ?? '');
     if (state === undefined) {
-      skip.add(i + 1, `unknown state "${w[5] ?? ''}"`, raw);
-      continue;
+      skip.add(lineNo, `unknown state "${w[5] ?? ''}"`, raw);
+      return;
     }
-    const local = parseEndpoint(w[3] ?? '');
-    const peer = parseEndpoint(w[4] ?? '');
+    const localText = w[3] ?? '';
+    const peerText = w[4] ?? '';
+    // Without -W a long IPv6 address is cut: "fe80::b488:78ff:fe:2222" was fe80::b488:78ff:fe32:8360.
+    const fills = proto === 'tcp6' && (localText.length === NETSTAT_ADDRESS_WIDTH || peerText.length === NETSTAT_ADDRESS_WIDTH);
+    if (localText.length > NETSTAT_ADDRESS_WIDTH || peerText.length > NETSTAT_ADDRESS_WIDTH) this.wide = true;
+    if (fills) this.full++;
+    const local = parseEndpoint(localText);
+    const peer = parseEndpoint(peerText);
     if (!local || !peer) {
-      skip.add(i + 1, local ? 'bad foreign address' : 'bad local address (was it saved with -n?)', raw);
-      continue;
+      const which = local ? 'foreign' : 'local';
+      skip.add(lineNo, fills ? `bad ${which} address (cut to fit the column? save with netstat -W)` : local ? 'bad foreign address' : 'bad local address (was it saved with -n?)', raw);
+      if (fills) this.fullSkipped++;
+      return;
+    }
+    // A tcp6 socket talking IPv4 (v4-mapped) is printed with IPv4 addresses, both of them.
+    if (local.family !== peer.family || (proto === 'tcp' && local.family !== 4)) {
+      skip.add(lineNo, proto === 'tcp' ? 'an IPv6 address on a tcp line' : 'local and foreign addresses of different families', raw);
+      return;
     }
     const record: SocketRecord = {
       family: proto === 'tcp6' ? 6 : 4,
@@ -69,9 +125,8 @@ export function parseNetstat(text: string): Parsed {
     };
     const program = w.slice(6).join(' ');
     const owner = /^(\d+)\/(.*)$/.exec(program);
-    if (owner) record.owners = [{ pid: Number(owner[1]), command: owner[2] ?? '' }];
+    if (owner) record.owners = [{ pid: Number(owner[1]), command: printable(owner[2] ?? '') }];
     else if (program === '-') record.owners = [];
-    sockets.add(record);
+    this.sockets.add(record);
   }
-  return { sockets, skipped: skip.count, examples: skip.examples };
 }

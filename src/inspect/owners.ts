@@ -4,6 +4,7 @@
 
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { printable } from '../report/format.js';
 import type { Owner } from './socket.js';
 
 export interface OwnerScan {
@@ -61,7 +62,8 @@ export function scanOwners(inodes: ReadonlySet<number>, procRoot = '/proc'): Own
 
 function readComm(procRoot: string, pid: string): string {
   try {
-    return readFileSync(join(procRoot, pid, 'comm'), 'utf8').trim();
+    // Any process may name itself anything (prctl PR_SET_NAME): escaped, as it will be printed.
+    return printable(readFileSync(join(procRoot, pid, 'comm'), 'utf8').trim());
   } catch {
     return '?';
   }

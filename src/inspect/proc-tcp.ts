@@ -104,111 +104,135 @@ class Cursor {
 
 /** Parses the text of /proc/net/tcp, /proc/net/tcp6, or both one after the other. */
 export function parseProcTcp(input: Uint8Array | string, options: ProcTcpOptions = {}): Parsed {
-  const buf = typeof input === 'string' ? Buffer.from(input, 'latin1') : Buffer.from(input.buffer, input.byteOffset, input.length);
-  const littleEndian = options.littleEndian ?? true;
-  const sockets = options.into ?? new SocketTable();
-  /** Address numbers in the table by the printed value: a busy host has few addresses. */
-  const v4Ids = new Map<number, number>();
-  const v6Ids = new Map<string, number>();
-  const skip = new SkipLog();
-  const text = (start: number, end: number): string => Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+  const parser = new ProcTcpParser(options);
+  parser.feed(typeof input === 'string' ? Buffer.from(input, 'latin1') : input);
+  return parser.end();
+}
 
-  /** Decodes one address at the cursor (8 or 32 hex digits) into addressId; its family, or 0. */
-  let addressId = 0;
-  const words = [0, 0, 0, 0, 0, 0, 0, 0];
-  const address = (c: Cursor): Family | 0 => {
-    const n = c.hexRunLength();
-    if (n === 8) {
-      if (!c.hex(8)) return 0;
-      const v = c.value;
-      let id = v4Ids.get(v);
-      if (id === undefined) {
-        id = sockets.addressId(littleEndian ? ipv4Text(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24) : ipv4Text(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff));
-        v4Ids.set(v, id);
-      }
-      addressId = id;
-      return 4;
-    }
-    if (n === 32) {
-      const key = text(c.pos, c.pos + 32);
-      let id = v6Ids.get(key);
-      for (let i = 0; i < 4; i++) {
+/** Reads /proc/net/tcp{,6} a piece at a time, so that a saved dump of any size can be read (dump.ts). */
+export class ProcTcpParser {
+  private readonly littleEndian: boolean;
+  private readonly sockets: SocketTable;
+  /** Address numbers in the table by the printed value: a busy host has few addresses. */
+  private readonly v4Ids = new Map<number, number>();
+  private readonly v6Ids = new Map<string, number>();
+  private readonly skip = new SkipLog();
+  /** Lines read so far. */
+  private lineNo = 0;
+
+  constructor(options: ProcTcpOptions = {}) {
+    this.littleEndian = options.littleEndian ?? true;
+    this.sockets = options.into ?? new SocketTable();
+  }
+
+  end(): Parsed {
+    return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples };
+  }
+
+  /** Reads whole lines: a piece ends at a line end, or at the end of the input. */
+  feed(input: Uint8Array): void {
+    const buf = Buffer.from(input.buffer, input.byteOffset, input.length);
+    const { littleEndian, sockets, v4Ids, v6Ids, skip } = this;
+    const text = (start: number, end: number): string => Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('latin1');
+
+    /** Decodes one address at the cursor (8 or 32 hex digits) into addressId; its family, or 0. */
+    let addressId = 0;
+    const words = [0, 0, 0, 0, 0, 0, 0, 0];
+    const address = (c: Cursor): Family | 0 => {
+      const n = c.hexRunLength();
+      if (n === 8) {
         if (!c.hex(8)) return 0;
         const v = c.value;
-        // The word was printed in host order; its bytes in memory order make two 16-bit words.
-        if (littleEndian) {
-          words[2 * i] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
-          words[2 * i + 1] = (((v >>> 16) & 0xff) << 8) | (v >>> 24);
-        } else {
-          words[2 * i] = v >>> 16;
-          words[2 * i + 1] = v & 0xffff;
+        let id = v4Ids.get(v);
+        if (id === undefined) {
+          id = sockets.addressId(littleEndian ? ipv4Text(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, v >>> 24) : ipv4Text(v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff));
+          v4Ids.set(v, id);
         }
+        addressId = id;
+        return 4;
       }
-      if (id === undefined) {
-        id = sockets.addressId(ipv6Text(words));
-        v6Ids.set(key, id);
+      if (n === 32) {
+        const key = text(c.pos, c.pos + 32);
+        let id = v6Ids.get(key);
+        for (let i = 0; i < 4; i++) {
+          if (!c.hex(8)) return 0;
+          const v = c.value;
+          // The word was printed in host order; its bytes in memory order make two 16-bit words.
+          if (littleEndian) {
+            words[2 * i] = ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
+            words[2 * i + 1] = (((v >>> 16) & 0xff) << 8) | (v >>> 24);
+          } else {
+            words[2 * i] = v >>> 16;
+            words[2 * i + 1] = v & 0xffff;
+          }
+        }
+        if (id === undefined) {
+          id = sockets.addressId(ipv6Text(words));
+          v6Ids.set(key, id);
+        }
+        addressId = id;
+        return 6;
       }
-      addressId = id;
-      return 6;
-    }
-    return 0;
-  };
+      return 0;
+    };
 
-  let lineNo = 0;
-  const c = new Cursor(buf);
-  for (let start = 0; start < buf.length; ) {
-    let end = buf.indexOf(NL, start);
-    if (end < 0) end = buf.length;
-    lineNo++;
-    c.reset(start, end);
-    const lineStart = start;
-    start = end + 1;
+    let lineNo = this.lineNo;
+    const c = new Cursor(buf);
+    // A piece ends with its last line's '\n': no empty line after it.
+    for (let start = 0; start < buf.length; ) {
+      let end = buf.indexOf(NL, start);
+      if (end < 0) end = buf.length;
+      lineNo++;
+      c.reset(start, end);
+      const lineStart = start;
+      start = end + 1;
 
-    c.skipSpaces();
-    if (c.pos === end) continue; // blank line
-    // The header ("  sl  local_address ...") and anything else not starting "N:" is not a socket line.
-    if (!c.decimal() || !c.expect(COLON)) {
-      if (!/^\s*sl\s/.test(text(lineStart, Math.min(end, lineStart + 16)))) skip.add(lineNo, 'not a /proc/net/tcp line', text(lineStart, end));
-      continue;
-    }
-    const bad = (why: string): void => skip.add(lineNo, why, text(lineStart, end));
-
-    c.skipSpaces();
-    const family = address(c);
-    const localAddress = addressId;
-    if (family === 0 || !c.expect(COLON) || !c.hex(4)) {
-      bad('bad local address');
-      continue;
-    }
-    const localPort = c.value;
-    c.skipSpaces();
-    if (address(c) !== family || !c.expect(COLON) || !c.hex(4)) {
-      bad('bad remote address');
-      continue;
-    }
-    const remotePort = c.value;
-    c.skipSpaces();
-    if (!c.hex(2)) {
-      bad('bad state');
-      continue;
-    }
-    const state = stateIndexOfCode(c.value);
-    if (state < 0) {
-      bad(`unknown state code ${c.value}`);
-      continue;
-    }
-    // tx_queue:rx_queue, tr:tm->when, retrnsmt, uid, timeout, then the inode.
-    let ok = true;
-    for (let i = 0; i < 5 && ok; i++) {
       c.skipSpaces();
-      ok = c.skipWord();
+      if (c.pos === end) continue; // blank line
+      // The header ("  sl  local_address ...") and anything else not starting "N:" is not a socket line.
+      if (!c.decimal() || !c.expect(COLON)) {
+        if (!/^\s*sl\s/.test(text(lineStart, Math.min(end, lineStart + 16)))) skip.add(lineNo, 'not a /proc/net/tcp line', text(lineStart, end));
+        continue;
+      }
+      const bad = (why: string): void => skip.add(lineNo, why, text(lineStart, end));
+
+      c.skipSpaces();
+      const family = address(c);
+      const localAddress = addressId;
+      if (family === 0 || !c.expect(COLON) || !c.hex(4)) {
+        bad('bad local address');
+        continue;
+      }
+      const localPort = c.value;
+      c.skipSpaces();
+      if (address(c) !== family || !c.expect(COLON) || !c.hex(4)) {
+        bad('bad remote address');
+        continue;
+      }
+      const remotePort = c.value;
+      c.skipSpaces();
+      if (!c.hex(2)) {
+        bad('bad state');
+        continue;
+      }
+      const state = stateIndexOfCode(c.value);
+      if (state < 0) {
+        bad(`unknown state code ${c.value}`);
+        continue;
+      }
+      // tx_queue:rx_queue, tr:tm->when, retrnsmt, uid, timeout, then the inode.
+      let ok = true;
+      for (let i = 0; i < 5 && ok; i++) {
+        c.skipSpaces();
+        ok = c.skipWord();
+      }
+      c.skipSpaces();
+      if (!ok || !c.decimal()) {
+        bad('missing inode');
+        continue;
+      }
+      sockets.push(family, state, localAddress, localPort, addressId, remotePort, c.value);
     }
-    c.skipSpaces();
-    if (!ok || !c.decimal()) {
-      bad('missing inode');
-      continue;
-    }
-    sockets.push(family, state, localAddress, localPort, addressId, remotePort, c.value);
+    this.lineNo = lineNo;
   }
-  return { sockets, skipped: skip.count, examples: skip.examples };
 }

@@ -3,6 +3,7 @@
 // inspect module works on (style.md 8: parse raw input once, at the edge), and one socket
 // as a record.
 
+import { printable } from '../report/format.js';
 import { TCP_STATES, type TcpState } from '../tcp/state.js';
 
 export type Family = 4 | 6;
@@ -59,8 +60,9 @@ export interface SocketRecord {
 export interface SkippedLine {
   /** 1-based line number in the input. */
   line: number;
+  /** Why, cut to 120 characters, with any text quoted from the line escaped (see printable). */
   reason: string;
-  /** The line, cut to 120 characters. */
+  /** The line, cut to 120 characters, non-printable characters escaped (\x1b). */
   text: string;
 }
 
@@ -216,8 +218,9 @@ export class SkipLog {
   count = 0;
   readonly examples: SkippedLine[] = [];
 
+  /** `reason` and `text` may hold the input's bytes: they are kept escaped (printable), as they will be shown. */
   add(line: number, reason: string, text: string): void {
     this.count++;
-    if (this.examples.length < SKIPPED_EXAMPLES) this.examples.push({ line, reason, text: text.slice(0, 120) });
+    if (this.examples.length < SKIPPED_EXAMPLES) this.examples.push({ line, reason: printable(reason.slice(0, 120)), text: printable(text.slice(0, 120)) });
   }
 }

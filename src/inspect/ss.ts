@@ -8,9 +8,10 @@
 // -o, -e, -i add fields after the peer, which are ignored. ss prints states with dashes
 // and ESTAB/UNCONN for ESTABLISHED/CLOSE (misc/ss.c sstate_name).
 
+import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
-import { isIpv4 } from './address.js';
-import { SkipLog, SocketTable, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
+import { isIpv4, isIpv6 } from './address.js';
+import { SkipLog, SocketTable, STATE_INDEX, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
 
 const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
   ['ESTAB', 'ESTABLISHED'],
@@ -31,32 +32,62 @@ export function isSsState(word: string): boolean {
   return STATE_BY_NAME.has(word);
 }
 
-/** "198.18.0.1:80", "[::1]:80", "*:22", "0.0.0.0%lo:53", "[fe80::1%eth0]:22" -> address and port. */
+/**
+ * "198.18.0.1:80", "[::1]:80", "*:22" -> address and port. A socket bound to a device
+ * (SO_BINDTODEVICE, or a link-local address's scope) has its interface after the address:
+ * ss prints "[fe80::1]%eth0:22" and "127.0.0.1%lo:53" (misc/ss.c inet_addr_print puts the
+ * brackets round the address, then sock_addr_print adds "%ifname"); "[fe80::1%eth0]:22" and
+ * the bracketless "fe80::1%eth0:22" of older ss are read too. Interface names have no ':'
+ * (net/core/dev.c dev_valid_name), so the port is after the last one.
+ */
 export function parseEndpoint(text: string): { address: string; port: number; family: Family | undefined } | undefined {
   const colon = text.lastIndexOf(':');
   if (colon <= 0) return undefined;
-  let host = text.slice(0, colon);
   const portText = text.slice(colon + 1);
   const port = portText === '*' ? 0 : /^\d{1,5}$/.test(portText) ? Number(portText) : NaN;
   if (!(port >= 0 && port <= 65535)) return undefined;
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  let host = text.slice(0, colon);
+  if (host.startsWith('[')) {
+    const close = host.indexOf(']');
+    if (close < 0 || !isScope(host.slice(close + 1))) return undefined;
+    host = host.slice(1, close);
+  }
   const scope = host.indexOf('%');
-  if (scope >= 0) host = host.slice(0, scope);
+  if (scope >= 0) {
+    if (!isScope(host.slice(scope))) return undefined;
+    host = host.slice(0, scope);
+  }
   if (host === '*') return { address: '*', port, family: undefined };
   if (isIpv4(host)) return { address: host, port, family: 4 };
-  if (/^[0-9a-fA-F:.]+$/.test(host) && host.includes(':')) return { address: host.toLowerCase(), port, family: 6 };
+  if (isIpv6(host)) return { address: host.toLowerCase(), port, family: 6 };
   return undefined;
 }
 
-/** `users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6))` -> owners (one per pid). */
+/** "" or "%ifname": what may follow an address. */
+function isScope(text: string): boolean {
+  return text === '' || (text.length > 1 && text.startsWith('%'));
+}
+
+/** `users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6))` -> owners (one per pid), names escaped (printable). */
 export function parseSsUsers(text: string): Owner[] {
   const owners: Owner[] = [];
   const re = /\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const pid = Number(m[2]);
-    if (!owners.some((o) => o.pid === pid)) owners.push({ pid, command: m[1] ?? '' });
+    if (!owners.some((o) => o.pid === pid)) owners.push({ pid, command: printable(m[1] ?? '') });
   }
   return owners;
+}
+
+/**
+ * The states ss leaves out without -a or a state filter: its default is every state but
+ * these (misc/ss.c SS_CONN). A dump with sockets but none of them was likely saved that way.
+ */
+const HIDDEN_WITHOUT_ALL: readonly TcpState[] = ['LISTEN', 'CLOSE', 'TIME_WAIT', 'SYN_RECV'];
+
+/** Whether sockets read from ss look saved without -a (`ss -tn`): some sockets, none in a state that leaves out. */
+export function looksSavedWithoutAll(sockets: SocketTable): boolean {
+  return sockets.length > 0 && HIDDEN_WITHOUT_ALL.every((s) => sockets.ipv4[STATE_INDEX[s]] === 0 && sockets.ipv6[STATE_INDEX[s]] === 0);
 }
 
 export class SsFormatError extends Error {
@@ -64,43 +95,67 @@ export class SsFormatError extends Error {
 }
 
 export function parseSs(text: string): Parsed {
-  const sockets = new SocketTable();
-  const skip = new SkipLog();
-  const lines = text.split('\n');
-  /** Columns before the state: 1 with a Netid column. */
-  let netid = false;
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i] ?? '';
+  const parser = new SsParser();
+  parser.feed(text);
+  return parser.end();
+}
+
+/** Reads ss's text a piece at a time, so that a dump of any size can be read (dump.ts). */
+export class SsParser {
+  private readonly sockets = new SocketTable();
+  private readonly skip = new SkipLog();
+  /** Lines read so far. */
+  private lineNo = 0;
+  /** Whether the header has a Netid column (`ss -an`): lines then start with "tcp", "udp" ... */
+  private netid = false;
+
+  /** Reads whole lines: a piece ends at a line end, or at the end of the dump. */
+  feed(text: string): void {
+    const lines = text.split('\n');
+    const n = text.endsWith('\n') ? lines.length - 1 : lines.length;
+    for (let i = 0; i < n; i++) this.line(lines[i] ?? '', ++this.lineNo);
+  }
+
+  end(): Parsed {
+    return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples };
+  }
+
+  private line(raw: string, lineNo: number): void {
+    const skip = this.skip;
     const line = raw.trim();
-    if (line === '') continue;
+    if (line === '') return;
     const words = line.split(/\s+/);
     const first = words[0] ?? '';
     if (first === 'State' || first === 'Netid') {
-      netid = first === 'Netid';
-      continue;
+      this.netid = first === 'Netid';
+      return;
     }
     if (first === 'Recv-Q') {
       throw new SsFormatError('this ss output has no State column (it was saved with a state filter); save `ss -tan` without one');
     }
     let w = words;
-    if (netid || (!isSsState(first) && isSsState(words[1] ?? ''))) {
-      if (first !== 'tcp') continue; // udp, u_str ... in `ss -an`
+    if (this.netid || (!isSsState(first) && isSsState(words[1] ?? ''))) {
+      if (first !== 'tcp') return; // udp, u_str ... in `ss -an`
       w = words.slice(1);
     }
     const state = STATE_BY_NAME.get(w[0] ?? '');
     if (state === undefined) {
-      skip.add(i + 1, `unknown state "${w[0] ?? ''}"`, raw);
-      continue;
+      skip.add(lineNo, `unknown state "${w[0] ?? ''}"`, raw);
+      return;
     }
     if (w.length < 5 || !/^\d+$/.test(w[1] ?? '') || !/^\d+$/.test(w[2] ?? '')) {
-      skip.add(i + 1, 'expected State Recv-Q Send-Q Local Peer', raw);
-      continue;
+      skip.add(lineNo, 'expected State Recv-Q Send-Q Local Peer', raw);
+      return;
     }
     const local = parseEndpoint(w[3] ?? '');
     const peer = parseEndpoint(w[4] ?? '');
     if (!local || !peer) {
-      skip.add(i + 1, local ? 'bad peer address' : 'bad local address (was it saved with -n?)', raw);
-      continue;
+      skip.add(lineNo, local ? 'bad peer address' : 'bad local address (was it saved with -n?)', raw);
+      return;
+    }
+    if (local.family !== undefined && peer.family !== undefined && local.family !== peer.family) {
+      skip.add(lineNo, 'local and peer addresses of different families', raw);
+      return;
     }
     const family = local.family ?? peer.family ?? 6;
     const record: SocketRecord = {
@@ -116,9 +171,8 @@ export function parseSs(text: string): Parsed {
     if (rest.includes('users:(')) record.owners = parseSsUsers(rest);
     const inode = /\bino:(\d+)/.exec(rest);
     if (inode) record.inode = Number(inode[1]);
-    sockets.add(record);
+    this.sockets.add(record);
   }
-  return { sockets, skipped: skip.count, examples: skip.examples };
 }
 
 /** ss prints "*" for an unspecified address of a dual-stack socket. */

@@ -19,6 +19,24 @@ export function thousands(x: number): string {
   return Math.round(x) < 0 ? `-${grouped}` : grouped;
 }
 
+/**
+ * Control characters (C0, DEL, C1), invisible format characters (bidi overrides, zero-width)
+ * and line separators: what a terminal would act on or hide rather than show.
+ */
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+/**
+ * Text from outside (a dump's lines, process names) made safe to print: each character that
+ * is not printable becomes \xNN or \uNNNN, so an escape sequence in a file is shown, not
+ * run by the terminal ("\x1b[2J" rather than a cleared screen).
+ */
+export function printable(text: string): string {
+  return text.replace(NOT_PRINTABLE, (c) => {
+    const code = c.codePointAt(0) ?? 0;
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
 export type Style = 'bold' | 'dim' | 'red' | 'yellow';
 const ANSI: Record<Style, [string, string]> = {
   bold: ['\x1b[1m', '\x1b[22m'],

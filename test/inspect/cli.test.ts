@@ -2,8 +2,8 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inspection } from '../../src/inspect/analyze.js';
@@ -50,6 +50,25 @@ describe('twlab inspect --from', () => {
     assert.equal(states[4]?.TIME_WAIT, 30);
   });
 
+  it('netstat -ant without -W: the report and --json say that long IPv6 addresses were cut, and how to save them', () => {
+    const file = join(FIXTURES, 'netstat-ant-cut.txt');
+    const json = twlab('inspect', '--json', '--from', file);
+    assert.equal(json.code, 0, json.stderr);
+    const doc = JSON.parse(json.stdout) as Inspection;
+    assert.ok(doc.notes.some((n) => /^13 tcp6 lines have an address that fills netstat's 23-character column/.test(n)), JSON.stringify(doc.notes));
+    const text = twlab('inspect', '--from', file);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout.replace(/\n\s+/g, ' '), /13 tcp6 lines have an address .* netstat -W \(--wide\)/);
+  });
+
+  it('ss -tn (no -a): read, exit 0, and --json notes that TIME_WAIT and listeners are missing', () => {
+    const r = twlab('inspect', '--json', '--from', join(FIXTURES, 'ss-tn.txt'));
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as Inspection;
+    assert.equal(doc.sockets.total, 5);
+    assert.ok(doc.notes.some((n) => /looks saved without -a .* save it with ss -tanp/.test(n)), JSON.stringify(doc.notes));
+  });
+
   it('an unknown format: one line, exit 2', () => {
     withTemp('x.txt', 'hello\nworld\n', (path) => {
       const r = twlab('inspect', '--from', path);
@@ -57,6 +76,70 @@ describe('twlab inspect --from', () => {
       assert.equal(r.stdout, '');
       assert.match(r.stderr, /^twlab: .*x\.txt is not a saved `ss -tan`, `ss -tanp`, `netstat -ant\[p\]`, or \/proc\/net\/tcp and \/proc\/net\/tcp6: its first line is "hello"\n/);
     });
+  });
+
+  it('control bytes in the file reach the terminal escaped: the unknown-format error and the skipped line', () => {
+    withTemp('x.txt', '\x1b[2J\x1b]0;owned\x07hello\n', (path) => {
+      const r = twlab('inspect', '--from', path);
+      assert.equal(r.code, 2);
+      assert.ok(!r.stderr.includes('\x1b') && !r.stderr.includes('\x07'), JSON.stringify(r.stderr));
+      assert.match(r.stderr, /first line is "\\x1b\[2J\\x1b\]0;owned\\x07hello"/);
+    });
+    const ss = readFileSync(join(FIXTURES, 'ss-tan.txt'), 'utf8') + 'WEIRD\x1b[2J 0 0 198.18.0.1:1 198.18.0.2:80\n';
+    withTemp('ss.txt', ss, (path) => {
+      const r = twlab('inspect', '--from', path);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(!r.stdout.includes('\x1b'), 'raw ESC in the report');
+      assert.match(r.stdout, /1 line\(s\) could not be read .*unknown state "WEIRD\\x1b\[2J"/);
+    });
+  });
+
+  it('a dump over 512 MiB (more than one V8 string holds) is read whole', () => {
+    // A sparse file: the ss dump, then 600 lines of 1 MiB of NUL bytes (holes: no disk used).
+    const head = readFileSync(join(FIXTURES, 'ss-tan.txt'));
+    const MiB = 1024 * 1024;
+    withTemp('big.txt', '', (path) => {
+      const fd = openSync(path, 'r+');
+      try {
+        writeSync(fd, head, 0, head.length, 0);
+        for (let i = 1; i <= 600; i++) writeSync(fd, '\n', head.length + i * MiB);
+      } finally {
+        closeSync(fd);
+      }
+      const r = twlab('inspect', '--json', '--from', path);
+      assert.equal(r.code, 0, r.stderr);
+      const doc = JSON.parse(r.stdout) as Inspection;
+      const small = JSON.parse(twlab('inspect', '--json', '--from', join(FIXTURES, 'ss-tan.txt')).stdout) as Inspection;
+      assert.deepEqual(doc.sockets, small.sockets);
+      assert.equal(doc.source.skipped_lines, 600);
+      assert.ok(JSON.stringify(doc.source.skipped_examples).length < 10_000);
+    });
+  });
+
+  it('skipped lines: the report gives their count and the first one, --json the first five with their text (as docs/inspect.md says)', () => {
+    const lines = readFileSync(join(FIXTURES, 'ss-tan.txt'), 'utf8').split('\n');
+    lines.splice(3, 0, ...Array.from({ length: 7 }, (_, i) => `WEIRD${i} 0 0 198.18.0.1:1 198.18.0.2:80`));
+    withTemp('ss.txt', lines.join('\n'), (path) => {
+      const text = twlab('inspect', '--from', path);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stdout, /^7 line\(s\) could not be read and were skipped \(line 4: unknown state "WEIRD0"\)$/m);
+      assert.doesNotMatch(text.stdout, /WEIRD1/);
+      const doc = JSON.parse(twlab('inspect', '--json', '--from', path).stdout) as Inspection;
+      assert.equal(doc.source.skipped_lines, 7);
+      assert.deepEqual(
+        doc.source.skipped_examples.map((e) => [e.line, e.text]),
+        [4, 5, 6, 7, 8].map((n) => [n, `WEIRD${n - 4} 0 0 198.18.0.1:1 198.18.0.2:80`]),
+      );
+    });
+  });
+
+  it('a dump from a pipe (--from /dev/stdin, or <(ssh HOST ss -tanp)) is read like a file', () => {
+    // Through sh, so that stdin is a pipe (spawnSync's `input` is a socket, which /dev/stdin cannot open).
+    const script = 'cat "$1" | "$2" "$3" inspect --json --from /dev/stdin';
+    const r = spawnSync('sh', ['-c', script, 'sh', join(FIXTURES, 'ss-tan.txt'), process.execPath, MAIN], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    const small = JSON.parse(twlab('inspect', '--json', '--from', join(FIXTURES, 'ss-tan.txt')).stdout) as Inspection;
+    assert.deepEqual((JSON.parse(r.stdout) as Inspection).sockets, small.sockets);
   });
 
   it('a missing file: exit 2', () => {
