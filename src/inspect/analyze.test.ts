@@ -182,16 +182,26 @@ describe('owners, memory, sysctls', () => {
   it('sysctls next to their defaults; tcp_tw_recycle absent on 6.18; memory-derived defaults from ehash', () => {
     const ins = analyze(host([], { 'net.ipv4.tcp_max_tw_buckets': '4096' }, { ehashEntries: -65536 })).inspection;
     const row = (name: string) => ins.sysctls.find((r) => r.name === name);
-    assert.deepEqual(row('net.ipv4.ip_local_port_range'), { name: 'net.ipv4.ip_local_port_range', value: '50000 50099', default: '32768 60999', differs: true, assumed: false });
+    assert.deepEqual(row('net.ipv4.ip_local_port_range'), { name: 'net.ipv4.ip_local_port_range', value: '50000 50099', default: '32768 60999', differs: true, assumed: false, host_wide: false });
     assert.equal(row('net.ipv4.tcp_max_tw_buckets')?.default, '32768'); // 65536 / 2
     assert.equal(row('net.ipv4.tcp_max_tw_buckets')?.differs, true);
-    assert.deepEqual(row('net.ipv4.tcp_tw_recycle'), { name: 'net.ipv4.tcp_tw_recycle', value: null, default: null, differs: false, assumed: false });
+    assert.deepEqual(row('net.ipv4.tcp_tw_recycle'), { name: 'net.ipv4.tcp_tw_recycle', value: null, default: null, differs: false, assumed: false, host_wide: false });
     assert.equal(ins.kernel.tw_recycle_exists, false);
   });
 
   it('a sysctl the kernel printed but twlab cannot read becomes a note, not a crash', () => {
     const ins = analyze(host([], { 'net.ipv4.tcp_tw_reuse': 'banana' })).inspection;
     assert.ok(ins.notes.some((n) => n.startsWith('net.ipv4.tcp_tw_reuse = "banana"')));
+  });
+});
+
+describe('sysctls only the initial namespace has', () => {
+  it('tcp_max_orphans inside a namespace: host-wide and not visible there, not "(absent)"', () => {
+    const ins = analyze(host([])).inspection; // host() has no tcp_max_orphans, as in a namespace
+    const row = ins.sysctls.find((r) => r.name === 'net.ipv4.tcp_max_orphans');
+    assert.deepEqual(row, { name: 'net.ipv4.tcp_max_orphans', value: null, default: '131072', differs: false, assumed: false, host_wide: true });
+    const text = renderInspection(ins);
+    assert.match(text, /^ {2}net\.ipv4\.tcp_max_orphans +host-wide: not visible in this namespace +131072$/m);
   });
 });
 

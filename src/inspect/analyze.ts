@@ -16,7 +16,7 @@
 import { SEC } from '../engine/time.js';
 import { PROFILES, TIMEWAIT_SOCK_BYTES } from '../tcp/profile.js';
 import { emptyStateCounts, TCP_STATES, type StateCounts, type TcpState } from '../tcp/state.js';
-import { applySysctl, defaultSysctls, formatSysctl, isReservedPort, SysctlError, type KernelProfileName, type Sysctls } from '../tcp/sysctl.js';
+import { applySysctl, defaultSysctls, formatSysctl, isReservedPort, SysctlError, sysctlScope, type KernelProfileName, type Sysctls } from '../tcp/sysctl.js';
 import { MIB_NAMES } from '../tcp/mib.js';
 import { endpointText, isLoopback } from './address.js';
 import { INSPECTED_SYSCTLS } from './sysctl-names.js';
@@ -109,6 +109,12 @@ export interface SysctlRow {
   differs: boolean;
   /** True when the value is not from this host (a dump): the default is assumed. */
   assumed: boolean;
+  /**
+   * Only the host's initial network namespace has it (tcp_max_orphans: sysctl_net_ipv4.c
+   * registers ipv4_table for init_net alone), so inside another namespace its value is null:
+   * not absent from the kernel, just not visible there. It still applies, host-wide.
+   */
+  host_wide: boolean;
 }
 
 export interface Memory {
@@ -229,8 +235,18 @@ function sysctlRows(obs: Observation, profile: KernelProfileName, defaults: Sysc
     const def = gone ? null : formatSysctl(defaults, name).replace(/\t/g, ' ');
     const read = obs.sysctlText?.get(name)?.replace(/\s+/g, ' ');
     const value = assumed ? def : (read ?? null);
-    return { name, value, default: def, differs: !assumed && value !== null && def !== null && value !== def, assumed };
+    return { name, value, default: def, differs: !assumed && value !== null && def !== null && value !== def, assumed, host_wide: isHostWide(profile, name) };
   });
+}
+
+/** Whether only the initial network namespace has the sysctl on this kernel (false for one the kernel lacks). */
+function isHostWide(profile: KernelProfileName, name: string): boolean {
+  try {
+    return sysctlScope(profile, name) === 'host';
+  } catch (e) {
+    if (!(e instanceof SysctlError)) throw e;
+    return false;
+  }
 }
 
 function topCounts<K>(map: Map<K, number>, make: (key: K, count: number) => Count, compareKeys: (a: K, b: K) => number): [Count[], number] {

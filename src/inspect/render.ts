@@ -162,7 +162,7 @@ function memory(ins: Inspection): string[] {
 
 function sysctls(ins: Inspection, paint: Paint): string[] {
   const shown = (v: string | null, absent: string): string => (v === null ? absent : v === '' ? '(none)' : v);
-  const rows = ins.sysctls.map((r) => [r.name, shown(r.value, '(absent)'), shown(r.default, '(gone)'), r.differs ? '*' : '']);
+  const rows = ins.sysctls.map((r) => [r.name, shown(r.value, r.host_wide ? 'host-wide: not visible in this namespace' : '(absent)'), shown(r.default, '(gone)'), r.differs ? '*' : '']);
   const lines = table(['sysctl', 'value', 'default', ''], rows, '  ', 4);
   const title = ins.sysctls.some((r) => r.assumed) ? 'Sysctls (assumed defaults: the dump has none)' : 'Sysctls (* differs from the default)';
   return [title, ...lines.slice(0, 1).map((l) => paint('dim', l)), ...lines.slice(1)];
