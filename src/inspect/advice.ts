@@ -40,11 +40,10 @@ const n = thousands;
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 const rate = (x: number): string => `${x >= 10 ? n(x) : x.toFixed(1)}/s`;
 
-/** Outgoing and incoming sockets (LISTEN aside) decide the role when none is given. */
+/** Outgoing and incoming sockets (LISTEN and CLOSE aside) decide the role when none is given: all of them, not the listed destinations. */
 export function inferRole(ins: Inspection): Role {
-  const outgoing = ins.destinations.reduce((sum, d) => sum + Object.values(d.by_state).reduce((a, b) => a + (b ?? 0), 0), 0);
-  const nonListen = ins.sockets.total - ins.sockets.by_state.LISTEN;
-  const incoming = Math.max(0, nonListen - outgoing);
+  const outgoing = ins.sockets.outgoing;
+  const incoming = Math.max(0, ins.sockets.total - ins.sockets.by_state.LISTEN - ins.sockets.by_state.CLOSE - outgoing);
   if (outgoing > 0 && incoming > 0) return 'proxy';
   if (outgoing > 0) return 'client';
   return 'server';

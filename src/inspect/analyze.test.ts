@@ -195,6 +195,19 @@ describe('owners, memory, sysctls', () => {
   });
 });
 
+describe('destinations past the JSON list', () => {
+  it('more than 1000: the rest counted in more.destinations, and the role guess counts them all', () => {
+    // 1200 destinations, one TIME_WAIT each, no listener: a client.
+    const list = Array.from({ length: 1200 }, (_, k) => sockets(1, 'TIME_WAIT', { port: 50000 + (k % 100), remote: `198.18.${1 + Math.floor(k / 250)}.${k % 250}` })).flat();
+    const { analysis, advised } = inspectObservation(host(list));
+    const ins = analysis.inspection;
+    assert.equal(ins.destinations.length, 1000);
+    assert.deepEqual(ins.more, { destinations: 200, processes: 0 });
+    assert.equal(ins.sockets.outgoing, 1200);
+    assert.equal(advised.role, 'client');
+  });
+});
+
 describe('sysctls only the initial namespace has', () => {
   it('tcp_max_orphans inside a namespace: host-wide and not visible there, not "(absent)"', () => {
     const ins = analyze(host([])).inspection; // host() has no tcp_max_orphans, as in a namespace

@@ -142,13 +142,24 @@ export interface Inspection {
     skipped_examples: SkippedLine[];
   };
   kernel: { release: string | null; tw_recycle_exists: boolean | null; tw_reuse_delay_exists: boolean | null };
-  sockets: { total: number; by_state: StateCounts; ipv4: StateCounts; ipv6: StateCounts };
+  sockets: {
+    total: number;
+    by_state: StateCounts;
+    ipv4: StateCounts;
+    ipv6: StateCounts;
+    /** Sockets this host opened by connect() (every state but LISTEN and CLOSE): all destinations' sockets. */
+    outgoing: number;
+  };
   sockstat: { inuse: number; inuse6: number | null; orphan: number; tw: number; alloc: number; mem_pages: number } | null;
   time_wait: StateBreakdown;
   close_wait: StateBreakdown;
   ports: { range: [number, number]; range_size: number; reserved_in_range: number; bound_in_range: number; usable: number };
+  /** At most JSON_LIST_LIMIT, most ports in use first; `more.destinations` counts the rest. */
   destinations: DestinationUse[];
+  /** At most JSON_LIST_LIMIT; `more.processes` counts the rest. */
   processes: ProcessUse[];
+  /** Entries past JSON_LIST_LIMIT in destinations and processes. */
+  more: { destinations: number; processes: number };
   owners: {
     /** Whether owners were looked up (live host, ss -p or netstat -p). */
     seen: boolean;
@@ -624,9 +635,10 @@ export function analyze(obs: Observation): Analysis {
     d.sustainable_with_reuse_per_s = d.tw_reuse_applies ? round(cycling / reuseDelayS) : null;
     destinations.push(d);
   }
-  const destinationList = destinations
-    .sort((a, b) => b.ports_in_use - a.ports_in_use || byString(a.destination, b.destination) || byString(a.source, b.source))
-    .slice(0, JSON_LIST_LIMIT);
+  destinations.sort((a, b) => b.ports_in_use - a.ports_in_use || byString(a.destination, b.destination) || byString(a.source, b.source));
+  const destinationList = destinations.slice(0, JSON_LIST_LIMIT);
+  let outgoing = 0;
+  for (const { byState } of tallies) for (const c of byState) outgoing += c;
 
   // Processes holding CLOSE_WAIT / FIN_WAIT_2.
   const procs = new Map<number, ProcessUse & { ports: Map<number, number> }>();
@@ -702,13 +714,14 @@ export function analyze(obs: Observation): Analysis {
       skipped_examples: obs.skippedExamples,
     },
     kernel: { release, tw_recycle_exists: twRecycleExists, tw_reuse_delay_exists: twReuseDelayExists },
-    sockets: { total: sockets.length, by_state: byState, ipv4: v4, ipv6: v6 },
+    sockets: { total: sockets.length, by_state: byState, ipv4: v4, ipv6: v6, outgoing },
     sockstat: st ? { inuse: st.inuse, inuse6: st.inuse6 ?? null, orphan: st.orphan, tw: st.tw, alloc: st.alloc, mem_pages: st.mem } : null,
     time_wait: timeWait.breakdown(twByDest, addresses),
     close_wait: closeWait.breakdown(cwByDest, addresses),
     ports: { range: [lo, hi], range_size: rangeSize, reserved_in_range: reserved, bound_in_range: bound.size, usable },
     destinations: destinationList,
     processes,
+    more: { destinations: destinations.length - destinationList.length, processes: procs.size - processes.length },
     owners: { seen: obs.ownersSeen, orphaned_fin_wait_2: orphaned, unknown },
     memory: {
       timewait_sockets: timewaitSockets,
