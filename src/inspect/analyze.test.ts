@@ -195,6 +195,20 @@ describe('owners, memory, sysctls', () => {
   });
 });
 
+describe('bound, not listening sockets', () => {
+  it('in no state, counted apart where the source lists them, and their ports held for every destination', () => {
+    const obs = host(sockets(3, 'TIME_WAIT', { port: 50000 }), {}, { boundInactiveListed: true });
+    obs.sockets.boundInactive.push({ family: 4, localAddress: obs.sockets.addressId(HOST), localPort: 50050 }, { family: 4, localAddress: obs.sockets.addressId(HOST), localPort: 80 });
+    const ins = analyze(obs).inspection;
+    assert.equal(ins.sockets.by_state.CLOSE, 0);
+    assert.equal(ins.sockets.bound_inactive, 2);
+    assert.equal(ins.ports.bound_in_range, 1, 'port 50050; 80 is outside the range');
+    assert.equal(ins.destinations[0]?.usable_ports, 99);
+    assert.match(renderInspection(ins), /^ {2}and 2 bound but neither listening nor connected \(in no state: ss -tan and \/proc\/net\/tcp leave them out/m);
+    assert.equal(analyze({ ...obs, boundInactiveListed: false }).inspection.sockets.bound_inactive, null);
+  });
+});
+
 describe('destinations past the JSON list', () => {
   it('more than 1000: the rest counted in more.destinations, and the role guess counts them all', () => {
     // 1200 destinations, one TIME_WAIT each, no listener: a client.

@@ -149,6 +149,8 @@ export interface Inspection {
     ipv6: StateCounts;
     /** Sockets this host opened by connect() (every state but LISTEN and CLOSE): all destinations' sockets. */
     outgoing: number;
+    /** Bound, not listening sockets, in no state (SocketTable.boundInactive); null when the source cannot list them. */
+    bound_inactive: number | null;
   };
   sockstat: { inuse: number; inuse6: number | null; orphan: number; tw: number; alloc: number; mem_pages: number } | null;
   time_wait: StateBreakdown;
@@ -587,10 +589,8 @@ export function analyze(obs: Observation): Analysis {
   const listeners = sockets.rowsIn('LISTEN');
   for (const i of listeners) listening[localPort[i] as number] = 1;
   const bound = new Set<number>();
-  for (const i of [...listeners, ...sockets.rowsIn('CLOSE')]) {
-    const port = localPort[i] as number;
-    if (port >= lo && port <= hi && !isReservedPort(sysctls, port)) bound.add(port);
-  }
+  const boundPorts = [...[...listeners, ...sockets.rowsIn('CLOSE')].map((i) => localPort[i] as number), ...sockets.boundInactive.map((b) => b.localPort)];
+  for (const port of boundPorts) if (port >= lo && port <= hi && !isReservedPort(sysctls, port)) bound.add(port);
   const v4 = stateCounts(sockets.ipv4);
   const v6 = stateCounts(sockets.ipv6);
   const byState = emptyStateCounts();
@@ -714,7 +714,14 @@ export function analyze(obs: Observation): Analysis {
       skipped_examples: obs.skippedExamples,
     },
     kernel: { release, tw_recycle_exists: twRecycleExists, tw_reuse_delay_exists: twReuseDelayExists },
-    sockets: { total: sockets.length, by_state: byState, ipv4: v4, ipv6: v6, outgoing },
+    sockets: {
+      total: sockets.length,
+      by_state: byState,
+      ipv4: v4,
+      ipv6: v6,
+      outgoing,
+      bound_inactive: obs.boundInactiveListed ? sockets.boundInactive.length : null,
+    },
     sockstat: st ? { inuse: st.inuse, inuse6: st.inuse6 ?? null, orphan: st.orphan, tw: st.tw, alloc: st.alloc, mem_pages: st.mem } : null,
     time_wait: timeWait.breakdown(twByDest, addresses),
     close_wait: closeWait.breakdown(cwByDest, addresses),

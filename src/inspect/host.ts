@@ -13,7 +13,7 @@ import { INSPECTED_SYSCTLS } from './sysctl-names.js';
 import { NETLINK_SOURCE, readNetlinkSockets } from './netlink.js';
 import { scanOwners } from './owners.js';
 import { parseProcTcp } from './proc-tcp.js';
-import { parseSlabinfo, parseSnmp, parseSockstat } from './procfiles.js';
+import { kernelVersion, parseSlabinfo, parseSnmp, parseSockstat } from './procfiles.js';
 import { SocketTable, type Parsed } from './socket.js';
 
 /** Where the live socket list comes from: netlink sock_diag (as ss), or /proc/net/tcp{,6}. */
@@ -137,6 +137,7 @@ export function readHost(options: ReadHostOptions): Observation {
     skippedExamples: list.examples,
     ownersSeen,
     ownersMissing,
+    boundInactiveListed: list.from === NETLINK_SOURCE && listsBoundInactive(release),
     ...(sockstat ? { sockstat } : {}),
     ...(counters ? { counters } : {}),
     sysctlText,
@@ -144,6 +145,12 @@ export function readHost(options: ReadHostOptions): Observation {
     ...(slab ? { slab } : {}),
     notes,
   };
+}
+
+/** Whether netlink sock_diag lists bound, not listening sockets on this kernel: TCPF_BOUND_INACTIVE, 6.8 on (sock-diag.ts). */
+function listsBoundInactive(release: string | undefined): boolean {
+  const v = release === undefined ? undefined : kernelVersion(release);
+  return v !== undefined && (v[0] > 6 || (v[0] === 6 && v[1] >= 8));
 }
 
 /** /proc/net/tcp and /proc/net/tcp6, parsed; what could not be read is a note. */

@@ -23,6 +23,11 @@ export interface Observation {
   ownersSeen: boolean;
   /** Sockets with an inode whose owner could not be found (processes of other users). */
   ownersMissing: number;
+  /**
+   * Whether the socket list includes the bound, not listening sockets (SocketTable.
+   * boundInactive): netlink sock_diag on 6.8 on. Otherwise their number is not known.
+   */
+  boundInactiveListed?: boolean;
   sockstat?: Sockstat & { inuse6: number | undefined };
   /** MIB counters under nstat's names (TcpExtTW ...). */
   counters?: Record<string, number>;

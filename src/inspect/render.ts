@@ -71,8 +71,10 @@ function rateLines(r: Rates): string[] {
 
 function states(ins: Inspection): string[] {
   const rows = TCP_STATES.filter((s) => ins.sockets.by_state[s] > 0).map((s) => [s, n(ins.sockets.ipv4[s]), n(ins.sockets.ipv6[s]), n(ins.sockets.by_state[s])]);
-  if (rows.length === 0) return ['Sockets: none'];
-  return [`Sockets by state (${n(ins.sockets.total)})`, ...table(['state', 'IPv4', 'IPv6', 'total'], rows)];
+  const bound = ins.sockets.bound_inactive ?? 0;
+  const boundLine = bound > 0 ? [`  and ${n(bound)} bound but neither listening nor connected (in no state: ss -tan and /proc/net/tcp leave them out; each holds its port)`] : [];
+  if (rows.length === 0) return ['Sockets: none', ...boundLine];
+  return [`Sockets by state (${n(ins.sockets.total)})`, ...table(['state', 'IPv4', 'IPv6', 'total'], rows), ...boundLine];
 }
 
 function breakdown(ins: Inspection, which: 'time_wait' | 'close_wait', top: number): string[] {
