@@ -232,6 +232,24 @@ describe('sysctls only the initial namespace has', () => {
   });
 });
 
+describe('owners: who has the CLOSE_WAIT and FIN_WAIT_2 sockets', () => {
+  it('owners not looked up (the exporter): a FIN_WAIT_2 with inode 0 is still an orphan, and a timewait socket', () => {
+    const obs = host([...sockets(4, 'TIME_WAIT', { port: 50000 }), ...sockets(7, 'FIN_WAIT_2', { port: 50010 }), ...sockets(2, 'FIN_WAIT_2', { port: 50020, inode: 31 })], {}, { ownersSeen: false });
+    const ins = analyze(obs).inspection;
+    assert.equal(ins.owners.orphaned_fin_wait_2, 7);
+    assert.equal(ins.memory.timewait_sockets, 4 + 7);
+    assert.equal(ins.memory.timewait_bytes, 11 * 256);
+  });
+
+  it('a saved /proc/net/tcp has inodes: orphans known without owners; ss -tan text has neither', () => {
+    const list = [...sockets(3, 'FIN_WAIT_2', { port: 50000 }), ...sockets(1, 'FIN_WAIT_2', { port: 50010, inode: 9 })];
+    const proc = { ...host(list), origin: { kind: 'file' as const, path: 'tcp.txt', format: 'proc' as const }, ownersSeen: false };
+    assert.equal(analyze(proc).inspection.owners.orphaned_fin_wait_2, 3);
+    const ss = { ...proc, origin: { kind: 'file' as const, path: 'ss.txt', format: 'ss' as const } };
+    assert.equal(analyze(ss).inspection.owners.orphaned_fin_wait_2, 0);
+  });
+});
+
 describe('advice', () => {
   const busy = (): Observation => host([...sockets(80, 'TIME_WAIT', { port: 50000 }), ...sockets(5, 'ESTABLISHED', { port: 50080, inode: 9 })]);
 

@@ -644,15 +644,17 @@ export function analyze(obs: Observation): Analysis {
   const procs = new Map<number, ProcessUse & { ports: Map<number, number> }>();
   let orphaned = 0;
   let unknown = 0;
+  /** Whether the source gives socket inodes: the live host (netlink or /proc) and a saved /proc/net/tcp; ss and netstat text do not. */
+  const inodes = obs.origin.kind === 'host' || obs.origin.format === 'proc';
   for (const i of [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2')]) {
     const st = state[i] as number;
     const owners = sockets.owners.get(i) ?? [];
     if (owners.length === 0) {
-      if (!obs.ownersSeen) continue;
-      // No file refers to an orphan (close() was called): inode 0, or no process in a -p dump.
+      // No file refers to an orphan (close() was called): inode 0, which netlink and /proc/net/tcp
+      // give without any owner scan (the exporter skips it); in an ss -p/netstat -p dump, no process.
+      if (st === FIN_WAIT_2 && (inodes ? sockets.inode[i] === 0 : obs.ownersSeen)) orphaned++;
       // A CLOSE_WAIT with no owner is another user's, or still in a listener's accept queue.
-      if (st === FIN_WAIT_2 && (obs.origin.kind === 'file' || sockets.inode[i] === 0)) orphaned++;
-      else unknown++;
+      else if (obs.ownersSeen) unknown++;
       continue;
     }
     for (const o of owners) {

@@ -6,8 +6,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Inspection } from '../../src/inspect/analyze.js';
+import { repoRoot } from '../cli-helpers.js';
 import { A_ADDR, B_ADDR, B_ADDR2, createLab, MAIN, netnsUnavailable, type Agent, type Lab } from './netns.js';
+import { parseExposition, sampleValue } from './prom-text.js';
 
 const skip = netnsUnavailable();
 
@@ -152,6 +156,37 @@ describe('inspect in a namespace with real load', { skip }, () => {
       assert.equal(json.owners.orphaned_fin_wait_2, ORPHANS);
       assert.ok(json.findings.some((f) => f.id === 'close-wait' && f.summary.includes(`pid ${holder.pid}`)));
     }
+  });
+
+  it('the exporter (no owner scan) counts the orphaned FIN_WAIT_2, and its timewait count is the kernel\'s', () => {
+    const server = pathToFileURL(join(repoRoot(), 'dist/src/exporter/server.js')).href;
+    // In namespace A: sockstat's tw just before and just after one scrape, while the scrape's
+    // own connection is still open (its TIME_WAIT comes after), and the scrape.
+    const script =
+      `const { startExporter } = await import(${JSON.stringify(server)});` +
+      "const { readFileSync } = await import('node:fs');" +
+      "const tw = () => Number(/\\btw (\\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))[1]);" +
+      "const e = await startExporter({ host: '127.0.0.1', port: 0, destinations: 0, now: Date.now, monotonicMs: () => performance.now() });" +
+      'const before = tw(); const body = await (await fetch(e.url)).text(); const after = tw();' +
+      'process.stdout.write(JSON.stringify({ before, after, body })); await e.close();';
+    let last = '';
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const r = spawnSync('ip', ['netns', 'exec', lab.a, process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const { before, after, body } = JSON.parse(r.stdout) as { before: number; after: number; body: string };
+      const exp = parseExposition(body);
+      assert.equal(sampleValue(exp, 'twlab_orphaned_fin_wait_2_sockets'), ORPHANS);
+      const tw = sampleValue(exp, 'twlab_timewait_sockets');
+      if (before !== after) {
+        last = `sockstat tw went from ${before} to ${after} during the scrape`;
+        continue;
+      }
+      assert.equal(tw, before, 'the exporter counts what sockstat counts: TIME_WAIT and orphaned FIN_WAIT_2');
+      const timeWait = (sampleValue(exp, 'twlab_sockets', { state: 'TIME_WAIT', family: 'ipv4' }) ?? 0) + (sampleValue(exp, 'twlab_sockets', { state: 'TIME_WAIT', family: 'ipv6' }) ?? 0);
+      assert.equal(tw, timeWait + ORPHANS);
+      return;
+    }
+    assert.fail(last);
   });
 
   it('unprivileged: the same counts, and a note on the owners it could not see', (t) => {
