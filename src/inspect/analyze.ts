@@ -14,6 +14,8 @@
 // when tcp_tw_reuse lets connect() take a TIME_WAIT's port (tcp_ipv4.c tcp_twsk_unique).
 
 import { SEC } from '../engine/time.js';
+import { thousands } from '../report/format.js';
+import { andList } from '../scenario/units.js';
 import { PROFILES, TIMEWAIT_SOCK_BYTES } from '../tcp/profile.js';
 import { emptyStateCounts, TCP_STATES, type StateCounts, type TcpState } from '../tcp/state.js';
 import { applySysctl, defaultSysctls, formatSysctl, isReservedPort, SysctlError, sysctlScope, type KernelProfileName, type Sysctls } from '../tcp/sysctl.js';
@@ -22,6 +24,7 @@ import { endpointText, isLoopback } from './address.js';
 import { INSPECTED_SYSCTLS } from './sysctl-names.js';
 import type { Observation } from './observation.js';
 import { kernelVersion } from './procfiles.js';
+import { attributeOwners } from './socket-owners.js';
 import { STATE_INDEX, type Family, type SkippedLine, type SocketTable } from './socket.js';
 
 /** include/net/tcp.h TCP_TIMEWAIT_LEN, in seconds. */
@@ -91,13 +94,51 @@ export interface DestinationUse {
   sustainable_with_reuse_per_s: number | null;
 }
 
+/**
+ * One process's CLOSE_WAIT and FIN_WAIT_2. A socket several processes hold (a parent and the
+ * child it forked) counts once for each of them, so these may add up to more than the
+ * sockets; owners.* counts each socket once.
+ */
 export interface ProcessUse {
   pid: number;
   command: string;
+  /** CLOSE_WAIT sockets it holds open: accept()ed or connected, and not closed. */
   close_wait: number;
+  /** CLOSE_WAIT sockets in the accept queue of a listener it holds: never accept()ed. */
+  close_wait_not_accepted: number;
   fin_wait_2: number;
-  /** Local ports of its CLOSE_WAIT sockets, most first (at most 5). */
+  /** Local ports of the CLOSE_WAIT sockets it holds open, most first (at most 5). */
   close_wait_ports: number[];
+  /** Ports of its listeners whose accept queue holds CLOSE_WAIT, most first (at most 5). */
+  not_accepted_ports: number[];
+}
+
+/** Who has the CLOSE_WAIT sockets. Each socket is in one of the counts: they add up to close_wait.total. */
+export interface CloseWaitOwners {
+  /** Held open by a process seen in /proc/PID/fd (or named by the dump). */
+  held: number;
+  /**
+   * Inode 0 (netlink, /proc/net/tcp): no file refers to it, so it was never accept()ed and
+   * waits in its listener's accept queue; attributed to the listener's process.
+   */
+  not_accepted: number;
+  /** Of not_accepted, those whose listener's process was not found. */
+  not_accepted_no_owner: number;
+  /** Local (listening) ports of the not_accepted ones, most first (at most 5). */
+  not_accepted_ports: number[];
+  /** An inode, but no process seen holding it (another user's, unprivileged; or a kernel socket). */
+  not_visible: number;
+  /** Owners were not looked up (the exporter; a dump without processes or inodes). */
+  not_looked_up: number;
+}
+
+/** Who has the FIN_WAIT_2 sockets. Each socket is in one part: they add up to by_state.FIN_WAIT_2. */
+export interface FinWait2Owners {
+  held: number;
+  /** Closed by this host, the peer has not closed: inode 0, or no process in an ss -p/netstat -p dump. */
+  orphaned: number;
+  not_visible: number;
+  not_looked_up: number;
 }
 
 export interface SysctlRow {
@@ -165,8 +206,13 @@ export interface Inspection {
   owners: {
     /** Whether owners were looked up (live host, ss -p or netstat -p). */
     seen: boolean;
+    /** Processes whose /proc/PID/fd could not be read; null when there was no scan. */
+    unreadable_processes: number | null;
+    close_wait: CloseWaitOwners;
+    fin_wait_2: FinWait2Owners;
+    /** fin_wait_2.orphaned. */
     orphaned_fin_wait_2: number;
-    /** CLOSE_WAIT/FIN_WAIT_2 sockets with an inode whose process could not be seen. */
+    /** close_wait.not_visible + fin_wait_2.not_visible: sockets with an inode whose process could not be seen. */
     unknown: number;
   };
   memory: Memory;
@@ -270,8 +316,14 @@ function topCounts<K>(map: Map<K, number>, make: (key: K, count: number) => Coun
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** "3 CLOSE_WAIT and 1 FIN_WAIT_2 socket(s)", the zero parts left out: how counts of owners.* are quoted everywhere. */
+export function ownerlessText(closeWait: number, finWait2: number): string {
+  const parts = [...(closeWait > 0 ? [`${thousands(closeWait)} CLOSE_WAIT`] : []), ...(finWait2 > 0 ? [`${thousands(finWait2)} FIN_WAIT_2`] : [])];
+  return `${andList(parts)} socket(s)`;
+}
+
 /** TCP_STATES indexes, as SocketTable stores states. */
-const { LISTEN, CLOSE, TIME_WAIT, CLOSE_WAIT, FIN_WAIT_2 } = STATE_INDEX;
+const { LISTEN, CLOSE, TIME_WAIT, CLOSE_WAIT } = STATE_INDEX;
 
 /** Counts by TCP_STATES index -> counts by name. */
 function stateCounts(byIndex: Uint32Array): StateCounts {
@@ -582,7 +634,7 @@ export function analyze(obs: Observation): Analysis {
   if (sysctlsAssumed) notes.push('the dump has no sysctls: port range, tw_reuse and the rest are taken at their 6.18 defaults');
   const [lo, hi] = sysctls.ip_local_port_range;
   const sockets = obs.sockets;
-  const { state, localPort } = sockets;
+  const { localPort } = sockets;
 
   // Listening ports, and ports bind()/listen() hold in the range (for every destination).
   const listening = new Uint8Array(65536);
@@ -640,48 +692,18 @@ export function analyze(obs: Observation): Analysis {
   let outgoing = 0;
   for (const { byState } of tallies) for (const c of byState) outgoing += c;
 
-  // Processes holding CLOSE_WAIT / FIN_WAIT_2.
-  const procs = new Map<number, ProcessUse & { ports: Map<number, number> }>();
-  let orphaned = 0;
-  let unknown = 0;
-  /** Whether the source gives socket inodes: the live host (netlink or /proc) and a saved /proc/net/tcp; ss and netstat text do not. */
-  const inodes = obs.origin.kind === 'host' || obs.origin.format === 'proc';
-  for (const i of [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2')]) {
-    const st = state[i] as number;
-    const owners = sockets.owners.get(i) ?? [];
-    if (owners.length === 0) {
-      // No file refers to an orphan (close() was called): inode 0, which netlink and /proc/net/tcp
-      // give without any owner scan (the exporter skips it); in an ss -p/netstat -p dump, no process.
-      if (st === FIN_WAIT_2 && (inodes ? sockets.inode[i] === 0 : obs.ownersSeen)) orphaned++;
-      // A CLOSE_WAIT with no owner is another user's, or still in a listener's accept queue.
-      else if (obs.ownersSeen) unknown++;
-      continue;
-    }
-    for (const o of owners) {
-      let p = procs.get(o.pid);
-      if (p === undefined) {
-        p = { pid: o.pid, command: o.command, close_wait: 0, fin_wait_2: 0, close_wait_ports: [], ports: new Map() };
-        procs.set(o.pid, p);
-      }
-      if (st === CLOSE_WAIT) {
-        const port = localPort[i] as number;
-        p.close_wait++;
-        p.ports.set(port, (p.ports.get(port) ?? 0) + 1);
-      } else {
-        p.fin_wait_2++;
-      }
-    }
+  // Who has the CLOSE_WAIT and FIN_WAIT_2 sockets: each socket in one class (socket-owners.ts).
+  const attribution = attributeOwners(obs);
+  const { closeWait: cwOwners, finWait2: fwOwners } = attribution;
+  const processes = attribution.processes.slice(0, JSON_LIST_LIMIT);
+  const orphaned = fwOwners.orphaned;
+  const unreadable = obs.ownerScan?.unreadable ?? null;
+  if (unreadable !== null && unreadable > 0 && cwOwners.not_visible + fwOwners.not_visible > 0) {
+    notes.push(
+      `${ownerlessText(cwOwners.not_visible, fwOwners.not_visible)} held by processes this user cannot see: ` +
+        `${unreadable} processes' /proc/PID/fd are unreadable without root`,
+    );
   }
-  const processes: ProcessUse[] = [...procs.values()]
-    .sort((a, b) => b.close_wait - a.close_wait || b.fin_wait_2 - a.fin_wait_2 || a.pid - b.pid)
-    .slice(0, JSON_LIST_LIMIT)
-    .map(({ ports, ...p }) => ({
-      ...p,
-      close_wait_ports: [...ports.entries()]
-        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-        .slice(0, 5)
-        .map(([port]) => port),
-    }));
 
   // Memory.
   const timewaitSockets = byState.TIME_WAIT + orphaned;
@@ -730,8 +752,15 @@ export function analyze(obs: Observation): Analysis {
     ports: { range: [lo, hi], range_size: rangeSize, reserved_in_range: reserved, bound_in_range: bound.size, usable },
     destinations: destinationList,
     processes,
-    more: { destinations: destinations.length - destinationList.length, processes: procs.size - processes.length },
-    owners: { seen: obs.ownersSeen, orphaned_fin_wait_2: orphaned, unknown },
+    more: { destinations: destinations.length - destinationList.length, processes: attribution.processes.length - processes.length },
+    owners: {
+      seen: obs.ownersSeen,
+      unreadable_processes: unreadable,
+      close_wait: cwOwners,
+      fin_wait_2: fwOwners,
+      orphaned_fin_wait_2: orphaned,
+      unknown: cwOwners.not_visible + fwOwners.not_visible,
+    },
     memory: {
       timewait_sockets: timewaitSockets,
       bytes_per_timewait: perTw,

@@ -12,9 +12,11 @@
 //   dangle ADDR PORT COUNT       start connecting and print `ready` at once (SYN_SENT to a
 //                                silent address)
 //   bind ADDR PORT               bind a socket and neither listen nor connect (bound, inactive)
+//   noaccept ADDR PORT           listen and never accept(): connections the peer closes stay
+//                                in the accept queue in CLOSE_WAIT, with no inode
 //
-// Node binds a TCP socket only to listen, so bind calls the C library through koffi
-// (src/sys/libc.ts). ADDR there is dotted IPv4 or :: (dual-stack).
+// Node binds a TCP socket only to listen, and always accepts, so bind and noaccept call the C
+// library through koffi (src/sys/libc.ts). ADDR there is dotted IPv4 or :: (dual-stack).
 
 import { connect, createServer, type Socket } from 'node:net';
 import { endianness } from 'node:os';
@@ -153,6 +155,10 @@ async function main(): Promise<void> {
     }
     case 'bind':
       rawSocket(addr as string, nums[0] as number);
+      console.log('ready');
+      break;
+    case 'noaccept':
+      rawSocket(addr as string, nums[0] as number, 128);
       console.log('ready');
       break;
     default:
