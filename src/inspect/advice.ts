@@ -40,14 +40,21 @@ const n = thousands;
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 const rate = (x: number): string => `${x >= 10 ? n(x) : x.toFixed(1)}/s`;
 
-/** Outgoing and incoming sockets (LISTEN aside) decide the role when none is given. */
+/** Outgoing and incoming sockets (LISTEN and CLOSE aside) decide the role when none is given: all of them, not the listed destinations. */
 export function inferRole(ins: Inspection): Role {
-  const outgoing = ins.destinations.reduce((sum, d) => sum + Object.values(d.by_state).reduce((a, b) => a + (b ?? 0), 0), 0);
-  const nonListen = ins.sockets.total - ins.sockets.by_state.LISTEN;
-  const incoming = Math.max(0, nonListen - outgoing);
+  const outgoing = ins.sockets.outgoing;
+  const incoming = Math.max(0, ins.sockets.total - ins.sockets.by_state.LISTEN - ins.sockets.by_state.CLOSE - outgoing);
   if (outgoing > 0 && incoming > 0) return 'proxy';
   if (outgoing > 0) return 'client';
   return 'server';
+}
+
+/** After "N CLOSE_WAIT socket(s)": why no process is named. Not visible (and whether root would see it) or not looked up: one or the other, never both. */
+function unseenWhy(ins: Inspection, notLookedUp: number): string {
+  if (notLookedUp > 0) return ins.source.kind === 'file' ? '; the dump does not name processes (save it with ss -tanp)' : ' whose process was not looked up';
+  if ((ins.owners.unreadable_processes ?? 0) > 0) return ' whose process could not be seen (run as root to see it)';
+  if (ins.source.kind === 'file') return ' without a process in the dump (ss -p run as root names them all)';
+  return ' that no process holds in /proc/PID/fd (a kernel socket, or its process exited while inspect looked)';
 }
 
 function sysctlValue(ins: Inspection, name: string): string | null {
@@ -170,39 +177,88 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
     });
   }
 
-  // --- CLOSE_WAIT: the application never called close() (tcp.c: no timer in CLOSE_WAIT). ---
-  if (ins.close_wait.total > 0) {
-    const top = ins.processes.filter((p) => p.close_wait > 0);
-    for (const p of top.slice(0, NAMED)) {
-      findings.push({
-        id: 'close-wait',
-        severity: 'warning',
-        summary: `pid ${p.pid} (${p.command}) holds ${n(p.close_wait)} CLOSE_WAIT socket(s)${p.close_wait_ports.length ? ` on port ${p.close_wait_ports.join(', ')}` : ''}.`,
-        detail:
-          'The peer closed its side and the application has not called close(). The kernel never times CLOSE_WAIT out: ' +
-          'each one keeps its socket, buffers and file descriptor until the process closes it or exits.',
-      });
-    }
-    const unowned = ins.close_wait.total - top.reduce((sum, p) => sum + p.close_wait, 0);
-    if (top.length === 0 || unowned > 0) {
-      findings.push({
-        id: 'close-wait',
-        severity: 'warning',
-        summary: `${n(unowned)} CLOSE_WAIT socket(s)${ins.owners.seen ? ' whose process could not be seen (run as root)' : ' (the dump does not name processes; save it with ss -tanp)'}.`,
-        detail: 'The peer closed and the local application has not: CLOSE_WAIT lasts until it calls close().',
-      });
-    }
-    const p = top[0];
+  // --- CLOSE_WAIT: the application never called close() (tcp.c: no timer in CLOSE_WAIT), or
+  // never accept()ed the connection. Every figure is a class of owners.close_wait
+  // (socket-owners.ts), each socket in one. ---
+  const cw = ins.owners.close_wait;
+  const holders = ins.processes.filter((p) => p.close_wait > 0);
+  for (const p of holders.slice(0, NAMED)) {
+    findings.push({
+      id: 'close-wait',
+      severity: 'warning',
+      summary: `pid ${p.pid} (${p.command}) holds ${n(p.close_wait)} CLOSE_WAIT socket(s)${p.close_wait_ports.length ? ` on port ${p.close_wait_ports.join(', ')}` : ''}.`,
+      detail:
+        'The peer closed its side and the application has not called close(). The kernel never times CLOSE_WAIT out: ' +
+        'each one keeps its socket, buffers and file descriptor until the process closes it or exits.',
+    });
+  }
+  const unseen = cw.not_visible + cw.not_looked_up;
+  if (unseen > 0) {
+    findings.push({
+      id: 'close-wait',
+      severity: 'warning',
+      summary: `${n(unseen)} CLOSE_WAIT socket(s)${unseenWhy(ins, cw.not_looked_up)}.`,
+      detail: 'The peer closed and the local application has not: CLOSE_WAIT lasts until it calls close().',
+    });
+  }
+  const queues = ins.processes.filter((p) => p.close_wait_not_accepted > 0);
+  const queueDetail =
+    "The peer connected and closed before the application called accept(): the connection waits in the listener's accept queue, " +
+    'in CLOSE_WAIT, until accept() takes it (a read then returns EOF at once). Its accept loop is stalled or slower than the ' +
+    'connections arriving; close() is not the problem, and no timer ends them.';
+  for (const p of queues.slice(0, NAMED)) {
+    findings.push({
+      id: 'close-wait-not-accepted',
+      severity: 'warning',
+      summary:
+        `pid ${p.pid} (${p.command}) has not accepted ${n(p.close_wait_not_accepted)} connection(s) the peer already closed (CLOSE_WAIT) ` +
+        `in the accept queue of its listener on port ${p.not_accepted_ports.join(', ')}.`,
+      detail: queueDetail,
+    });
+  }
+  if (cw.not_accepted_no_owner > 0) {
+    const root = (ins.owners.unreadable_processes ?? 0) > 0 ? ': run as root to see it' : '';
+    findings.push({
+      id: 'close-wait-not-accepted',
+      severity: 'warning',
+      summary:
+        `${n(cw.not_accepted_no_owner)} CLOSE_WAIT socket(s) never accepted, in the accept queue of a listener ` +
+        `(port ${cw.not_accepted_ports.join(', ')}) whose process could not be found${root}.`,
+      detail: queueDetail,
+    });
+  }
+  const open = cw.held + unseen;
+  if (open > 0) {
+    const p = holders[0];
     advice.push({
       id: 'fix-close-wait',
       action: p
         ? `Fix ${p.command} (pid ${p.pid}): close the socket when a read returns 0 (EOF) or fails, and give idle connections a timeout.`
         : 'Find the process holding the CLOSE_WAIT sockets and make it close the socket when a read returns 0 (EOF) or fails.',
       reason:
-        `${n(ins.close_wait.total)} CLOSE_WAIT now. No sysctl ends CLOSE_WAIT: tcp_fin_timeout does not apply to it, and keepalive ` +
+        `${n(open)} CLOSE_WAIT now held open by the application${cw.not_accepted > 0 ? ` (and ${n(cw.not_accepted)} never accepted, below)` : ''}. ` +
+        'No sysctl ends CLOSE_WAIT: tcp_fin_timeout does not apply to it, and keepalive ' +
         '(only on sockets with SO_KEEPALIVE, after tcp_keepalive_time, 2 h by default) can at most reset one whose peer is gone, ' +
         'leaving the descriptor open; only the application frees it, by calling close(). Restarting the process frees them but the leak comes back.',
       commands: p ? ['ss -tanp state close-wait', `ls -l /proc/${p.pid}/fd | grep -c socket`] : ['ss -tanp state close-wait'],
+    });
+  }
+  if (cw.not_accepted > 0) {
+    const q = queues[0];
+    const port = q?.not_accepted_ports[0] ?? (cw.not_accepted_ports[0] as number);
+    advice.push({
+      id: 'fix-accept-loop',
+      action: q
+        ? `Make ${q.command} (pid ${q.pid}) accept() connections on port ${port} as they arrive: its accept loop is stalled or too slow.`
+        : `Find the process listening on port ${port} and make it accept() connections as they arrive.`,
+      reason:
+        `${n(cw.not_accepted)} connection(s) closed by the peer wait in an accept queue in CLOSE_WAIT. Until accept() takes them ` +
+        'they hold a place in the listen backlog, and a full backlog drops new SYNs (TcpExtListenOverflows). Check that the ' +
+        'accepting thread is alive and not blocked by the work of each connection; a larger backlog only delays the symptom.',
+      commands: [
+        `ss -tln 'sport = :${port}'   # Recv-Q: connections waiting for accept(); Send-Q: the backlog`,
+        'nstat -az TcpExtListenOverflows TcpExtListenDrops',
+      ],
     });
   }
 

@@ -53,7 +53,7 @@ function host(list: SocketRecord[], sysctl: Record<string, string> = {}, extra: 
     skipped: 0,
     skippedExamples: [],
     ownersSeen: true,
-    ownersMissing: 0,
+    ownerScan: { unreadable: 0 },
     sysctlText: text,
     notes: [],
     ...extra,
@@ -165,7 +165,7 @@ describe('owners, memory, sysctls', () => {
       ...sockets(1, 'CLOSE_WAIT', { port: 7000, inode: 12 }).map((s) => ({ ...s, localPort: 7000 })),
     ]);
     const ins = analyze(obs).inspection;
-    assert.deepEqual(ins.processes, [{ pid: 42, command: 'leaky', close_wait: 3, fin_wait_2: 0, close_wait_ports: [7000] }]);
+    assert.deepEqual(ins.processes, [{ pid: 42, command: 'leaky', close_wait: 3, close_wait_not_accepted: 0, fin_wait_2: 0, close_wait_ports: [7000], not_accepted_ports: [] }]);
     assert.equal(ins.owners.orphaned_fin_wait_2, 2);
     assert.equal(ins.owners.unknown, 1);
   });
@@ -182,16 +182,179 @@ describe('owners, memory, sysctls', () => {
   it('sysctls next to their defaults; tcp_tw_recycle absent on 6.18; memory-derived defaults from ehash', () => {
     const ins = analyze(host([], { 'net.ipv4.tcp_max_tw_buckets': '4096' }, { ehashEntries: -65536 })).inspection;
     const row = (name: string) => ins.sysctls.find((r) => r.name === name);
-    assert.deepEqual(row('net.ipv4.ip_local_port_range'), { name: 'net.ipv4.ip_local_port_range', value: '50000 50099', default: '32768 60999', differs: true, assumed: false });
+    assert.deepEqual(row('net.ipv4.ip_local_port_range'), { name: 'net.ipv4.ip_local_port_range', value: '50000 50099', default: '32768 60999', differs: true, assumed: false, host_wide: false });
     assert.equal(row('net.ipv4.tcp_max_tw_buckets')?.default, '32768'); // 65536 / 2
     assert.equal(row('net.ipv4.tcp_max_tw_buckets')?.differs, true);
-    assert.deepEqual(row('net.ipv4.tcp_tw_recycle'), { name: 'net.ipv4.tcp_tw_recycle', value: null, default: null, differs: false, assumed: false });
+    assert.deepEqual(row('net.ipv4.tcp_tw_recycle'), { name: 'net.ipv4.tcp_tw_recycle', value: null, default: null, differs: false, assumed: false, host_wide: false });
     assert.equal(ins.kernel.tw_recycle_exists, false);
   });
 
   it('a sysctl the kernel printed but twlab cannot read becomes a note, not a crash', () => {
     const ins = analyze(host([], { 'net.ipv4.tcp_tw_reuse': 'banana' })).inspection;
     assert.ok(ins.notes.some((n) => n.startsWith('net.ipv4.tcp_tw_reuse = "banana"')));
+  });
+});
+
+/** n CLOSE_WAIT on accepted connections to local port `port` (remote ports 40000 up). */
+function accepted(n: number, port: number, from: { inode?: number; owners?: Owner[]; local?: string; firstRemotePort?: number } = {}): SocketRecord[] {
+  return sockets(n, 'CLOSE_WAIT', { port, remote: '198.18.0.9', ...from }).map((s, i) => ({ ...s, localPort: port, remotePort: (from.firstRemotePort ?? 40000) + i }));
+}
+
+/** A listener on ADDRESS:PORT with an inode, held by OWNERS (none: its process not seen). */
+function listenerOn(address: string, port: number, inode: number, owners?: Owner[]): SocketRecord {
+  return { family: address.includes(':') ? 6 : 4, state: 'LISTEN', localAddress: address, localPort: port, remoteAddress: address.includes(':') ? '::' : '0.0.0.0', remotePort: 0, inode, ...(owners ? { owners } : {}) };
+}
+
+describe('owners: who has the CLOSE_WAIT and FIN_WAIT_2 sockets', () => {
+  it('owners not looked up (the exporter): a FIN_WAIT_2 with inode 0 is still an orphan, and a timewait socket', () => {
+    const obs = host([...sockets(4, 'TIME_WAIT', { port: 50000 }), ...sockets(7, 'FIN_WAIT_2', { port: 50010 }), ...sockets(2, 'FIN_WAIT_2', { port: 50020, inode: 31 })], {}, { ownersSeen: false });
+    delete obs.ownerScan;
+    const ins = analyze(obs).inspection;
+    assert.equal(ins.owners.orphaned_fin_wait_2, 7);
+    assert.deepEqual(ins.owners.fin_wait_2, { held: 0, orphaned: 7, not_visible: 0, not_looked_up: 2 });
+    assert.equal(ins.memory.timewait_sockets, 4 + 7);
+    assert.equal(ins.memory.timewait_bytes, 11 * 256);
+  });
+
+  it('a saved /proc/net/tcp has inodes: orphans known without owners; ss -tan text has neither', () => {
+    const list = [...sockets(3, 'FIN_WAIT_2', { port: 50000 }), ...sockets(1, 'FIN_WAIT_2', { port: 50010, inode: 9 })];
+    const proc = { ...host(list), origin: { kind: 'file' as const, path: 'tcp.txt', format: 'proc' as const }, ownersSeen: false };
+    assert.deepEqual(analyze(proc).inspection.owners.fin_wait_2, { held: 0, orphaned: 3, not_visible: 0, not_looked_up: 1 });
+    const ss = { ...proc, origin: { kind: 'file' as const, path: 'ss.txt', format: 'ss' as const } };
+    assert.deepEqual(analyze(ss).inspection.owners.fin_wait_2, { held: 0, orphaned: 0, not_visible: 0, not_looked_up: 4 });
+  });
+
+  it('CLOSE_WAIT with inode 0 was never accepted: put on the process holding its listener, and the advice is its accept loop', () => {
+    const server = [{ pid: 77, command: 'server' }];
+    const ins = inspectObservation(host([listenerOn('0.0.0.0', 7000, 5, server), ...accepted(5, 7000)])).analysis.inspection;
+    assert.deepEqual(ins.owners.close_wait, { held: 0, not_accepted: 5, not_accepted_no_owner: 0, not_accepted_ports: [7000], not_visible: 0, not_looked_up: 0 });
+    assert.equal(ins.owners.unknown, 0);
+    assert.deepEqual(ins.processes, [{ pid: 77, command: 'server', close_wait: 0, close_wait_not_accepted: 5, fin_wait_2: 0, close_wait_ports: [], not_accepted_ports: [7000] }]);
+    const f = ins.findings.filter((x) => x.id.startsWith('close-wait'));
+    assert.deepEqual(f.map((x) => x.id), ['close-wait-not-accepted']);
+    assert.match(f[0]?.summary ?? '', /^pid 77 \(server\) has not accepted 5 connection\(s\) the peer already closed \(CLOSE_WAIT\) in the accept queue of its listener on port 7000\.$/);
+    assert.ok(ins.findings.every((x) => !/run as root/.test(x.summary)), 'every fd was readable');
+    const ids = ins.advice.map((a) => a.id);
+    assert.ok(ids.includes('fix-accept-loop') && !ids.includes('fix-close-wait'), ids.join(' '));
+    assert.match(ins.advice.find((a) => a.id === 'fix-accept-loop')?.action ?? '', /server \(pid 77\) accept\(\) connections on port 7000/);
+  });
+
+  it("the listener a connection queued on: its own address before the wildcard, the family's wildcard (v4-mapped on ::)", () => {
+    const [a, b, c] = [[{ pid: 1, command: 'exact' }], [{ pid: 2, command: 'any4' }], [{ pid: 3, command: 'any6' }]];
+    const list = [
+      listenerOn(HOST, 7000, 11, a),
+      listenerOn('0.0.0.0', 7000, 12, b),
+      listenerOn('::', 7000, 13, c),
+      ...accepted(2, 7000, { local: HOST }),
+      ...accepted(3, 7000, { local: '198.18.0.5', firstRemotePort: 41000 }),
+      ...accepted(4, 7000, { local: '::ffff:198.18.0.1', firstRemotePort: 42000 }).map((s) => ({ ...s, family: 6 as const, remoteAddress: '::ffff:198.18.0.9' })),
+    ];
+    const ins = analyze(host(list)).inspection;
+    assert.deepEqual(
+      ins.processes.map((p) => [p.command, p.close_wait_not_accepted]),
+      [
+        ['any6', 4],
+        ['any4', 3],
+        ['exact', 2],
+      ],
+    );
+  });
+
+  it('a socket a parent and its forked child share counts for each process, and once among the sockets: never by subtraction', () => {
+    const both = [
+      { pid: 10, command: 'parent' },
+      { pid: 11, command: 'child' },
+    ];
+    const obs = host([listener(7000), ...accepted(3, 7000, { inode: 20, owners: both }), ...accepted(5, 7000, { inode: 30, firstRemotePort: 41000 })], {}, { ownerScan: { unreadable: 2 } });
+    const ins = inspectObservation(obs).analysis.inspection;
+    assert.deepEqual(
+      ins.processes.map((p) => [p.pid, p.close_wait]),
+      [
+        [10, 3],
+        [11, 3],
+      ],
+    );
+    assert.deepEqual(ins.owners.close_wait, { held: 3, not_accepted: 0, not_accepted_no_owner: 0, not_accepted_ports: [], not_visible: 5, not_looked_up: 0 });
+    assert.equal(ins.owners.unknown, 5);
+    const unseen = ins.findings.find((f) => f.id === 'close-wait' && !f.summary.startsWith('pid'));
+    assert.equal(unseen?.summary, '5 CLOSE_WAIT socket(s) whose process could not be seen (run as root to see it).');
+    assert.match(renderInspection(ins), /^ {2}CLOSE_WAIT whose process is not visible: 5$/m);
+  });
+
+  it('unprivileged: the report, the note and the findings quote one count each, naming its states', () => {
+    const list = [
+      listenerOn('0.0.0.0', 7000, 5), // another user's server: its process is not visible either
+      ...accepted(32, 7000, { inode: 100 }).map((s, i) => ({ ...s, inode: 100 + i })),
+      ...accepted(5, 7000, { firstRemotePort: 41000 }),
+      ...sockets(4, 'FIN_WAIT_2', { port: 50000, inode: 200 }).map((s, i) => ({ ...s, inode: 200 + i })),
+      ...sockets(7, 'FIN_WAIT_2', { port: 50010 }),
+    ];
+    const ins = inspectObservation(host(list, {}, { ownerScan: { unreadable: 41 } })).analysis.inspection;
+    const o = ins.owners;
+    assert.deepEqual(o.close_wait, { held: 0, not_accepted: 5, not_accepted_no_owner: 5, not_accepted_ports: [7000], not_visible: 32, not_looked_up: 0 });
+    assert.deepEqual(o.fin_wait_2, { held: 0, orphaned: 7, not_visible: 4, not_looked_up: 0 });
+    assert.equal(o.close_wait.held + o.close_wait.not_accepted + o.close_wait.not_visible + o.close_wait.not_looked_up, ins.sockets.by_state.CLOSE_WAIT);
+    assert.equal(o.fin_wait_2.held + o.fin_wait_2.orphaned + o.fin_wait_2.not_visible + o.fin_wait_2.not_looked_up, ins.sockets.by_state.FIN_WAIT_2);
+    const text = renderInspection(ins);
+    assert.match(text, /^ {2}CLOSE_WAIT whose process is not visible: 32$/m);
+    assert.match(text, /^ {2}FIN_WAIT_2 whose process is not visible: 4$/m);
+    assert.match(text, /^ {2}CLOSE_WAIT never accepted, queued on a listener \(port 7000\) whose process was not found: 5$/m);
+    assert.match(text, /^ {2}orphaned FIN_WAIT_2 \(closed by this host, no process\): 7$/m);
+    assert.deepEqual(
+      ins.notes.filter((n) => n.includes('cannot see')),
+      ["32 CLOSE_WAIT and 4 FIN_WAIT_2 socket(s) held by processes this user cannot see: 41 processes' /proc/PID/fd are unreadable without root"],
+    );
+    assert.deepEqual(
+      ins.findings.filter((f) => f.id.startsWith('close-wait')).map((f) => f.summary),
+      [
+        '32 CLOSE_WAIT socket(s) whose process could not be seen (run as root to see it).',
+        '5 CLOSE_WAIT socket(s) never accepted, in the accept queue of a listener (port 7000) whose process could not be found: run as root to see it.',
+      ],
+    );
+  });
+
+  it('as root, a CLOSE_WAIT no process holds is not blamed on privileges', () => {
+    const ins = inspectObservation(host([listener(7000), ...accepted(2, 7000, { inode: 50 })])).analysis.inspection;
+    const f = ins.findings.find((x) => x.id === 'close-wait');
+    assert.equal(f?.summary, '2 CLOSE_WAIT socket(s) that no process holds in /proc/PID/fd (a kernel socket, or its process exited while inspect looked).');
+    assert.ok(!ins.notes.some((n) => n.includes('root')), ins.notes.join('\n'));
+  });
+});
+
+describe('bound, not listening sockets', () => {
+  it('in no state, counted apart where the source lists them, and their ports held for every destination', () => {
+    const obs = host(sockets(3, 'TIME_WAIT', { port: 50000 }), {}, { boundInactiveListed: true });
+    obs.sockets.boundInactive.push({ family: 4, localAddress: obs.sockets.addressId(HOST), localPort: 50050 }, { family: 4, localAddress: obs.sockets.addressId(HOST), localPort: 80 });
+    const ins = analyze(obs).inspection;
+    assert.equal(ins.sockets.by_state.CLOSE, 0);
+    assert.equal(ins.sockets.bound_inactive, 2);
+    assert.equal(ins.ports.bound_in_range, 1, 'port 50050; 80 is outside the range');
+    assert.equal(ins.destinations[0]?.usable_ports, 99);
+    assert.match(renderInspection(ins), /^ {2}and 2 bound but neither listening nor connected \(in no state: ss -tan and \/proc\/net\/tcp leave them out/m);
+    assert.equal(analyze({ ...obs, boundInactiveListed: false }).inspection.sockets.bound_inactive, null);
+  });
+});
+
+describe('destinations past the JSON list', () => {
+  it('more than 1000: the rest counted in more.destinations, and the role guess counts them all', () => {
+    // 1200 destinations, one TIME_WAIT each, no listener: a client.
+    const list = Array.from({ length: 1200 }, (_, k) => sockets(1, 'TIME_WAIT', { port: 50000 + (k % 100), remote: `198.18.${1 + Math.floor(k / 250)}.${k % 250}` })).flat();
+    const { analysis, advised } = inspectObservation(host(list));
+    const ins = analysis.inspection;
+    assert.equal(ins.destinations.length, 1000);
+    assert.deepEqual(ins.more, { destinations: 200, processes: 0 });
+    assert.equal(ins.sockets.outgoing, 1200);
+    assert.equal(advised.role, 'client');
+  });
+});
+
+describe('sysctls only the initial namespace has', () => {
+  it('tcp_max_orphans inside a namespace: host-wide and not visible there, not "(absent)"', () => {
+    const ins = analyze(host([])).inspection; // host() has no tcp_max_orphans, as in a namespace
+    const row = ins.sysctls.find((r) => r.name === 'net.ipv4.tcp_max_orphans');
+    assert.deepEqual(row, { name: 'net.ipv4.tcp_max_orphans', value: null, default: '131072', differs: false, assumed: false, host_wide: true });
+    const text = renderInspection(ins);
+    assert.match(text, /^ {2}net\.ipv4\.tcp_max_orphans +host-wide: not visible in this namespace +131072$/m);
   });
 });
 

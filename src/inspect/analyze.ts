@@ -14,14 +14,17 @@
 // when tcp_tw_reuse lets connect() take a TIME_WAIT's port (tcp_ipv4.c tcp_twsk_unique).
 
 import { SEC } from '../engine/time.js';
+import { thousands } from '../report/format.js';
+import { andList } from '../scenario/units.js';
 import { PROFILES, TIMEWAIT_SOCK_BYTES } from '../tcp/profile.js';
 import { emptyStateCounts, TCP_STATES, type StateCounts, type TcpState } from '../tcp/state.js';
-import { applySysctl, defaultSysctls, formatSysctl, isReservedPort, SysctlError, type KernelProfileName, type Sysctls } from '../tcp/sysctl.js';
+import { applySysctl, defaultSysctls, formatSysctl, isReservedPort, SysctlError, sysctlScope, type KernelProfileName, type Sysctls } from '../tcp/sysctl.js';
 import { MIB_NAMES } from '../tcp/mib.js';
 import { endpointText, isLoopback } from './address.js';
 import { INSPECTED_SYSCTLS } from './sysctl-names.js';
 import type { Observation } from './observation.js';
 import { kernelVersion } from './procfiles.js';
+import { attributeOwners } from './socket-owners.js';
 import { STATE_INDEX, type Family, type SkippedLine, type SocketTable } from './socket.js';
 
 /** include/net/tcp.h TCP_TIMEWAIT_LEN, in seconds. */
@@ -91,13 +94,51 @@ export interface DestinationUse {
   sustainable_with_reuse_per_s: number | null;
 }
 
+/**
+ * One process's CLOSE_WAIT and FIN_WAIT_2. A socket several processes hold (a parent and the
+ * child it forked) counts once for each of them, so these may add up to more than the
+ * sockets; owners.* counts each socket once.
+ */
 export interface ProcessUse {
   pid: number;
   command: string;
+  /** CLOSE_WAIT sockets it holds open: accept()ed or connected, and not closed. */
   close_wait: number;
+  /** CLOSE_WAIT sockets in the accept queue of a listener it holds: never accept()ed. */
+  close_wait_not_accepted: number;
   fin_wait_2: number;
-  /** Local ports of its CLOSE_WAIT sockets, most first (at most 5). */
+  /** Local ports of the CLOSE_WAIT sockets it holds open, most first (at most 5). */
   close_wait_ports: number[];
+  /** Ports of its listeners whose accept queue holds CLOSE_WAIT, most first (at most 5). */
+  not_accepted_ports: number[];
+}
+
+/** Who has the CLOSE_WAIT sockets. Each socket is in one of the counts: they add up to close_wait.total. */
+export interface CloseWaitOwners {
+  /** Held open by a process seen in /proc/PID/fd (or named by the dump). */
+  held: number;
+  /**
+   * Inode 0 (netlink, /proc/net/tcp): no file refers to it, so it was never accept()ed and
+   * waits in its listener's accept queue; attributed to the listener's process.
+   */
+  not_accepted: number;
+  /** Of not_accepted, those whose listener's process was not found. */
+  not_accepted_no_owner: number;
+  /** Local (listening) ports of the not_accepted ones, most first (at most 5). */
+  not_accepted_ports: number[];
+  /** An inode, but no process seen holding it (another user's, unprivileged; or a kernel socket). */
+  not_visible: number;
+  /** Owners were not looked up (the exporter; a dump without processes or inodes). */
+  not_looked_up: number;
+}
+
+/** Who has the FIN_WAIT_2 sockets. Each socket is in one part: they add up to by_state.FIN_WAIT_2. */
+export interface FinWait2Owners {
+  held: number;
+  /** Closed by this host, the peer has not closed: inode 0, or no process in an ss -p/netstat -p dump. */
+  orphaned: number;
+  not_visible: number;
+  not_looked_up: number;
 }
 
 export interface SysctlRow {
@@ -109,6 +150,12 @@ export interface SysctlRow {
   differs: boolean;
   /** True when the value is not from this host (a dump): the default is assumed. */
   assumed: boolean;
+  /**
+   * Only the host's initial network namespace has it (tcp_max_orphans: sysctl_net_ipv4.c
+   * registers ipv4_table for init_net alone), so inside another namespace its value is null:
+   * not absent from the kernel, just not visible there. It still applies, host-wide.
+   */
+  host_wide: boolean;
 }
 
 export interface Memory {
@@ -136,18 +183,36 @@ export interface Inspection {
     skipped_examples: SkippedLine[];
   };
   kernel: { release: string | null; tw_recycle_exists: boolean | null; tw_reuse_delay_exists: boolean | null };
-  sockets: { total: number; by_state: StateCounts; ipv4: StateCounts; ipv6: StateCounts };
+  sockets: {
+    total: number;
+    by_state: StateCounts;
+    ipv4: StateCounts;
+    ipv6: StateCounts;
+    /** Sockets this host opened by connect() (every state but LISTEN and CLOSE): all destinations' sockets. */
+    outgoing: number;
+    /** Bound, not listening sockets, in no state (SocketTable.boundInactive); null when the source cannot list them. */
+    bound_inactive: number | null;
+  };
   sockstat: { inuse: number; inuse6: number | null; orphan: number; tw: number; alloc: number; mem_pages: number } | null;
   time_wait: StateBreakdown;
   close_wait: StateBreakdown;
   ports: { range: [number, number]; range_size: number; reserved_in_range: number; bound_in_range: number; usable: number };
+  /** At most JSON_LIST_LIMIT, most ports in use first; `more.destinations` counts the rest. */
   destinations: DestinationUse[];
+  /** At most JSON_LIST_LIMIT; `more.processes` counts the rest. */
   processes: ProcessUse[];
+  /** Entries past JSON_LIST_LIMIT in destinations and processes. */
+  more: { destinations: number; processes: number };
   owners: {
     /** Whether owners were looked up (live host, ss -p or netstat -p). */
     seen: boolean;
+    /** Processes whose /proc/PID/fd could not be read; null when there was no scan. */
+    unreadable_processes: number | null;
+    close_wait: CloseWaitOwners;
+    fin_wait_2: FinWait2Owners;
+    /** fin_wait_2.orphaned. */
     orphaned_fin_wait_2: number;
-    /** CLOSE_WAIT/FIN_WAIT_2 sockets with an inode whose process could not be seen. */
+    /** close_wait.not_visible + fin_wait_2.not_visible: sockets with an inode whose process could not be seen. */
     unknown: number;
   };
   memory: Memory;
@@ -229,8 +294,18 @@ function sysctlRows(obs: Observation, profile: KernelProfileName, defaults: Sysc
     const def = gone ? null : formatSysctl(defaults, name).replace(/\t/g, ' ');
     const read = obs.sysctlText?.get(name)?.replace(/\s+/g, ' ');
     const value = assumed ? def : (read ?? null);
-    return { name, value, default: def, differs: !assumed && value !== null && def !== null && value !== def, assumed };
+    return { name, value, default: def, differs: !assumed && value !== null && def !== null && value !== def, assumed, host_wide: isHostWide(profile, name) };
   });
+}
+
+/** Whether only the initial network namespace has the sysctl on this kernel (false for one the kernel lacks). */
+function isHostWide(profile: KernelProfileName, name: string): boolean {
+  try {
+    return sysctlScope(profile, name) === 'host';
+  } catch (e) {
+    if (!(e instanceof SysctlError)) throw e;
+    return false;
+  }
 }
 
 function topCounts<K>(map: Map<K, number>, make: (key: K, count: number) => Count, compareKeys: (a: K, b: K) => number): [Count[], number] {
@@ -241,8 +316,14 @@ function topCounts<K>(map: Map<K, number>, make: (key: K, count: number) => Coun
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+/** "3 CLOSE_WAIT and 1 FIN_WAIT_2 socket(s)", the zero parts left out: how counts of owners.* are quoted everywhere. */
+export function ownerlessText(closeWait: number, finWait2: number): string {
+  const parts = [...(closeWait > 0 ? [`${thousands(closeWait)} CLOSE_WAIT`] : []), ...(finWait2 > 0 ? [`${thousands(finWait2)} FIN_WAIT_2`] : [])];
+  return `${andList(parts)} socket(s)`;
+}
+
 /** TCP_STATES indexes, as SocketTable stores states. */
-const { LISTEN, CLOSE, TIME_WAIT, CLOSE_WAIT, FIN_WAIT_2 } = STATE_INDEX;
+const { LISTEN, CLOSE, TIME_WAIT, CLOSE_WAIT } = STATE_INDEX;
 
 /** Counts by TCP_STATES index -> counts by name. */
 function stateCounts(byIndex: Uint32Array): StateCounts {
@@ -553,17 +634,15 @@ export function analyze(obs: Observation): Analysis {
   if (sysctlsAssumed) notes.push('the dump has no sysctls: port range, tw_reuse and the rest are taken at their 6.18 defaults');
   const [lo, hi] = sysctls.ip_local_port_range;
   const sockets = obs.sockets;
-  const { state, localPort } = sockets;
+  const { localPort } = sockets;
 
   // Listening ports, and ports bind()/listen() hold in the range (for every destination).
   const listening = new Uint8Array(65536);
   const listeners = sockets.rowsIn('LISTEN');
   for (const i of listeners) listening[localPort[i] as number] = 1;
   const bound = new Set<number>();
-  for (const i of [...listeners, ...sockets.rowsIn('CLOSE')]) {
-    const port = localPort[i] as number;
-    if (port >= lo && port <= hi && !isReservedPort(sysctls, port)) bound.add(port);
-  }
+  const boundPorts = [...[...listeners, ...sockets.rowsIn('CLOSE')].map((i) => localPort[i] as number), ...sockets.boundInactive.map((b) => b.localPort)];
+  for (const port of boundPorts) if (port >= lo && port <= hi && !isReservedPort(sysctls, port)) bound.add(port);
   const v4 = stateCounts(sockets.ipv4);
   const v6 = stateCounts(sockets.ipv6);
   const byState = emptyStateCounts();
@@ -608,50 +687,23 @@ export function analyze(obs: Observation): Analysis {
     d.sustainable_with_reuse_per_s = d.tw_reuse_applies ? round(cycling / reuseDelayS) : null;
     destinations.push(d);
   }
-  const destinationList = destinations
-    .sort((a, b) => b.ports_in_use - a.ports_in_use || byString(a.destination, b.destination) || byString(a.source, b.source))
-    .slice(0, JSON_LIST_LIMIT);
+  destinations.sort((a, b) => b.ports_in_use - a.ports_in_use || byString(a.destination, b.destination) || byString(a.source, b.source));
+  const destinationList = destinations.slice(0, JSON_LIST_LIMIT);
+  let outgoing = 0;
+  for (const { byState } of tallies) for (const c of byState) outgoing += c;
 
-  // Processes holding CLOSE_WAIT / FIN_WAIT_2.
-  const procs = new Map<number, ProcessUse & { ports: Map<number, number> }>();
-  let orphaned = 0;
-  let unknown = 0;
-  for (const i of [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2')]) {
-    const st = state[i] as number;
-    const owners = sockets.owners.get(i) ?? [];
-    if (owners.length === 0) {
-      if (!obs.ownersSeen) continue;
-      // No file refers to an orphan (close() was called): inode 0, or no process in a -p dump.
-      // A CLOSE_WAIT with no owner is another user's, or still in a listener's accept queue.
-      if (st === FIN_WAIT_2 && (obs.origin.kind === 'file' || sockets.inode[i] === 0)) orphaned++;
-      else unknown++;
-      continue;
-    }
-    for (const o of owners) {
-      let p = procs.get(o.pid);
-      if (p === undefined) {
-        p = { pid: o.pid, command: o.command, close_wait: 0, fin_wait_2: 0, close_wait_ports: [], ports: new Map() };
-        procs.set(o.pid, p);
-      }
-      if (st === CLOSE_WAIT) {
-        const port = localPort[i] as number;
-        p.close_wait++;
-        p.ports.set(port, (p.ports.get(port) ?? 0) + 1);
-      } else {
-        p.fin_wait_2++;
-      }
-    }
+  // Who has the CLOSE_WAIT and FIN_WAIT_2 sockets: each socket in one class (socket-owners.ts).
+  const attribution = attributeOwners(obs);
+  const { closeWait: cwOwners, finWait2: fwOwners } = attribution;
+  const processes = attribution.processes.slice(0, JSON_LIST_LIMIT);
+  const orphaned = fwOwners.orphaned;
+  const unreadable = obs.ownerScan?.unreadable ?? null;
+  if (unreadable !== null && unreadable > 0 && cwOwners.not_visible + fwOwners.not_visible > 0) {
+    notes.push(
+      `${ownerlessText(cwOwners.not_visible, fwOwners.not_visible)} held by processes this user cannot see: ` +
+        `${unreadable} processes' /proc/PID/fd are unreadable without root`,
+    );
   }
-  const processes: ProcessUse[] = [...procs.values()]
-    .sort((a, b) => b.close_wait - a.close_wait || b.fin_wait_2 - a.fin_wait_2 || a.pid - b.pid)
-    .slice(0, JSON_LIST_LIMIT)
-    .map(({ ports, ...p }) => ({
-      ...p,
-      close_wait_ports: [...ports.entries()]
-        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
-        .slice(0, 5)
-        .map(([port]) => port),
-    }));
 
   // Memory.
   const timewaitSockets = byState.TIME_WAIT + orphaned;
@@ -686,14 +738,29 @@ export function analyze(obs: Observation): Analysis {
       skipped_examples: obs.skippedExamples,
     },
     kernel: { release, tw_recycle_exists: twRecycleExists, tw_reuse_delay_exists: twReuseDelayExists },
-    sockets: { total: sockets.length, by_state: byState, ipv4: v4, ipv6: v6 },
+    sockets: {
+      total: sockets.length,
+      by_state: byState,
+      ipv4: v4,
+      ipv6: v6,
+      outgoing,
+      bound_inactive: obs.boundInactiveListed ? sockets.boundInactive.length : null,
+    },
     sockstat: st ? { inuse: st.inuse, inuse6: st.inuse6 ?? null, orphan: st.orphan, tw: st.tw, alloc: st.alloc, mem_pages: st.mem } : null,
     time_wait: timeWait.breakdown(twByDest, addresses),
     close_wait: closeWait.breakdown(cwByDest, addresses),
     ports: { range: [lo, hi], range_size: rangeSize, reserved_in_range: reserved, bound_in_range: bound.size, usable },
     destinations: destinationList,
     processes,
-    owners: { seen: obs.ownersSeen, orphaned_fin_wait_2: orphaned, unknown },
+    more: { destinations: destinations.length - destinationList.length, processes: attribution.processes.length - processes.length },
+    owners: {
+      seen: obs.ownersSeen,
+      unreadable_processes: unreadable,
+      close_wait: cwOwners,
+      fin_wait_2: fwOwners,
+      orphaned_fin_wait_2: orphaned,
+      unknown: cwOwners.not_visible + fwOwners.not_visible,
+    },
     memory: {
       timewait_sockets: timewaitSockets,
       bytes_per_timewait: perTw,

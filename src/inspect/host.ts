@@ -13,7 +13,8 @@ import { INSPECTED_SYSCTLS } from './sysctl-names.js';
 import { NETLINK_SOURCE, readNetlinkSockets } from './netlink.js';
 import { scanOwners } from './owners.js';
 import { parseProcTcp } from './proc-tcp.js';
-import { parseSlabinfo, parseSnmp, parseSockstat } from './procfiles.js';
+import { kernelVersion, parseSlabinfo, parseSnmp, parseSockstat } from './procfiles.js';
+import { listenersOfNotAccepted } from './socket-owners.js';
 import { SocketTable, type Parsed } from './socket.js';
 
 /** Where the live socket list comes from: netlink sock_diag (as ss), or /proc/net/tcp{,6}. */
@@ -85,23 +86,19 @@ export function readHost(options: ReadHostOptions): Observation {
   }
   const { sockets } = list;
 
-  // Owners of CLOSE_WAIT / FIN_WAIT_2 from /proc/PID/fd.
+  // Owners from /proc/PID/fd: of CLOSE_WAIT and FIN_WAIT_2, and of the listeners whose accept
+  // queue holds a CLOSE_WAIT (it has no inode of its own: socket-owners.ts). What could not be
+  // seen is counted and worded by analyze.ts, once.
   let ownersSeen = false;
-  let ownersMissing = 0;
+  let ownerScan: { unreadable: number } | undefined;
   if (options.owners ?? true) {
-    const owned = [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2')].filter((i) => sockets.inode[i] !== 0);
-    const scan = scanOwners(new Set(owned.map((i) => sockets.inode[i] as number)), proc);
+    const rows = [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2'), ...listenersOfNotAccepted(sockets)].filter((i) => sockets.inode[i] !== 0);
+    const scan = scanOwners(new Set(rows.map((i) => sockets.inode[i] as number)), proc);
     ownersSeen = true;
-    for (const i of owned) {
+    ownerScan = { unreadable: scan.unreadable };
+    for (const i of rows) {
       const owners = scan.byInode.get(sockets.inode[i] as number);
       if (owners) sockets.owners.set(i, owners);
-      else ownersMissing++;
-    }
-    if (scan.unreadable > 0 && ownersMissing > 0) {
-      notes.push(
-        `${ownersMissing} CLOSE_WAIT/FIN_WAIT_2 socket(s) have no owner this user can see: ` +
-          `${scan.unreadable} processes' /proc/PID/fd are unreadable without root`,
-      );
     }
   }
 
@@ -136,7 +133,8 @@ export function readHost(options: ReadHostOptions): Observation {
     skipped: list.skipped,
     skippedExamples: list.examples,
     ownersSeen,
-    ownersMissing,
+    ...(ownerScan ? { ownerScan } : {}),
+    boundInactiveListed: list.from === NETLINK_SOURCE && listsBoundInactive(release),
     ...(sockstat ? { sockstat } : {}),
     ...(counters ? { counters } : {}),
     sysctlText,
@@ -144,6 +142,12 @@ export function readHost(options: ReadHostOptions): Observation {
     ...(slab ? { slab } : {}),
     notes,
   };
+}
+
+/** Whether netlink sock_diag lists bound, not listening sockets on this kernel: TCPF_BOUND_INACTIVE, 6.8 on (sock-diag.ts). */
+function listsBoundInactive(release: string | undefined): boolean {
+  const v = release === undefined ? undefined : kernelVersion(release);
+  return v !== undefined && (v[0] > 6 || (v[0] === 6 && v[1] >= 8));
 }
 
 /** /proc/net/tcp and /proc/net/tcp6, parsed; what could not be read is a note. */

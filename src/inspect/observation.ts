@@ -21,8 +21,21 @@ export interface Observation {
   skippedExamples: SkippedLine[];
   /** Whether sockets carry their owners (a live /proc scan, ss -p, netstat -p). */
   ownersSeen: boolean;
-  /** Sockets with an inode whose owner could not be found (processes of other users). */
-  ownersMissing: number;
+  /**
+   * The live owner scan (host.ts, owners.ts), when there was one: how many processes'
+   * /proc/PID/fd could not be read (other users' processes, unprivileged).
+   */
+  ownerScan?: { unreadable: number };
+  /**
+   * Not read. analyze.ts counts the sockets whose owner could not be seen itself, once, so
+   * that the report, the notes and the findings give one figure (owners.*.not_visible).
+   */
+  ownersMissing?: number;
+  /**
+   * Whether the socket list includes the bound, not listening sockets (SocketTable.
+   * boundInactive): netlink sock_diag on 6.8 on. Otherwise their number is not known.
+   */
+  boundInactiveListed?: boolean;
   sockstat?: Sockstat & { inuse6: number | undefined };
   /** MIB counters under nstat's names (TcpExtTW ...). */
   counters?: Record<string, number>;

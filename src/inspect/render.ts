@@ -3,7 +3,7 @@
 
 import { bytes, painter, thousands, type Paint } from '../report/format.js';
 import { TCP_STATES } from '../tcp/state.js';
-import type { Advice, Finding, Inspection } from './analyze.js';
+import { ownerlessText, type Advice, type Finding, type Inspection } from './analyze.js';
 import type { Advised } from './advice.js';
 import type { Rates } from './rates.js';
 
@@ -71,8 +71,10 @@ function rateLines(r: Rates): string[] {
 
 function states(ins: Inspection): string[] {
   const rows = TCP_STATES.filter((s) => ins.sockets.by_state[s] > 0).map((s) => [s, n(ins.sockets.ipv4[s]), n(ins.sockets.ipv6[s]), n(ins.sockets.by_state[s])]);
-  if (rows.length === 0) return ['Sockets: none'];
-  return [`Sockets by state (${n(ins.sockets.total)})`, ...table(['state', 'IPv4', 'IPv6', 'total'], rows)];
+  const bound = ins.sockets.bound_inactive ?? 0;
+  const boundLine = bound > 0 ? [`  and ${n(bound)} bound but neither listening nor connected (in no state: ss -tan and /proc/net/tcp leave them out; each holds its port)`] : [];
+  if (rows.length === 0) return ['Sockets: none', ...boundLine];
+  return [`Sockets by state (${n(ins.sockets.total)})`, ...table(['state', 'IPv4', 'IPv6', 'total'], rows), ...boundLine];
 }
 
 function breakdown(ins: Inspection, which: 'time_wait' | 'close_wait', top: number): string[] {
@@ -123,16 +125,27 @@ function destinations(ins: Inspection, top: number): string[] {
 }
 
 function processes(ins: Inspection, top: number): string[] {
-  const o = ins.owners;
-  if (ins.processes.length === 0 && o.orphaned_fin_wait_2 === 0 && o.unknown === 0) return [];
+  const { close_wait: cw, fin_wait_2: fw, seen } = ins.owners;
+  const classes = cw.not_accepted_no_owner + cw.not_visible + cw.not_looked_up + fw.orphaned + fw.not_visible + fw.not_looked_up;
+  if (ins.processes.length === 0 && classes === 0) return [];
   const lines = ['CLOSE_WAIT and FIN_WAIT_2 by process'];
   if (ins.processes.length > 0) {
-    const rows = ins.processes.slice(0, top).map((p) => [String(p.pid), p.command, n(p.close_wait), n(p.fin_wait_2), p.close_wait_ports.join(',')]);
-    lines.push(...table(['pid', 'command', 'CLOSE_WAIT', 'FIN_WAIT_2', 'CLOSE_WAIT ports'], rows));
+    const rows = ins.processes
+      .slice(0, top)
+      .map((p) => [String(p.pid), p.command, n(p.close_wait), n(p.close_wait_not_accepted), n(p.fin_wait_2), [...p.close_wait_ports, ...p.not_accepted_ports.map((port) => `${port} (queue)`)].join(',')]);
+    lines.push(...table(['pid', 'command', 'CLOSE_WAIT', 'not accepted', 'FIN_WAIT_2', 'ports'], rows, '  ', 2));
+    if (ins.processes.length > top) lines.push(`  ... and ${n(ins.processes.length - top)} more (--json lists up to 1000)`);
+    lines.push('  (a socket several processes share, as after fork(), counts for each; the lines below count sockets)');
   }
-  if (o.orphaned_fin_wait_2 > 0) lines.push(`  orphaned FIN_WAIT_2 (closed by this host, no process): ${n(o.orphaned_fin_wait_2)}`);
-  if (o.unknown > 0) lines.push(`  owner not visible: ${n(o.unknown)}`);
-  if (!o.seen) lines.push('  (this source does not name processes)');
+  const line = (what: string, count: number): void => {
+    if (count > 0) lines.push(`  ${what}: ${n(count)}`);
+  };
+  line(`CLOSE_WAIT never accepted, queued on a listener (port ${cw.not_accepted_ports.join(', ')}) whose process was not found`, cw.not_accepted_no_owner);
+  line('orphaned FIN_WAIT_2 (closed by this host, no process)', fw.orphaned);
+  line('CLOSE_WAIT whose process is not visible', cw.not_visible);
+  line('FIN_WAIT_2 whose process is not visible', fw.not_visible);
+  const notLookedUp = cw.not_looked_up + fw.not_looked_up;
+  if (!seen) lines.push(`  (this source does not name processes${notLookedUp > 0 ? `: ${ownerlessText(cw.not_looked_up, fw.not_looked_up)} not looked up` : ''})`);
   return lines;
 }
 
@@ -162,7 +175,7 @@ function memory(ins: Inspection): string[] {
 
 function sysctls(ins: Inspection, paint: Paint): string[] {
   const shown = (v: string | null, absent: string): string => (v === null ? absent : v === '' ? '(none)' : v);
-  const rows = ins.sysctls.map((r) => [r.name, shown(r.value, '(absent)'), shown(r.default, '(gone)'), r.differs ? '*' : '']);
+  const rows = ins.sysctls.map((r) => [r.name, shown(r.value, r.host_wide ? 'host-wide: not visible in this namespace' : '(absent)'), shown(r.default, '(gone)'), r.differs ? '*' : '']);
   const lines = table(['sysctl', 'value', 'default', ''], rows, '  ', 4);
   const title = ins.sysctls.some((r) => r.assumed) ? 'Sysctls (assumed defaults: the dump has none)' : 'Sysctls (* differs from the default)';
   return [title, ...lines.slice(0, 1).map((l) => paint('dim', l)), ...lines.slice(1)];

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../paths.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { AF_INET, AF_INET6, bothFamiliesRequest, familyRequest, SockDiagReader, SOCK_DIAG_BY_FAMILY, TCPDIAG_GETSOCK, type DumpStatus } from './sock-diag.js';
-import type { SocketRecord } from './socket.js';
+import { STATE_INDEX, type SocketRecord } from './socket.js';
 
 const FIXTURES = join(repoRoot(), 'test/fixtures/inspect');
 /** Plain Uint8Arrays, whose slice() copies (a Buffer's shares its bytes). */
@@ -100,6 +100,31 @@ describe('sock_diag replies captured on a real namespace', () => {
     const { reader, status } = read(INET.subarray(0, cut), INET.subarray(cut));
     assert.deepEqual(status, [{ kind: 'more' }, { kind: 'done' }]);
     assert.deepEqual(reader.sockets.records().map(line), read(INET).reader.sockets.records().map(line));
+  });
+});
+
+describe('bound, not listening sockets (TCP_BOUND_INACTIVE, reported in TCP_CLOSE)', () => {
+  it('are kept apart with their port, in no state count, as ss -tan and /proc/net/tcp leave them out', () => {
+    const bound = FIRST.slice();
+    bound[17] = 7; // TCP_CLOSE: what tcp_diag_dump's bind-hash walk reports
+    const [v6Off, v6Len] = messages(INET6)[0] as [number, number];
+    const v6Socket = read(INET6.subarray(v6Off, v6Off + v6Len)).reader.sockets.record(0);
+    const v6 = INET6.slice(v6Off, v6Off + v6Len);
+    v6[17] = 7;
+    const { reader, status } = read(concat(bound, FIRST, v6, DONE));
+    assert.deepEqual(status, [{ kind: 'done' }]);
+    assert.equal(reader.skipped.count, 0);
+    assert.equal(reader.sockets.length, 1, 'only the unchanged socket is a row');
+    assert.equal(reader.sockets.ipv4[STATE_INDEX.CLOSE], 0, 'CLOSE counts nothing');
+    assert.equal(reader.sockets.ipv6[STATE_INDEX.CLOSE], 0);
+    const v4Socket = reader.sockets.record(0);
+    assert.deepEqual(
+      reader.sockets.boundInactive.map((b) => [b.family, reader.sockets.addresses[b.localAddress], b.localPort]),
+      [
+        [4, v4Socket.localAddress, v4Socket.localPort],
+        [6, v6Socket.localAddress, v6Socket.localPort],
+      ],
+    );
   });
 });
 

@@ -37,9 +37,20 @@
 //   ::ffff:a.b.c.d). idiag_state is the kernel's TCP state number (include/net/tcp_states.h),
 //   the same as /proc/net/tcp prints; a timewait socket reports its substate (TIME_WAIT, or
 //   FIN_WAIT_2 for an orphan) and inode 0, as /proc does.
+//
+// Bound, not listening sockets. Since 6.8 (commit 91051f003948) a request whose state mask
+// has TCPF_BOUND_INACTIVE also gets the sockets bind() left neither listening nor connecting
+// (tcp_diag.c tcp_diag_dump walks the bind hash for them), reported in TCP_CLOSE. No other
+// socket comes back in TCP_CLOSE: tcp_set_state unhashes a socket before it stores
+// TCP_CLOSE, so the listening and established walks never meet one. ss -tan (iproute2 6.1)
+// does not ask for that bit and /proc/net/tcp does not walk the bind hash, so neither shows
+// them; the reader keeps them apart (SocketTable.boundInactive), out of every state's count,
+// and analyze.ts counts their ports as held. One dump still gives them: asking for the bit
+// costs a walk of the bind hash, asking for them alone would cost another walk of the
+// established hash.
 
 import { ipv4Text, ipv6Text } from './address.js';
-import { SkipLog, SocketTable, STATE_INDEX_BY_CODE, stateIndexOfCode, type Family } from './socket.js';
+import { SkipLog, SocketTable, STATE_INDEX, STATE_INDEX_BY_CODE, stateIndexOfCode, type Family } from './socket.js';
 
 /** linux/netlink.h, linux/sock_diag.h, linux/inet_diag.h, linux/socket.h, linux/in.h. */
 export const NETLINK_SOCK_DIAG = 4;
@@ -61,8 +72,10 @@ const INET_DIAG_REQ_LEN = 60;
 const INET_DIAG_REQ_V2_LEN = 56;
 const INET_DIAG_MSG_LEN = 72;
 
-/** Every state bit: LISTEN, request sockets (TCP_NEW_SYN_RECV) and timewait sockets included. */
+/** Every state bit: LISTEN, request sockets (TCP_NEW_SYN_RECV), timewait sockets and, 6.8 on, TCPF_BOUND_INACTIVE included. */
 const ALL_STATES = 0xffffffff;
+/** TCP_CLOSE's index: what a bound-inactive socket reports (see the top of this file). */
+const CLOSE = STATE_INDEX.CLOSE;
 
 /** A dump request: the header, then `body` bytes of request (no attributes, no bytecode filter). */
 function request(type: number, body: number, seq: number, littleEndian: boolean): { b: Uint8Array; v: DataView } {
@@ -158,7 +171,7 @@ export class SockDiagReader {
       const next = off + ((len + 3) & ~3);
       if (type === SOCK_DIAG_BY_FAMILY || type === TCPDIAG_GETSOCK) {
         const state = STATE_INDEX_BY_CODE[b[body + 1] as number] as number;
-        if (len >= NLMSG_HDRLEN + INET_DIAG_MSG_LEN && b[body] === AF_INET && state >= 0) {
+        if (len >= NLMSG_HDRLEN + INET_DIAG_MSG_LEN && b[body] === AF_INET && state >= 0 && state !== CLOSE) {
           // socket() and address() for the common case, inline: IPv4, both addresses those of
           // the last socket. inspect reads 100 000s of these once, mostly before V8 has
           // optimised this loop, and calls cost most there.
@@ -201,6 +214,10 @@ export class SockDiagReader {
       return;
     }
     const local = this.address(b, v, p + 8, family, LOCAL);
+    if (state === CLOSE) {
+      this.sockets.boundInactive.push({ family, localAddress: local, localPort: v.getUint16(p + 4) });
+      return;
+    }
     const remote = this.address(b, v, p + 24, family, REMOTE);
     this.sockets.push(family, state, local, v.getUint16(p + 4), remote, v.getUint16(p + 6), v.getUint32(p + 68, this.littleEndian));
   }

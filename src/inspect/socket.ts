@@ -56,6 +56,17 @@ export interface SocketRecord {
   owners?: Owner[];
 }
 
+/**
+ * A socket bound to a local port that neither listens nor connects (bind() alone, or bound
+ * again after its connection ended): what inet_diag lists for TCP_BOUND_INACTIVE (6.8 on).
+ */
+export interface BoundSocket {
+  family: Family;
+  /** Number of the address text in SocketTable.addresses. */
+  localAddress: number;
+  localPort: number;
+}
+
 /** A line a parser could not read: skipped and counted, never fatal. */
 export interface SkippedLine {
   /** 1-based line number in the input. */
@@ -94,6 +105,12 @@ export class SocketTable {
   readonly addresses: string[] = [];
   /** Owners by row, for the rows whose owners are known (ss -p, netstat -p, owners.ts). */
   readonly owners = new Map<number, Owner[]>();
+  /**
+   * Bound, not listening sockets (the netlink reader's, 6.8 on). Not rows: ss -tan (iproute2
+   * 6.1) and /proc/net/tcp do not list them, so they are in no state's count; their ports are
+   * held all the same (connect() skips a port bind() holds).
+   */
+  readonly boundInactive: BoundSocket[] = [];
   /** Sockets by state (TCP_STATES index), per family, counted as rows are added. */
   readonly ipv4 = new Uint32Array(TCP_STATES.length);
   readonly ipv6 = new Uint32Array(TCP_STATES.length);

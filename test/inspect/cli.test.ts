@@ -32,7 +32,7 @@ describe('twlab inspect --from', () => {
     assert.match(r.stdout, /^twlab inspect: .*ss-tanp\.txt \(ss format\)$/m);
     // The holder's pid as capture.sh recorded it.
     const pid = /^close-wait-owner-7000 (\d+)$/m.exec(readFileSync(join(FIXTURES, 'expected.txt'), 'utf8'))?.[1];
-    assert.match(r.stdout, new RegExp(`^ {2}${pid} +node +4 +0 +7000$`, 'm'));
+    assert.match(r.stdout, new RegExp(`^ {2}${pid} +node +4 +0 +0 +7000$`, 'm')); // CLOSE_WAIT, not accepted, FIN_WAIT_2, ports
     assert.match(r.stdout, /^Advice$/m);
     assert.match(r.stdout, /^Not seen$/m);
   });

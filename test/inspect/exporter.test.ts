@@ -3,16 +3,19 @@
 
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseListen } from '../../src/exporter/listen.js';
 import { startExporter, type ExporterOptions, type RunningExporter } from '../../src/exporter/server.js';
 import { observeDump } from '../../src/inspect/dump.js';
+import { readHost } from '../../src/inspect/host.js';
 import type { Observation } from '../../src/inspect/observation.js';
 import { repoRoot } from '../cli-helpers.js';
 import { parseExposition, sampleValue } from './prom-text.js';
 
-const FIXTURE = join(repoRoot(), 'test/fixtures/inspect/ss-tanp.txt');
+const FIXTURES = join(repoRoot(), 'test/fixtures/inspect');
+const FIXTURE = join(FIXTURES, 'ss-tanp.txt');
 const fromFixture = (): Observation => observeDump(readFileSync(FIXTURE, 'utf8'), FIXTURE, Date.UTC(2026, 10, 27));
 
 async function withExporter(options: Partial<ExporterOptions>, fn: (e: RunningExporter) => Promise<void>): Promise<void> {
@@ -48,6 +51,27 @@ describe('exporter', () => {
       assert.equal(exp.types.get('twlab_scrape_errors_total'), 'counter');
       assert.ok(!exp.samples.some((s) => s.name.startsWith('twlab_destination_')), 'per-destination series are opt-in');
     });
+  });
+
+  it('reads the host as it does by default (no owner scan) and still counts orphaned FIN_WAIT_2 by their inode 0, in the timewait count too', async () => {
+    // A /proc tree holding the captured /proc/net/tcp{,6}: 30 + 3 TIME_WAIT, 3 FIN_WAIT_2 with
+    // inode 0 (orphans) and 2 with an inode (held by a process after shutdown()).
+    const root = mkdtempSync(join(tmpdir(), 'twlab-exporter-proc-'));
+    try {
+      mkdirSync(join(root, 'net'));
+      copyFileSync(join(FIXTURES, 'proc-net-tcp.txt'), join(root, 'net/tcp'));
+      copyFileSync(join(FIXTURES, 'proc-net-tcp6.txt'), join(root, 'net/tcp6'));
+      const observe = (): Observation => readHost({ now: Date.now, owners: false, sockets: 'proc', procRoot: root });
+      await withExporter({ observe }, async (e) => {
+        const exp = parseExposition((await scrape(e.url)).body);
+        assert.equal(sampleValue(exp, 'twlab_sockets', { state: 'FIN_WAIT_2', family: 'ipv4' }), 5);
+        assert.equal(sampleValue(exp, 'twlab_orphaned_fin_wait_2_sockets'), 3);
+        assert.equal(sampleValue(exp, 'twlab_timewait_sockets'), 33 + 3);
+        assert.equal(sampleValue(exp, 'twlab_timewait_memory_bytes'), 36 * 256);
+      });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('--destinations N: port use for the N busiest destinations only', async () => {

@@ -6,8 +6,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Inspection } from '../../src/inspect/analyze.js';
+import { repoRoot } from '../cli-helpers.js';
 import { A_ADDR, B_ADDR, B_ADDR2, createLab, MAIN, netnsUnavailable, type Agent, type Lab } from './netns.js';
+import { parseExposition, sampleValue } from './prom-text.js';
 
 const skip = netnsUnavailable();
 
@@ -23,12 +27,20 @@ const SS_STATES = {
   LAST_ACK: 'last-ack',
   LISTEN: 'listening',
   CLOSING: 'closing',
+  CLOSE: 'close',
 } as const;
 
 const TW_TO_B = 2000;
 const TW_TO_B2 = 1000;
 const CLOSE_WAIT = 25;
 const ORPHANS = 5;
+/** Connections B closes before A's never-accepting listener takes them: CLOSE_WAIT with no inode. */
+const NOT_ACCEPTED = 4;
+const NO_ACCEPT_PORT = 7100;
+/** FIN_WAIT_2 in A held by a process (shutdown(SHUT_WR), no close()). */
+const HALF_CLOSED = 3;
+/** A port of ip_local_port_range bound in A by a socket that neither listens nor connects. */
+const BOUND_PORT = 45000;
 /** setpriv arguments that run a command as nobody. */
 const NOBODY = ['--reuid=65534', '--regid=65534', '--clear-groups'];
 /** Tries to catch ss and inspect on the same socket set (a transition in between retries). */
@@ -51,6 +63,8 @@ function ssStates(lab: Lab): Record<string, number> {
 describe('inspect in a namespace with real load', { skip }, () => {
   let lab: Lab;
   let holder: Agent;
+  let acceptor: Agent;
+  let halfCloser: Agent;
 
   before(async () => {
     lab = createLab('live');
@@ -58,6 +72,10 @@ describe('inspect in a namespace with real load', { skip }, () => {
       await lab.agent(lab.b, ['serve', '0.0.0.0', '80']);
       await lab.agent(lab.b, ['hold', '0.0.0.0', '9000']);
       holder = await lab.agent(lab.a, ['hold', '0.0.0.0', '7000']);
+      // Bound before the connects, so that none of them takes the port.
+      await lab.agent(lab.a, ['bind', A_ADDR, String(BOUND_PORT)]);
+      // Dual-stack: IPv4 connections to it are IPv6 sockets with v4-mapped addresses.
+      acceptor = await lab.agent(lab.a, ['noaccept', '::', String(NO_ACCEPT_PORT)]);
       // Without tcp_rfc1337 a 2-CPU race (a duplicated final ACK draws an RST) can kill a
       // TIME_WAIT in A and reuse its port: CI once saw 979 of 1000 (docs/fidelity.md C5).
       lab.sysctl(lab.a, 'net.ipv4.tcp_rfc1337', '1');
@@ -68,6 +86,11 @@ describe('inspect in a namespace with real load', { skip }, () => {
       assert.deepEqual(await lab.connect(lab.b, A_ADDR, 7000, CLOSE_WAIT, 1), [CLOSE_WAIT, 0]);
       // A closes connections B never closes: orphaned FIN_WAIT_2 in A.
       assert.deepEqual(await lab.connect(lab.a, B_ADDR, 9000, ORPHANS, 1), [ORPHANS, 0]);
+      // B connects and closes; A's listener never accepts: CLOSE_WAIT in its accept queue.
+      assert.deepEqual(await lab.connect(lab.b, A_ADDR, NO_ACCEPT_PORT, NOT_ACCEPTED, 1), [NOT_ACCEPTED, 0]);
+      // A shuts its side down and keeps the socket: FIN_WAIT_2 held by a process.
+      halfCloser = await lab.agent(lab.a, ['halfclose', B_ADDR, '9000', String(HALF_CLOSED)]);
+      assert.equal(halfCloser.line, `done ${HALF_CLOSED} 0`);
     } catch (e) {
       lab.close();
       throw e;
@@ -94,7 +117,13 @@ describe('inspect in a namespace with real load', { skip }, () => {
       // tcp_rfc1337 = 1 keeps every TIME_WAIT; the 1% slack is for anything else the kernel
       // does on its own. What matters is inspect == ss.
       assert.ok(Math.abs(json.sockets.by_state.TIME_WAIT - (TW_TO_B + TW_TO_B2)) <= (TW_TO_B + TW_TO_B2) / 100, `${json.sockets.by_state.TIME_WAIT} TIME_WAIT`);
-      assert.equal(json.sockets.by_state.CLOSE_WAIT, CLOSE_WAIT);
+      assert.equal(json.sockets.by_state.CLOSE_WAIT, CLOSE_WAIT + NOT_ACCEPTED);
+      // The bound socket is in no state (ss -tan and /proc/net/tcp do not list it); netlink
+      // counts it apart, and its port is held for every destination.
+      const viaNetlink = source === 'netlink sock_diag';
+      assert.equal(json.sockets.by_state.CLOSE, 0);
+      assert.equal(json.sockets.bound_inactive, viaNetlink ? 1 : null);
+      assert.equal(json.ports.bound_in_range, viaNetlink ? 1 : 0);
       for (const [addr, expected] of [[B_ADDR, TW_TO_B], [B_ADDR2, TW_TO_B2]] as const) {
         const dst = `${addr}:80`;
         const ss = lab.ssCount(lab.a, ['state', 'time-wait', 'dst', dst]);
@@ -137,10 +166,65 @@ describe('inspect in a namespace with real load', { skip }, () => {
       assert.equal(proc.close_wait, CLOSE_WAIT);
       assert.equal(proc.command, 'node');
       assert.deepEqual(proc.close_wait_ports, [7000]);
-      assert.equal(json.owners.orphaned_fin_wait_2, lab.ssCount(lab.a, ['state', 'fin-wait-2']));
+      // ss -e shows inode 0 on the orphans only (the half-closed ones belong to a process).
+      const orphans = [...lab.run(lab.a, 'ss', ['-taneH', 'state', 'fin-wait-2']).matchAll(/ino:0\b/g)].length;
+      assert.equal(json.owners.orphaned_fin_wait_2, orphans);
       assert.equal(json.owners.orphaned_fin_wait_2, ORPHANS);
       assert.ok(json.findings.some((f) => f.id === 'close-wait' && f.summary.includes(`pid ${holder.pid}`)));
     }
+  });
+
+  it('CLOSE_WAIT never accepted has inode 0: put on the process holding the listener, with accept-loop advice, not "run as root"', () => {
+    // ss -e shows the kernel's view: no inode until accept() grafts a file on the socket.
+    const sse = lab.run(lab.a, 'ss', ['-taneH', 'state', 'close-wait', `( sport = :${NO_ACCEPT_PORT} )`]);
+    const inodes = [...sse.matchAll(/ino:(\d+)/g)].map((m) => Number(m[1]));
+    assert.deepEqual(inodes, Array(NOT_ACCEPTED).fill(0), sse);
+    for (const args of [[], ['--sockets', 'proc']]) {
+      const { json } = inspectIn(lab, [], args);
+      assert.deepEqual(json.owners.close_wait, { held: CLOSE_WAIT, not_accepted: NOT_ACCEPTED, not_accepted_no_owner: 0, not_accepted_ports: [NO_ACCEPT_PORT], not_visible: 0, not_looked_up: 0 });
+      assert.deepEqual(json.owners.fin_wait_2, { held: HALF_CLOSED, orphaned: ORPHANS, not_visible: 0, not_looked_up: 0 });
+      assert.equal(json.owners.unknown, 0);
+      const proc = json.processes.find((p) => p.pid === acceptor.pid);
+      assert.ok(proc, `pid ${acceptor.pid} in ${JSON.stringify(json.processes)}`);
+      assert.equal(proc.close_wait_not_accepted, NOT_ACCEPTED);
+      assert.equal(proc.close_wait, 0);
+      assert.deepEqual(proc.not_accepted_ports, [NO_ACCEPT_PORT]);
+      assert.equal(json.processes.find((p) => p.pid === halfCloser.pid)?.fin_wait_2, HALF_CLOSED);
+      assert.ok(json.findings.some((f) => f.id === 'close-wait-not-accepted' && f.summary.includes(`pid ${acceptor.pid}`)));
+      assert.ok(json.advice.some((a) => a.id === 'fix-accept-loop' && a.action.includes(`port ${NO_ACCEPT_PORT}`)));
+      assert.ok(!json.findings.some((f) => /run as root/.test(f.summary)), JSON.stringify(json.findings));
+    }
+  });
+
+  it('the exporter (no owner scan) counts the orphaned FIN_WAIT_2, and its timewait count is the kernel\'s', () => {
+    const server = pathToFileURL(join(repoRoot(), 'dist/src/exporter/server.js')).href;
+    // In namespace A: sockstat's tw just before and just after one scrape, while the scrape's
+    // own connection is still open (its TIME_WAIT comes after), and the scrape.
+    const script =
+      `const { startExporter } = await import(${JSON.stringify(server)});` +
+      "const { readFileSync } = await import('node:fs');" +
+      "const tw = () => Number(/\\btw (\\d+)/.exec(readFileSync('/proc/net/sockstat', 'utf8'))[1]);" +
+      "const e = await startExporter({ host: '127.0.0.1', port: 0, destinations: 0, now: Date.now, monotonicMs: () => performance.now() });" +
+      'const before = tw(); const body = await (await fetch(e.url)).text(); const after = tw();' +
+      'process.stdout.write(JSON.stringify({ before, after, body })); await e.close();';
+    let last = '';
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const r = spawnSync('ip', ['netns', 'exec', lab.a, process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, r.stderr);
+      const { before, after, body } = JSON.parse(r.stdout) as { before: number; after: number; body: string };
+      const exp = parseExposition(body);
+      assert.equal(sampleValue(exp, 'twlab_orphaned_fin_wait_2_sockets'), ORPHANS);
+      const tw = sampleValue(exp, 'twlab_timewait_sockets');
+      if (before !== after) {
+        last = `sockstat tw went from ${before} to ${after} during the scrape`;
+        continue;
+      }
+      assert.equal(tw, before, 'the exporter counts what sockstat counts: TIME_WAIT and orphaned FIN_WAIT_2');
+      const timeWait = (sampleValue(exp, 'twlab_sockets', { state: 'TIME_WAIT', family: 'ipv4' }) ?? 0) + (sampleValue(exp, 'twlab_sockets', { state: 'TIME_WAIT', family: 'ipv6' }) ?? 0);
+      assert.equal(tw, timeWait + ORPHANS);
+      return;
+    }
+    assert.fail(last);
   });
 
   it('unprivileged: the same counts, and a note on the owners it could not see', (t) => {
@@ -155,11 +239,27 @@ describe('inspect in a namespace with real load', { skip }, () => {
     }
     const { json } = inspectIn(lab, ['setpriv', ...NOBODY]);
     assert.equal(json.source.sockets_from, 'netlink sock_diag', 'sock_diag needs no privileges');
-    assert.equal(json.sockets.by_state.CLOSE_WAIT, CLOSE_WAIT);
+    assert.equal(json.sockets.by_state.CLOSE_WAIT, CLOSE_WAIT + NOT_ACCEPTED);
     assert.equal(json.sockets.by_state.TIME_WAIT, lab.ssCount(lab.a, ['state', 'time-wait']));
     assert.equal(json.processes.length, 0);
-    assert.equal(json.owners.unknown, CLOSE_WAIT);
-    assert.ok(json.notes.some((n) => n.includes('without root')), json.notes.join('\n'));
+    // Each socket counted once, in one class: the never-accepted ones are not "not visible".
+    assert.deepEqual(json.owners.close_wait, { held: 0, not_accepted: NOT_ACCEPTED, not_accepted_no_owner: NOT_ACCEPTED, not_accepted_ports: [NO_ACCEPT_PORT], not_visible: CLOSE_WAIT, not_looked_up: 0 });
+    assert.deepEqual(json.owners.fin_wait_2, { held: 0, orphaned: ORPHANS, not_visible: HALF_CLOSED, not_looked_up: 0 });
+    assert.equal(json.owners.unknown, CLOSE_WAIT + HALF_CLOSED);
+    // The same counts wherever they are quoted: the note, the findings and the report.
+    const note = `${CLOSE_WAIT} CLOSE_WAIT and ${HALF_CLOSED} FIN_WAIT_2 socket(s) held by processes this user cannot see: `;
+    assert.ok(json.notes.some((n) => n.startsWith(note) && n.endsWith('unreadable without root')), json.notes.join('\n'));
+    assert.deepEqual(
+      json.findings.filter((f) => f.id.startsWith('close-wait')).map((f) => f.summary),
+      [
+        `${CLOSE_WAIT} CLOSE_WAIT socket(s) whose process could not be seen (run as root to see it).`,
+        `${NOT_ACCEPTED} CLOSE_WAIT socket(s) never accepted, in the accept queue of a listener (port ${NO_ACCEPT_PORT}) whose process could not be found: run as root to see it.`,
+      ],
+    );
+    const text = spawnSync('ip', ['netns', 'exec', lab.a, 'setpriv', ...NOBODY, process.execPath, MAIN, 'inspect'], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(text.status, 0, text.stderr);
+    assert.match(text.stdout, new RegExp(`^  CLOSE_WAIT whose process is not visible: ${CLOSE_WAIT}$`, 'm'));
+    assert.match(text.stdout, new RegExp(`^  FIN_WAIT_2 whose process is not visible: ${HALF_CLOSED}$`, 'm'));
     assert.ok(json.notes.some((n) => n.includes('slabinfo')), json.notes.join('\n'));
     assert.equal(json.memory.bytes_per_timewait_from, 'assumed');
   });

@@ -11,8 +11,16 @@
 //   open ADDR PORT COUNT         connect and keep the connections open (ESTABLISHED)
 //   dangle ADDR PORT COUNT       start connecting and print `ready` at once (SYN_SENT to a
 //                                silent address)
+//   bind ADDR PORT               bind a socket and neither listen nor connect (bound, inactive)
+//   noaccept ADDR PORT           listen and never accept(): connections the peer closes stay
+//                                in the accept queue in CLOSE_WAIT, with no inode
+//
+// Node binds a TCP socket only to listen, and always accepts, so bind and noaccept call the C
+// library through koffi (src/sys/libc.ts). ADDR there is dotted IPv4 or :: (dual-stack).
 
 import { connect, createServer, type Socket } from 'node:net';
+import { endianness } from 'node:os';
+import { errnoName, loadLibc } from '../../src/sys/libc.js';
 
 const [mode, addr, ...rest] = process.argv.slice(2);
 const kept: Socket[] = [];
@@ -72,6 +80,33 @@ async function connectMany(port: number, count: number, concurrency: number, aft
   return [ok, fail];
 }
 
+/** linux/socket.h, linux/in.h, linux/in6.h. */
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_STREAM = 1;
+
+/** A TCP socket bound to ADDR:PORT by the C library and left open; given a backlog, listening too. Returns its fd. */
+function rawSocket(address: string, port: number, backlog?: number): number {
+  const libc = loadLibc();
+  if (typeof libc === 'string') throw new Error(`cannot call the C library: ${libc}`);
+  const v6 = address === '::';
+  if (!v6 && !/^\d+\.\d+\.\d+\.\d+$/.test(address)) throw new Error(`${address}: expected dotted IPv4 or ::`);
+  // struct sockaddr_in (16 bytes) or sockaddr_in6 (28, the address all zeros): family in host order, port big-endian.
+  const sa = new Uint8Array(v6 ? 28 : 16);
+  const view = new DataView(sa.buffer);
+  view.setUint16(0, v6 ? AF_INET6 : AF_INET, endianness() === 'LE');
+  view.setUint16(2, port);
+  if (!v6) sa.set(address.split('.').map(Number), 4);
+  const socket = libc.func('int socket(int domain, int type, int protocol)');
+  const bind = libc.func('int bind(int fd, const void *addr, uint32_t len)');
+  const listenCall = libc.func('int listen(int fd, int backlog)');
+  const fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) throw new Error(`socket: ${errnoName(libc.errno())}`);
+  if (bind(fd, sa, sa.length) !== 0) throw new Error(`bind ${address}:${port}: ${errnoName(libc.errno())}`);
+  if (backlog !== undefined && listenCall(fd, backlog) !== 0) throw new Error(`listen: ${errnoName(libc.errno())}`);
+  return fd;
+}
+
 async function main(): Promise<void> {
   const nums = rest.map(Number);
   switch (mode) {
@@ -118,6 +153,14 @@ async function main(): Promise<void> {
       console.log('ready');
       break;
     }
+    case 'bind':
+      rawSocket(addr as string, nums[0] as number);
+      console.log('ready');
+      break;
+    case 'noaccept':
+      rawSocket(addr as string, nums[0] as number, 128);
+      console.log('ready');
+      break;
     default:
       console.error(`load-agent: unknown mode ${String(mode)}`);
       process.exit(2);
