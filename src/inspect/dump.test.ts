@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyStateCounts, type StateCounts, type TcpState } from '../tcp/state.js';
-import { detectFormat, DumpFormatError, parseDump, readDump, type ParsedDump } from './dump.js';
+import { detectFormat, DumpFormatError, inspectDumpFile, parseDump, readDump, type ParsedDump } from './dump.js';
 import { ipv6Text, isIpv4, isIpv6 } from './address.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { parseEndpoint } from './ss.js';
@@ -348,6 +348,26 @@ describe('ss: device-bound sockets (captured with iproute2 6.1: test/fixtures/in
 
   it('an interface with no name, or text after the bracket that is not one, is a bad address', () => {
     for (const text of ['[fe80::1]%:22', '[fe80::1]x:22', '[fe80::1:22', 'fe80::1]:22', '127.0.0.1%:22']) assert.equal(parseEndpoint(text), undefined, text);
+  });
+});
+
+describe('ss -B (iproute2 6.8 on): bound, not listening sockets, shown as UNCONN', () => {
+  it('are in no state, as netlink reads them on the live host, and hold their port', () => {
+    const text = fixture('ss-tan.txt') + 'UNCONN 0 0 198.18.0.1:45000 0.0.0.0:*\n';
+    const d = parseDump(text);
+    assert.deepEqual(tally(d), tally(parseDump(fixture('ss-tan.txt'))));
+    assert.deepEqual(d.sockets.boundInactive.map((b) => [b.family, d.sockets.addresses[b.localAddress], b.localPort]), [[4, '198.18.0.1', 45000]]);
+    const file = join(mkdtempSync(join(tmpdir(), 'twlab-unconn-')), 'ss-tanB.txt');
+    try {
+      writeFileSync(file, text);
+      const ins = inspectDumpFile(file, 0).analysis.inspection;
+      assert.equal(ins.sockets.bound_inactive, 1);
+      assert.equal(ins.sockets.by_state.CLOSE, 0);
+      writeFileSync(file, fixture('ss-tan.txt'));
+      assert.equal(inspectDumpFile(file, 0).analysis.inspection.sockets.bound_inactive, null, 'a dump without UNCONN may not have asked for them');
+    } finally {
+      rmSync(dirname(file), { recursive: true, force: true });
+    }
   });
 });
 

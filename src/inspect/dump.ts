@@ -234,7 +234,9 @@ function observation(parsed: ParsedDump, path: string, takenAtMs: number): Obser
     skipped: parsed.skipped,
     skippedExamples: parsed.examples,
     ownersSeen: parsed.hasOwners,
-    ownersMissing: 0,
+    // Only a newer ss with -B lists bound, not listening sockets (UNCONN): where some are
+    // there, the dump listed them; where none are, it may simply not have asked.
+    boundInactiveListed: parsed.sockets.boundInactive.length > 0,
     notes,
   };
 }

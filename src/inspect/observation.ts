@@ -27,11 +27,6 @@ export interface Observation {
    */
   ownerScan?: { unreadable: number };
   /**
-   * Not read. analyze.ts counts the sockets whose owner could not be seen itself, once, so
-   * that the report, the notes and the findings give one figure (owners.*.not_visible).
-   */
-  ownersMissing?: number;
-  /**
    * Whether the socket list includes the bound, not listening sockets (SocketTable.
    * boundInactive): netlink sock_diag on 6.8 on. Otherwise their number is not known.
    */

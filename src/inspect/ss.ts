@@ -6,7 +6,9 @@
 //
 // With -H there is no header; `ss -an` adds a Netid column first (only tcp lines are kept);
 // -o, -e, -i add fields after the peer, which are ignored. ss prints states with dashes
-// and ESTAB/UNCONN for ESTABLISHED/CLOSE (misc/ss.c sstate_name).
+// and ESTAB/UNCONN for ESTABLISHED/CLOSE (misc/ss.c sstate_name). A TCP socket ss shows as
+// UNCONN is bound and not listening (newer ss lists them with -B, from kernel 6.8): it is in
+// no state, as netlink's reader keeps it (SocketTable.boundInactive), and holds its port.
 
 import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
@@ -158,6 +160,10 @@ export class SsParser {
       return;
     }
     const family = local.family ?? peer.family ?? 6;
+    if (state === 'CLOSE') {
+      this.sockets.boundInactive.push({ family, localAddress: this.sockets.addressId(wildcard(local.address, family)), localPort: local.port });
+      return;
+    }
     const record: SocketRecord = {
       family,
       state,
