@@ -184,9 +184,18 @@ describe('owners, memory, sysctls', () => {
     const row = (name: string) => ins.sysctls.find((r) => r.name === name);
     assert.deepEqual(row('net.ipv4.ip_local_port_range'), { name: 'net.ipv4.ip_local_port_range', value: '50000 50099', default: '32768 60999', differs: true, assumed: false, host_wide: false });
     assert.equal(row('net.ipv4.tcp_max_tw_buckets')?.default, '32768'); // 65536 / 2
+    assert.equal(row('net.ipv4.tcp_max_orphans')?.default, '32768', 'tcp.c tcp_init: half the host hash');
     assert.equal(row('net.ipv4.tcp_max_tw_buckets')?.differs, true);
     assert.deepEqual(row('net.ipv4.tcp_tw_recycle'), { name: 'net.ipv4.tcp_tw_recycle', value: null, default: null, differs: false, assumed: false, host_wide: false });
     assert.equal(ins.kernel.tw_recycle_exists, false);
+  });
+
+  it('tcp_max_orphans defaults to half the host hash: known in the initial namespace, not in one with a hash of its own', () => {
+    const init = analyze(host([], { 'net.ipv4.tcp_max_orphans': '1000' }, { ehashEntries: 16384 })).inspection;
+    assert.equal(init.sysctls.find((r) => r.name === 'net.ipv4.tcp_max_orphans')?.default, '8192');
+    const own = analyze(host([], {}, { ehashEntries: 16384 })).inspection;
+    assert.equal(own.sysctls.find((r) => r.name === 'net.ipv4.tcp_max_orphans')?.default, '131072', 'the profile default, the host hash being unknown');
+    assert.equal(own.sysctls.find((r) => r.name === 'net.ipv4.tcp_max_tw_buckets')?.default, '8192');
   });
 
   it('a sysctl the kernel printed but twlab cannot read becomes a note, not a crash', () => {

@@ -264,13 +264,19 @@ function profileFor(version: [number, number] | undefined): KernelProfileName {
   return 'linux-6.18';
 }
 
-/** Defaults of this host: the memory-derived ones from its established hash size. */
-function hostDefaults(profile: KernelProfileName, ehash: number | undefined): Sysctls {
+/**
+ * Defaults of this host: the memory-derived ones from its established hash size. A negative
+ * tcp_ehash_entries is a namespace sharing the host's hash; a positive one is the initial
+ * namespace's own (where tcp_max_orphans can be read), or a namespace with a hash of its own.
+ */
+function hostDefaults(profile: KernelProfileName, ehash: number | undefined, initNet: boolean): Sysctls {
   const base = defaultSysctls(profile);
   if (ehash === undefined || ehash === 0) return base;
   const slots = Math.abs(ehash);
   // tcp_ipv4.c tcp_set_hashinfo: max_tw_buckets = ehash / 2, max_syn_backlog = max(128, ehash / 128).
-  return { ...base, tcp_max_tw_buckets: slots / 2, tcp_max_syn_backlog: Math.max(128, slots / 128) };
+  const own = { ...base, tcp_max_tw_buckets: slots / 2, tcp_max_syn_backlog: Math.max(128, slots / 128) };
+  // tcp.c tcp_init: tcp_max_orphans = half the host's (initial namespace's) hash.
+  return ehash < 0 || initNet ? { ...own, tcp_max_orphans: slots / 2 } : own;
 }
 
 function readSysctls(obs: Observation, profile: KernelProfileName, defaults: Sysctls, notes: string[]): Sysctls {
@@ -628,7 +634,7 @@ export function analyze(obs: Observation): Analysis {
   const release = obs.origin.kind === 'host' ? (obs.origin.kernelRelease ?? null) : null;
   const version = release === null ? undefined : kernelVersion(release);
   const profile = profileFor(version);
-  const defaults = hostDefaults(profile, obs.ehashEntries);
+  const defaults = hostDefaults(profile, obs.ehashEntries, obs.sysctlText?.has('net.ipv4.tcp_max_orphans') === true);
   const sysctls = readSysctls(obs, profile, defaults, notes);
   const sysctlsAssumed = obs.sysctlText === undefined;
   if (sysctlsAssumed) notes.push('the dump has no sysctls: port range, tw_reuse and the rest are taken at their 6.18 defaults');
