@@ -54,6 +54,12 @@ function addInspection(ins: Inspection, registers: Registry[], options: MetricsO
     ins.owners.orphaned_fin_wait_2,
   );
 
+  new Gauge({
+    name: 'twlab_close_wait_not_accepted_sockets',
+    help: 'CLOSE_WAIT sockets never accept()ed: the peer closed while they waited in a listener\'s accept queue (inode 0)',
+    registers,
+  }).set(ins.owners.close_wait.not_accepted);
+
   const m = ins.memory;
   new Gauge({ name: 'twlab_timewait_sockets', help: 'Timewait sockets: TIME_WAIT plus orphaned FIN_WAIT_2', registers }).set(m.timewait_sockets);
   new Gauge({ name: 'twlab_timewait_socket_bytes', help: 'Bytes per timewait socket (tw_sock_TCP objsize in /proc/slabinfo, else 256)', registers }).set(m.bytes_per_timewait);

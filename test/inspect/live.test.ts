@@ -196,7 +196,7 @@ describe('inspect in a namespace with real load', { skip }, () => {
     }
   });
 
-  it('the exporter (no owner scan) counts the orphaned FIN_WAIT_2, and its timewait count is the kernel\'s', () => {
+  it('the exporter (no owner scan) counts the orphaned FIN_WAIT_2 and the never-accepted CLOSE_WAIT, and its timewait count is the kernel\'s', () => {
     const server = pathToFileURL(join(repoRoot(), 'dist/src/exporter/server.js')).href;
     // In namespace A: sockstat's tw just before and just after one scrape, while the scrape's
     // own connection is still open (its TIME_WAIT comes after), and the scrape.
@@ -214,6 +214,7 @@ describe('inspect in a namespace with real load', { skip }, () => {
       const { before, after, body } = JSON.parse(r.stdout) as { before: number; after: number; body: string };
       const exp = parseExposition(body);
       assert.equal(sampleValue(exp, 'twlab_orphaned_fin_wait_2_sockets'), ORPHANS);
+      assert.equal(sampleValue(exp, 'twlab_close_wait_not_accepted_sockets'), NOT_ACCEPTED);
       const tw = sampleValue(exp, 'twlab_timewait_sockets');
       if (before !== after) {
         last = `sockstat tw went from ${before} to ${after} during the scrape`;
