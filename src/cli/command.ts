@@ -33,8 +33,8 @@ export interface Context {
   log?: (text: string) => void;
   /** stdout is a terminal (inspect --watch refreshes in place). */
   tty?: boolean;
-  /** The terminal's height now, when stdout is one (inspect --watch fits its refresh to it). */
-  rows?: () => number | undefined;
+  /** The terminal's size now, when stdout is one (inspect --watch fits its refresh to it). */
+  screen?: () => { rows: number; columns: number } | undefined;
   /** For commands that run until stopped: a signal aborted on Ctrl-C (SIGINT) or SIGTERM.
    *  Calling it takes those signals over; commands that never call it keep their default. */
   stopSignal?: () => AbortSignal;

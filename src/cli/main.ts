@@ -3,6 +3,7 @@
 // and the environment, lends the commands a progress line and colour, writes their output
 // and sets the exit code.
 
+import { writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { runCli } from './cli.js';
 import { EXIT } from './command.js';
@@ -11,10 +12,15 @@ import { createProgress } from './progress.js';
 /**
  * The reader went away (`twlab inspect --watch | head -1`): stop quietly, as a C tool killed by
  * SIGPIPE would, with its exit status 141 (128 + SIGPIPE), rather than a Node stack trace.
+ * Any other failure to write (`> /dev/full`: ENOSPC) is one line on stderr and exit 1.
  */
 function onOutputError(e: NodeJS.ErrnoException): void {
   if (e.code === 'EPIPE') process.exit(141);
-  throw e;
+  try {
+    writeSync(2, `twlab: cannot write the output: ${e.message}\n`);
+  } finally {
+    process.exit(EXIT.failure);
+  }
 }
 
 async function main(): Promise<void> {
@@ -33,7 +39,7 @@ async function main(): Promise<void> {
     write: (text: string) => void process.stdout.write(text),
     log: (text: string) => void process.stderr.write(text),
     tty: process.stdout.isTTY === true,
-    rows: () => process.stdout.rows,
+    screen: () => (process.stdout.isTTY ? { rows: process.stdout.rows, columns: process.stdout.columns } : undefined),
     stopSignal,
     ...(progress ? { progress } : {}),
   };

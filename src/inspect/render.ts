@@ -1,9 +1,9 @@
 // Inspection -> the text `twlab inspect` and `twlab advise` print: small aligned tables and
 // wrapped sentences, readable at 100 columns. Pure; colour is an option the CLI turns on.
 
-import { bytes, painter, thousands, type Paint } from '../report/format.js';
+import { ANSI_STYLE, bytes, painter, thousands, visibleLength, type Paint } from '../report/format.js';
 import { TCP_STATES } from '../tcp/state.js';
-import { ownerlessText, type Advice, type Finding, type Inspection } from './analyze.js';
+import { JSON_LIST_LIMIT, ownerlessText, type Advice, type Finding, type Inspection } from './analyze.js';
 import type { Advised } from './advice.js';
 import type { Rates } from './rates.js';
 
@@ -31,11 +31,11 @@ function table(header: string[], rows: string[][], indent = '  ', left = 1): str
 }
 
 /** Wraps words to WIDTH with a hanging indent. */
-export function wrap(text: string, indent: string, first = indent): string[] {
+export function wrap(text: string, indent: string, first = indent, width = WIDTH): string[] {
   const out: string[] = [];
   let line = first;
   for (const word of text.split(/\s+/).filter((w) => w !== '')) {
-    if (line.trim() !== '' && line.length + 1 + word.length > WIDTH) {
+    if (line.trim() !== '' && line.length + 1 + word.length > width) {
       out.push(line);
       line = indent + word;
     } else {
@@ -59,13 +59,14 @@ function header(ins: Inspection, paint: Paint): string[] {
   return lines;
 }
 
-function rateLines(r: Rates): string[] {
+function rateLines(r: Rates, width = WIDTH): string[] {
   return wrap(
     `Rates over the last ${r.interval_s.toFixed(1)} s: new TIME_WAIT ${perS(r.new_time_wait_per_s)} (TcpExtTW), ` +
       `connect ${perS(r.active_opens_per_s)}, accept ${perS(r.passive_opens_per_s)}, ` +
       `TIME_WAIT reused ${perS(r.tw_recycled_per_s)}, skipped (overflow) ${perS(r.tw_overflow_per_s)}`,
     '  ',
     '',
+    width,
   );
 }
 
@@ -77,6 +78,17 @@ function states(ins: Inspection): string[] {
   return [`Sockets by state (${n(ins.sockets.total)})`, ...table(['state', 'IPv4', 'IPv6', 'total'], rows), ...boundLine];
 }
 
+/**
+ * "... and N more" under a table that shows `shown` of `listed` rows, where the JSON lists
+ * `listed` (at most JSON_LIST_LIMIT) and counts `unlisted` more.
+ */
+function moreLine(shown: number, listed: number, unlisted: number, indent = '  '): string[] {
+  const hidden = listed - shown + unlisted;
+  if (hidden <= 0) return [];
+  const json = unlisted > 0 ? `--json lists the first ${n(JSON_LIST_LIMIT)}` : '--json has them all';
+  return [`${indent}... and ${n(hidden)} more (${json})`];
+}
+
 function breakdown(ins: Inspection, which: 'time_wait' | 'close_wait', top: number): string[] {
   const b = ins[which];
   if (b.total === 0) return [];
@@ -85,10 +97,12 @@ function breakdown(ins: Inspection, which: 'time_wait' | 'close_wait', top: numb
   if (b.by_destination.length > 0) {
     lines.push('  by destination');
     lines.push(...table(['destination', 'count'], b.by_destination.slice(0, top).map((d) => [d.endpoint, n(d.count)]), '    '));
+    lines.push(...moreLine(Math.min(top, b.by_destination.length), b.by_destination.length, b.more.by_destination, '    '));
   }
   if (b.by_peer.length > 0) {
     lines.push('  by peer (accepted connections)');
     lines.push(...table(['peer', 'count'], b.by_peer.slice(0, top).map((d) => [d.address, n(d.count)]), '    '));
+    lines.push(...moreLine(Math.min(top, b.by_peer.length), b.by_peer.length, b.more.by_peer, '    '));
   }
   // Ephemeral local ports say little one by one (the destination table covers them); service
   // ports (outside ip_local_port_range) are where server-side TIME_WAIT and CLOSE_WAIT gather.
@@ -120,7 +134,7 @@ function destinations(ins: Inspection, top: number): string[] {
   return [
     `Ephemeral ports per destination (range ${p.range[0]}-${p.range[1]}: ${n(p.range_size)} ports${extra}; TIME_WAIT holds a port 60 s)`,
     ...table(['destination', 'from', 'in use', 'TIME_WAIT', 'free', 'used', 'last min', 'sustainable', ...(anyReuse ? ['w/ tw_reuse'] : [])], rows),
-    ...(ins.destinations.length > top ? [`  ... and ${n(ins.destinations.length - top)} more (--json has them all)`] : []),
+    ...moreLine(rows.length, ins.destinations.length, ins.more.destinations),
   ];
 }
 
@@ -134,7 +148,7 @@ function processes(ins: Inspection, top: number): string[] {
       .slice(0, top)
       .map((p) => [String(p.pid), p.command, n(p.close_wait), n(p.close_wait_not_accepted), n(p.fin_wait_2), [...p.close_wait_ports, ...p.not_accepted_ports.map((port) => `${port} (queue)`)].join(',')]);
     lines.push(...table(['pid', 'command', 'CLOSE_WAIT', 'not accepted', 'FIN_WAIT_2', 'ports'], rows, '  ', 2));
-    if (ins.processes.length > top) lines.push(`  ... and ${n(ins.processes.length - top)} more (--json lists up to 1000)`);
+    lines.push(...moreLine(rows.length, ins.processes.length, ins.more.processes));
     lines.push('  (a socket several processes share, as after fork(), counts for each; the lines below count sockets)');
   }
   const line = (what: string, count: number): void => {
@@ -234,7 +248,7 @@ export function renderInspection(ins: Inspection, options: RenderOptions = {}): 
  * from one refresh to the next, are left to `twlab inspect` and `twlab advise`. Cut to `rows`
  * lines so that the top, where the rates are, stays on the screen.
  */
-export function renderWatch(ins: Inspection, options: RenderOptions & { rows?: number; footer: string }): string {
+export function renderWatch(ins: Inspection, options: RenderOptions & { screen?: { rows: number; columns: number }; footer: string }): string {
   const paint = painter(options.color);
   const top = options.top ?? WATCH_TOP;
   const headlines = ins.findings.map((f) => {
@@ -243,7 +257,8 @@ export function renderWatch(ins: Inspection, options: RenderOptions & { rows?: n
   });
   const blocks = [
     header(ins, paint),
-    options.rates ? rateLines(options.rates) : ['Rates: from the next refresh on (they need two looks at the counters)'],
+    // The rates are what --watch is for: wrapped to the screen, never cut.
+    options.rates ? rateLines(options.rates, Math.min(WIDTH, options.screen?.columns ?? WIDTH)) : ['Rates: from the next refresh on (they need two looks at the counters)'],
     states(ins),
     destinations(ins, top),
     processes(ins, top),
@@ -251,12 +266,40 @@ export function renderWatch(ins: Inspection, options: RenderOptions & { rows?: n
     headlines.length > 0 ? ['Findings', ...headlines] : ['Findings: nothing out of the ordinary.'],
   ].filter((b) => b.length > 0);
   const lines = blocks.map((b) => b.join('\n')).join('\n\n').split('\n');
-  const room = options.rows === undefined ? Infinity : Math.max(5, options.rows - 2);
-  if (lines.length > room) {
-    const cut = lines.length - (room - 1);
-    lines.splice(room - 1, cut, `... ${cut} more lines: a taller terminal, or a smaller --top, shows them`);
+  const screen = options.screen;
+  if (screen === undefined) return `${lines.join('\n')}\n${options.footer}`;
+  // What does not fit the width is cut (the terminal would wrap it onto rows the rates need),
+  // then what does not fit the height, keeping the top. A word longer than the screen in the
+  // rates' wrapped text is cut too.
+  const columns = Math.max(20, screen.columns);
+  const fit = lines.map((l) => cutToWidth(l, columns));
+  const footer = cutToWidth(options.footer.replace(/\n$/, ''), columns);
+  const room = Math.max(5, screen.rows - 2);
+  if (fit.length > room) {
+    const cut = fit.length - (room - 1);
+    fit.splice(room - 1, cut, cutToWidth(`... ${cut} more lines: a taller terminal, or a smaller --top, shows them`, columns));
   }
-  return `${lines.join('\n')}\n${options.footer}`;
+  return `${fit.join('\n')}\n${footer}\n`;
+}
+
+/** A line cut to `columns` visible characters, ending in "~" where cut; styles kept, then reset. */
+function cutToWidth(line: string, columns: number): string {
+  if (visibleLength(line) <= columns) return line;
+  let out = '';
+  let visible = 0;
+  let styled = false;
+  for (const part of line.split(ANSI_STYLE)) {
+    if (ANSI_STYLE.test(part)) {
+      out += part;
+      styled = true;
+      continue;
+    }
+    const room = columns - 1 - visible;
+    if (room <= 0) break;
+    out += part.slice(0, room);
+    visible += Math.min(part.length, room);
+  }
+  return `${out}~${styled ? '\x1b[0m' : ''}`;
 }
 
 /** Rows per table in a --watch refresh, unless --top says otherwise. */

@@ -70,10 +70,14 @@ function isScope(text: string): boolean {
   return text === '' || (text.length > 1 && text.startsWith('%'));
 }
 
-/** `users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6))` -> owners (one per pid), names escaped (printable). */
+/**
+ * `users:(("nginx",pid=10,fd=6),("nginx",pid=11,fd=6))` -> owners (one per pid), names escaped
+ * (printable). ss prints a command name as it is, quotes and backslashes included (misc/ss.c
+ * does no escaping), so a name ends at the first `",pid=N,fd=N)` after it.
+ */
 export function parseSsUsers(text: string): Owner[] {
   const owners: Owner[] = [];
-  const re = /\("((?:[^"\\]|\\.)*)",pid=(\d+),fd=\d+\)/g;
+  const re = /\("(.*?)",pid=(\d+),fd=\d+\)/g;
   for (let m = re.exec(text); m !== null; m = re.exec(text)) {
     const pid = Number(m[2]);
     if (!owners.some((o) => o.pid === pid)) owners.push({ pid, command: printable(m[1] ?? '') });

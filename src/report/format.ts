@@ -21,20 +21,37 @@ export function thousands(x: number): string {
 
 /**
  * Control characters (C0, DEL, C1), invisible format characters (bidi overrides, zero-width)
- * and line separators: what a terminal would act on or hide rather than show.
+ * and line separators: what a terminal would act on or hide rather than show; and the
+ * backslash, which the escapes themselves use.
  */
-const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+const NOT_PRINTABLE = /[\\\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 /**
  * Text from outside (a dump's lines, process names) made safe to print: each character that
- * is not printable becomes \xNN or \uNNNN, so an escape sequence in a file is shown, not
- * run by the terminal ("\x1b[2J" rather than a cleared screen).
+ * is not printable becomes \xNN, \uNNNN or \u{NNNNN}, so an escape sequence in a file is
+ * shown, not run by the terminal ("\x1b[2J" rather than a cleared screen). A backslash
+ * becomes \\, so the result reads back unambiguously (a name holding the four characters
+ * "\x1b" prints as "\\x1b"), as in a JavaScript string literal.
  */
 export function printable(text: string): string {
   return text.replace(NOT_PRINTABLE, (c) => {
+    if (c === '\\') return '\\\\';
     const code = c.codePointAt(0) ?? 0;
-    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    const hex = code.toString(16);
+    if (code < 0x100) return `\\x${hex.padStart(2, '0')}`;
+    return code <= 0xffff ? `\\u${hex.padStart(4, '0')}` : `\\u{${hex}}`;
   });
+}
+
+/** An ANSI SGR sequence (colour, bold), captured: it takes no room on the screen. */
+// eslint-disable-next-line no-control-regex -- the escape character is what this matches
+export const ANSI_STYLE = /(\x1b\[[0-9;]*m)/;
+
+/** Characters a terminal shows: code points, without ANSI sequences that a cell may already hold. */
+export function visibleLength(text: string): number {
+  let length = 0;
+  for (const part of text.split(ANSI_STYLE)) if (!ANSI_STYLE.test(part)) length += [...part].length;
+  return length;
 }
 
 export type Style = 'bold' | 'dim' | 'red' | 'yellow';

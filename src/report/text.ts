@@ -5,7 +5,7 @@
 import type { Scenario } from '../scenario/types.js';
 import type { ClientResult, HostResult, Percentiles, ProxyResult, Result } from '../sim/result.js';
 import { TCP_STATES } from '../tcp/state.js';
-import { bytes, painter, wrap, type Paint, type Style } from './format.js';
+import { bytes, painter, visibleLength, wrap, type Paint, type Style } from './format.js';
 import { verdict } from './verdict.js';
 
 export { bytes };
@@ -266,12 +266,6 @@ function table(rows: Cell[][], paint: Paint): string[] {
     });
     return ('  ' + cells.join('  ')).trimEnd();
   });
-}
-
-/** Characters a terminal shows: code points, without ANSI sequences that a cell may already hold. */
-function visibleLength(text: string): number {
-  // eslint-disable-next-line no-control-regex
-  return [...text.replace(/\x1b\[[0-9;]*m/g, '')].length;
 }
 
 // ---------------------------------------------------------------------------------------

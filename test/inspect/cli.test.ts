@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Inspection } from '../../src/inspect/analyze.js';
@@ -194,6 +194,17 @@ describe('twlab inspect on this host', () => {
     const [first, second] = lines.map((l) => JSON.parse(l) as Inspection & { rates: unknown });
     assert.equal(first?.rates, null);
     assert.ok(second?.rates && typeof (second.rates as { new_time_wait_per_s: number }).new_time_wait_per_s === 'number');
+  });
+
+  it('output that cannot be written (> /dev/full): one line naming the error, exit 1, no stack trace', { skip: !existsSync('/dev/full') }, () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      const r = spawnSync(process.execPath, [MAIN, 'inspect', '--from', join(FIXTURES, 'ss-tan.txt')], { cwd: tmpdir(), stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      assert.equal(r.status, 1);
+      assert.equal(r.stderr, 'twlab: cannot write the output: ENOSPC: no space left on device, write\n');
+    } finally {
+      closeSync(full);
+    }
   });
 
   it('--watch into a reader that goes away (| head -1): exit 141 as SIGPIPE would, no stack trace', async () => {

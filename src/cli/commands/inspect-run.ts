@@ -129,8 +129,8 @@ export async function runInspect(args: Args, context: Context): Promise<Output> 
       write(JSON.stringify({ ...ins, rates: rates ?? null }) + '\n');
     } else if (context.tty) {
       const footer = `(every ${interval} s; Ctrl-C to stop; the sysctls and the advice: twlab inspect, twlab advise)\n`;
-      const rows = context.rows?.();
-      write(CLEAR + renderWatch(ins, { color: context.color, ...(topGiven ? { top } : {}), ...(rates ? { rates } : {}), ...(rows !== undefined ? { rows } : {}), footer }));
+      const screen = context.screen?.();
+      write(CLEAR + renderWatch(ins, { color: context.color, ...(topGiven ? { top } : {}), ...(rates ? { rates } : {}), ...(screen ? { screen } : {}), footer }));
     } else {
       write(renderInspection(ins, { color: context.color, top, ...(rates ? { rates } : {}) }) + '\n');
     }
