@@ -49,13 +49,28 @@ export function inferRole(ins: Inspection): Role {
   return 'server';
 }
 
-/** After "N CLOSE_WAIT socket(s)": why no process is named. Not visible (and whether root would see it) or not looked up: one or the other, never both. */
+/**
+ * After "N CLOSE_WAIT socket(s)": why no process is named. Not visible (and whether root would
+ * see it) or not looked up: one or the other, never both. In a dump without inodes (ss -p
+ * without -e) a CLOSE_WAIT without a process may be one never accepted, which no process
+ * holds (socket-owners.ts), so root is not promised to name it.
+ */
 function unseenWhy(ins: Inspection, notLookedUp: number): string {
-  if (notLookedUp > 0) return ins.source.kind === 'file' ? '; the dump does not name processes (save it with ss -tanp)' : ' whose process was not looked up';
+  const file = ins.source.kind === 'file';
+  if (notLookedUp > 0) return file ? `; the dump does not name processes (save it with ${SAVE_DUMP})` : ' whose process was not looked up';
   if ((ins.owners.unreadable_processes ?? 0) > 0) return ' whose process could not be seen (run as root to see it)';
-  if (ins.source.kind === 'file') return ' without a process in the dump (ss -p run as root names them all)';
+  if (file && !ins.owners.inodes) {
+    return (
+      ' without a process in the dump: saved without -e (the inode), a CLOSE_WAIT still in an accept queue cannot be told from ' +
+      `one whose process was not listed (ss -p lists other users' only as root); save it with ${SAVE_DUMP}`
+    );
+  }
+  if (file) return " without a process in the dump, though a file refers to it (its inode): ss -p lists other users' processes only as root";
   return ' that no process holds in /proc/PID/fd (a kernel socket, or its process exited while inspect looked)';
 }
+
+/** How to save a dump that names every owner and tells never-accepted CLOSE_WAIT apart. */
+const SAVE_DUMP = 'ss -tanpe as root';
 
 function sysctlValue(ins: Inspection, name: string): string | null {
   return ins.sysctls.find((r) => r.name === name)?.value ?? null;
@@ -230,13 +245,18 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
   const open = cw.held + unseen;
   if (open > 0) {
     const p = holders[0];
+    // Without inodes a dump cannot tell a CLOSE_WAIT no process holds from one never accepted.
+    const maybeQueued =
+      ins.source.kind === 'file' && !ins.owners.inodes && unseen > 0
+        ? ` (the ${n(unseen)} the dump names no process for may instead wait in an accept queue: without -e it cannot tell)`
+        : '';
     advice.push({
       id: 'fix-close-wait',
       action: p
         ? `Fix ${p.command} (pid ${p.pid}): close the socket when a read returns 0 (EOF) or fails, and give idle connections a timeout.`
         : 'Find the process holding the CLOSE_WAIT sockets and make it close the socket when a read returns 0 (EOF) or fails.',
       reason:
-        `${n(open)} CLOSE_WAIT now held open by the application${cw.not_accepted > 0 ? ` (and ${n(cw.not_accepted)} never accepted, below)` : ''}. ` +
+        `${n(open)} CLOSE_WAIT now held open by the application${maybeQueued}${cw.not_accepted > 0 ? ` (and ${n(cw.not_accepted)} never accepted, below)` : ''}. ` +
         'No sysctl ends CLOSE_WAIT: tcp_fin_timeout does not apply to it, and keepalive ' +
         '(only on sockets with SO_KEEPALIVE, after tcp_keepalive_time, 2 h by default) can at most reset one whose peer is gone, ' +
         'leaving the descriptor open; only the application frees it, by calling close(). Restarting the process frees them but the leak comes back.',

@@ -53,6 +53,7 @@ function host(list: SocketRecord[], sysctl: Record<string, string> = {}, extra: 
     skipped: 0,
     skippedExamples: [],
     ownersSeen: true,
+    socketInodes: true,
     ownerScan: { unreadable: 0 },
     sysctlText: text,
     notes: [],
@@ -229,7 +230,7 @@ describe('owners: who has the CLOSE_WAIT and FIN_WAIT_2 sockets', () => {
     const list = [...sockets(3, 'FIN_WAIT_2', { port: 50000 }), ...sockets(1, 'FIN_WAIT_2', { port: 50010, inode: 9 })];
     const proc = { ...host(list), origin: { kind: 'file' as const, path: 'tcp.txt', format: 'proc' as const }, ownersSeen: false };
     assert.deepEqual(analyze(proc).inspection.owners.fin_wait_2, { held: 0, orphaned: 3, not_visible: 0, not_looked_up: 1 });
-    const ss = { ...proc, origin: { kind: 'file' as const, path: 'ss.txt', format: 'ss' as const } };
+    const ss = { ...proc, origin: { kind: 'file' as const, path: 'ss.txt', format: 'ss' as const }, socketInodes: false };
     assert.deepEqual(analyze(ss).inspection.owners.fin_wait_2, { held: 0, orphaned: 0, not_visible: 0, not_looked_up: 4 });
   });
 
