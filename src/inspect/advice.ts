@@ -233,12 +233,18 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
   }
   if (cw.not_accepted_no_owner > 0) {
     const root = (ins.owners.unreadable_processes ?? 0) > 0 ? ': run as root to see it' : '';
+    // Not found only where owners were looked up; a /proc/net/tcp or netstat -e dump names none.
+    const whose = ins.owners.seen
+      ? ` whose process could not be found${root}`
+      : ins.source.kind === 'file'
+        ? `: the dump names no processes (save it with ${SAVE_DUMP})`
+        : ': its process was not looked up';
     findings.push({
       id: 'close-wait-not-accepted',
       severity: 'warning',
       summary:
         `${n(cw.not_accepted_no_owner)} CLOSE_WAIT socket(s) never accepted, in the accept queue of a listener ` +
-        `(port ${cw.not_accepted_ports.join(', ')}) whose process could not be found${root}.`,
+        `(port ${cw.not_accepted_ports.join(', ')})${whose}.`,
       detail: queueDetail,
     });
   }

@@ -249,6 +249,18 @@ describe('owners: who has the CLOSE_WAIT and FIN_WAIT_2 sockets', () => {
     assert.match(ins.advice.find((a) => a.id === 'fix-accept-loop')?.action ?? '', /server \(pid 77\) accept\(\) connections on port 7000/);
   });
 
+  it('a saved /proc/net/tcp names no processes: a never-accepted CLOSE_WAIT is not "not found", nothing was looked up', () => {
+    const obs = { ...host([listener(7004), ...accepted(4, 7004)]), origin: { kind: 'file' as const, path: 'tcp.txt', format: 'proc' as const }, ownersSeen: false };
+    delete obs.ownerScan;
+    const ins = inspectObservation(obs).analysis.inspection;
+    assert.equal(ins.owners.close_wait.not_accepted_no_owner, 4);
+    const f = ins.findings.find((x) => x.id === 'close-wait-not-accepted');
+    assert.equal(f?.summary, '4 CLOSE_WAIT socket(s) never accepted, in the accept queue of a listener (port 7004): the dump names no processes (save it with ss -tanpe as root).');
+    const text = renderInspection(ins);
+    assert.match(text, /^ {2}CLOSE_WAIT never accepted, queued on a listener \(port 7004\) whose process was not looked up: 4$/m);
+    assert.doesNotMatch(text, /not found/);
+  });
+
   it("the listener a connection queued on: its own address before the wildcard, the family's wildcard (v4-mapped on ::)", () => {
     const [a, b, c] = [[{ pid: 1, command: 'exact' }], [{ pid: 2, command: 'any4' }], [{ pid: 3, command: 'any6' }]];
     const list = [

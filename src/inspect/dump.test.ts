@@ -412,9 +412,12 @@ describe('ss -tanpe, netstat -antpe: the socket inode (captured: capture-inode.s
     });
   }
 
-  it('netstat -ante (inodes, no processes): never accepted, on a listener whose process the dump does not name', () => {
+  it('netstat -ante (inodes, no processes): never accepted, and the finding says the dump names no processes', () => {
     const ins = inspectText(fixture('netstat-ante.txt'), 'netstat-ante.txt');
     assert.deepEqual(ins.owners.close_wait, { ...queued, held: 0, not_accepted_no_owner: 5, not_looked_up: 2 });
+    const f = ins.findings.find((x) => x.id === 'close-wait-not-accepted');
+    assert.match(f?.summary ?? '', /^5 CLOSE_WAIT socket\(s\) never accepted, in the accept queue of a listener \(port 7004, 7006\): the dump names no processes/);
+    assert.doesNotMatch(f?.summary ?? '', /could not be found/);
   });
 
   it('inodes are taken only when every line has one', () => {

@@ -140,7 +140,7 @@ function processes(ins: Inspection, top: number): string[] {
   const line = (what: string, count: number): void => {
     if (count > 0) lines.push(`  ${what}: ${n(count)}`);
   };
-  line(`CLOSE_WAIT never accepted, queued on a listener (port ${cw.not_accepted_ports.join(', ')}) whose process was not found`, cw.not_accepted_no_owner);
+  line(`CLOSE_WAIT never accepted, queued on a listener (port ${cw.not_accepted_ports.join(', ')}) whose process was not ${seen ? 'found' : 'looked up'}`, cw.not_accepted_no_owner);
   line('orphaned FIN_WAIT_2 (closed by this host, no process)', fw.orphaned);
   line('CLOSE_WAIT whose process is not visible', cw.not_visible);
   line('FIN_WAIT_2 whose process is not visible', fw.not_visible);
