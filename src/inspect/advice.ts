@@ -270,19 +270,32 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
     });
   }
   if (cw.not_accepted > 0) {
+    // One advice, for the process with the most queued: its own count and ports; the other
+    // listeners' share in a sentence (each socket counts once per process, so the rest is exact).
     const q = queues[0];
-    const port = q?.not_accepted_ports[0] ?? (cw.not_accepted_ports[0] as number);
+    const ports = q ? q.not_accepted_ports : cw.not_accepted_ports;
+    const portText = `port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`;
+    const own = q ? q.close_wait_not_accepted : cw.not_accepted;
+    const rest = cw.not_accepted - own;
+    const others = queues.slice(1);
+    const elsewhere = [
+      ...others.slice(0, NAMED).map((o) => `pid ${o.pid} (${o.command}) ${n(o.close_wait_not_accepted)} on port ${o.not_accepted_ports.join(', ')}`),
+      ...(others.length > NAMED ? [`${others.length - NAMED} more process(es)`] : []),
+      ...(q && cw.not_accepted_no_owner > 0 ? [`${n(cw.not_accepted_no_owner)} on a listener whose process is not named`] : []),
+    ];
+    const filter = ports.map((p) => `sport = :${p}`).join(' or ');
     advice.push({
       id: 'fix-accept-loop',
       action: q
-        ? `Make ${q.command} (pid ${q.pid}) accept() connections on port ${port} as they arrive: its accept loop is stalled or too slow.`
-        : `Find the process listening on port ${port} and make it accept() connections as they arrive.`,
+        ? `Make ${q.command} (pid ${q.pid}) accept() connections on ${portText} as they arrive: its accept loop is stalled or too slow.`
+        : `Find the process listening on ${portText} and make it accept() connections as they arrive.`,
       reason:
-        `${n(cw.not_accepted)} connection(s) closed by the peer wait in an accept queue in CLOSE_WAIT. Until accept() takes them ` +
-        'they hold a place in the listen backlog, and a full backlog drops new SYNs (TcpExtListenOverflows). Check that the ' +
+        `${n(own)} connection(s) closed by the peer wait in ${q ? 'its accept queue' : `the accept queue${ports.length > 1 ? 's' : ''}`} on ${portText} in CLOSE_WAIT. ` +
+        (rest > 0 && elsewhere.length > 0 ? `Other listeners have ${n(rest)} more: ${elsewhere.join('; ')}. ` : '') +
+        'Until accept() takes them they hold a place in the listen backlog, and a full backlog drops new SYNs (TcpExtListenOverflows). Check that the ' +
         'accepting thread is alive and not blocked by the work of each connection; a larger backlog only delays the symptom.',
       commands: [
-        `ss -tln 'sport = :${port}'   # Recv-Q: connections waiting for accept(); Send-Q: the backlog`,
+        `ss -tln '${ports.length > 1 ? `( ${filter} )` : filter}'   # Recv-Q: connections waiting for accept(); Send-Q: the backlog`,
         'nstat -az TcpExtListenOverflows TcpExtListenDrops',
       ],
     });

@@ -249,6 +249,21 @@ describe('owners: who has the CLOSE_WAIT and FIN_WAIT_2 sockets', () => {
     assert.match(ins.advice.find((a) => a.id === 'fix-accept-loop')?.action ?? '', /server \(pid 77\) accept\(\) connections on port 7000/);
   });
 
+  it('fix-accept-loop names the process with the most queued, with its own count and ports, then the other listeners', () => {
+    const list = [
+      listenerOn(HOST, 7004, 5, [{ pid: 13425, command: 'python3' }]),
+      listenerOn(HOST, 7006, 6, [{ pid: 13427, command: 'python3' }]),
+      ...accepted(10, 7004, { local: HOST }),
+      ...accepted(6, 7006, { local: HOST, firstRemotePort: 41000 }),
+    ];
+    const ins = inspectObservation(host(list)).analysis.inspection;
+    const a = ins.advice.find((x) => x.id === 'fix-accept-loop');
+    assert.match(a?.action ?? '', /^Make python3 \(pid 13425\) accept\(\) connections on port 7004 /);
+    assert.match(a?.reason ?? '', /^10 connection\(s\) closed by the peer wait in its accept queue on port 7004 in CLOSE_WAIT\./);
+    assert.match(a?.reason ?? '', /Other listeners have 6 more: pid 13427 \(python3\) 6 on port 7006\./);
+    assert.ok(a?.commands.some((c) => c.includes(':7004')) && !a.commands.some((c) => c.includes(':7006')), JSON.stringify(a?.commands));
+  });
+
   it('a saved /proc/net/tcp names no processes: a never-accepted CLOSE_WAIT is not "not found", nothing was looked up', () => {
     const obs = { ...host([listener(7004), ...accepted(4, 7004)]), origin: { kind: 'file' as const, path: 'tcp.txt', format: 'proc' as const }, ownersSeen: false };
     delete obs.ownerScan;
