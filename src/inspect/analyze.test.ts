@@ -367,8 +367,13 @@ describe('bound, not listening sockets', () => {
     assert.equal(ins.sockets.bound_inactive, 2);
     assert.equal(ins.ports.bound_in_range, 1, 'port 50050; 80 is outside the range');
     assert.equal(ins.destinations[0]?.usable_ports, 99);
-    assert.match(renderInspection(ins), /^ {2}and 2 bound but neither listening nor connected \(in no state: ss -tan and \/proc\/net\/tcp leave them out/m);
-    assert.equal(analyze({ ...obs, boundInactiveListed: false }).inspection.sockets.bound_inactive, null);
+    const text = renderInspection(ins);
+    assert.match(text, /^ {2}and 2 bound but neither listening nor connected \(in no state; each holds its port/m);
+    assert.doesNotMatch(text, /ss -tan and \/proc\/net\/tcp leave them out/, 'ss from iproute2 6.8 lists them with -a');
+    assert.ok(!ins.notes.some((n) => n.includes('bound, not listening')), ins.notes.join('\n'));
+    const unlisted = analyze({ ...obs, boundInactiveListed: false }).inspection;
+    assert.equal(unlisted.sockets.bound_inactive, null);
+    assert.equal(unlisted.notes.filter((n) => n.startsWith('bound, not listening sockets')).length, 1, unlisted.notes.join('\n'));
   });
 });
 

@@ -333,6 +333,10 @@ export function ownerlessText(closeWait: number, finWait2: number): string {
   return `${andList(parts)} socket(s)`;
 }
 
+/** Where the source cannot list bound, not listening sockets (sockets.bound_inactive null). */
+const BOUND_INACTIVE_NOTE =
+  'bound, not listening sockets (bind() alone) are not in this socket list (netlink and ss -a list them from 6.8): their ports are not counted as held';
+
 /** TCP_STATES indexes, as SocketTable stores states. */
 const { LISTEN, CLOSE, TIME_WAIT, CLOSE_WAIT } = STATE_INDEX;
 
@@ -644,6 +648,7 @@ export function analyze(obs: Observation): Analysis {
   const sysctlsAssumed = obs.sysctlText === undefined;
   if (sysctlsAssumed) notes.push('the dump has no sysctls: port range, tw_reuse and the rest are taken at their 6.18 defaults');
   const [lo, hi] = sysctls.ip_local_port_range;
+  if (!obs.boundInactiveListed) notes.push(BOUND_INACTIVE_NOTE);
   const sockets = obs.sockets;
   const { localPort } = sockets;
 

@@ -385,6 +385,11 @@ describe('ss saved without -a (captured: capture-edge.sh)', () => {
     for (const name of ['ss-tan-scoped.txt', 'ss-tan.txt', 'ss-tanp.txt']) assert.deepEqual(parseDump(fixture(name)).notes, [], name);
   });
 
+  it('UNCONN lines (bound, not listening: ss -a or -B from iproute2 6.8) show it was saved with -a', () => {
+    const text = 'State Recv-Q Send-Q Local Address:Port Peer Address:Port\nESTAB 0 0 198.18.0.1:40000 198.18.0.2:80\nUNCONN 0 0 198.18.0.1:45000 0.0.0.0:*\n';
+    assert.deepEqual(parseDump(text).notes, []);
+  });
+
   it('a dump with one socket in a state ss -tn leaves out (here SYN-RECV) is taken as saved with -a', () => {
     const text = fixture('ss-tn.txt') + 'SYN-RECV 0 0 [2001:db8::1]:80 [2001:db8::2]:40000\n';
     assert.deepEqual(parseDump(text).notes, []);

@@ -237,8 +237,9 @@ function observation(parsed: ParsedDump, path: string, takenAtMs: number): Obser
     skippedExamples: parsed.examples,
     ownersSeen: parsed.hasOwners,
     socketInodes: parsed.hasInodes,
-    // Only a newer ss with -B lists bound, not listening sockets (UNCONN): where some are
-    // there, the dump listed them; where none are, it may simply not have asked.
+    // Only ss from iproute2 6.8 on, on kernel 6.8 on, with -a or -B, lists bound, not listening
+    // sockets (UNCONN): where some are there, the dump listed them; where none are, it may
+    // simply not have asked (an older ss, netstat and /proc/net/tcp never do).
     boundInactiveListed: parsed.sockets.boundInactive.length > 0,
     notes,
   };

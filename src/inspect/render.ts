@@ -72,7 +72,8 @@ function rateLines(r: Rates): string[] {
 function states(ins: Inspection): string[] {
   const rows = TCP_STATES.filter((s) => ins.sockets.by_state[s] > 0).map((s) => [s, n(ins.sockets.ipv4[s]), n(ins.sockets.ipv6[s]), n(ins.sockets.by_state[s])]);
   const bound = ins.sockets.bound_inactive ?? 0;
-  const boundLine = bound > 0 ? [`  and ${n(bound)} bound but neither listening nor connected (in no state: ss -tan and /proc/net/tcp leave them out; each holds its port)`] : [];
+  // ss lists them as UNCONN only from iproute2 6.8 on kernel 6.8 (with -a or -B); /proc/net/tcp never does.
+  const boundLine = bound > 0 ? [`  and ${n(bound)} bound but neither listening nor connected (in no state; each holds its port)`] : [];
   if (rows.length === 0) return ['Sockets: none', ...boundLine];
   return [`Sockets by state (${n(ins.sockets.total)})`, ...table(['state', 'IPv4', 'IPv6', 'total'], rows), ...boundLine];
 }

@@ -9,8 +9,8 @@
 // inode, 0 for one no file refers to (socket-owners.ts), printed on every line, so a dump
 // gives inodes when all its lines have one (a line without it was not saved with -e). ss prints states with dashes
 // and ESTAB/UNCONN for ESTABLISHED/CLOSE (misc/ss.c sstate_name). A TCP socket ss shows as
-// UNCONN is bound and not listening (newer ss lists them with -B, from kernel 6.8): it is in
-// no state, as netlink's reader keeps it (SocketTable.boundInactive), and holds its port.
+// UNCONN is bound and not listening (iproute2 6.8 on lists them with -a or -B, from kernel
+// 6.8): it is in no state, as netlink's reader keeps it (SocketTable.boundInactive), and holds its port.
 
 import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
@@ -89,9 +89,16 @@ export function parseSsUsers(text: string): Owner[] {
  */
 const HIDDEN_WITHOUT_ALL: readonly TcpState[] = ['LISTEN', 'CLOSE', 'TIME_WAIT', 'SYN_RECV'];
 
-/** Whether sockets read from ss look saved without -a (`ss -tn`): some sockets, none in a state that leaves out. */
+/**
+ * Whether sockets read from ss look saved without -a (`ss -tn`): some sockets, none in a state
+ * that leaves out. UNCONN lines go to boundInactive, not CLOSE, and only -a or -B lists them.
+ */
 export function looksSavedWithoutAll(sockets: SocketTable): boolean {
-  return sockets.length > 0 && HIDDEN_WITHOUT_ALL.every((s) => sockets.ipv4[STATE_INDEX[s]] === 0 && sockets.ipv6[STATE_INDEX[s]] === 0);
+  return (
+    sockets.length > 0 &&
+    sockets.boundInactive.length === 0 &&
+    HIDDEN_WITHOUT_ALL.every((s) => sockets.ipv4[STATE_INDEX[s]] === 0 && sockets.ipv6[STATE_INDEX[s]] === 0)
+  );
 }
 
 export class SsFormatError extends Error {
