@@ -49,13 +49,28 @@ export function inferRole(ins: Inspection): Role {
   return 'server';
 }
 
-/** After "N CLOSE_WAIT socket(s)": why no process is named. Not visible (and whether root would see it) or not looked up: one or the other, never both. */
+/**
+ * After "N CLOSE_WAIT socket(s)": why no process is named. Not visible (and whether root would
+ * see it) or not looked up: one or the other, never both. In a dump without inodes (ss -p
+ * without -e) a CLOSE_WAIT without a process may be one never accepted, which no process
+ * holds (socket-owners.ts), so root is not promised to name it.
+ */
 function unseenWhy(ins: Inspection, notLookedUp: number): string {
-  if (notLookedUp > 0) return ins.source.kind === 'file' ? '; the dump does not name processes (save it with ss -tanp)' : ' whose process was not looked up';
+  const file = ins.source.kind === 'file';
+  if (notLookedUp > 0) return file ? `; the dump does not name processes (save it with ${SAVE_DUMP})` : ' whose process was not looked up';
   if ((ins.owners.unreadable_processes ?? 0) > 0) return ' whose process could not be seen (run as root to see it)';
-  if (ins.source.kind === 'file') return ' without a process in the dump (ss -p run as root names them all)';
+  if (file && !ins.owners.inodes) {
+    return (
+      ' without a process in the dump: saved without -e (the inode), a CLOSE_WAIT still in an accept queue cannot be told from ' +
+      `one whose process was not listed (ss -p lists other users' only as root); save it with ${SAVE_DUMP}`
+    );
+  }
+  if (file) return " without a process in the dump, though a file refers to it (its inode): ss -p lists other users' processes only as root";
   return ' that no process holds in /proc/PID/fd (a kernel socket, or its process exited while inspect looked)';
 }
+
+/** How to save a dump that names every owner and tells never-accepted CLOSE_WAIT apart. */
+const SAVE_DUMP = 'ss -tanpe as root';
 
 function sysctlValue(ins: Inspection, name: string): string | null {
   return ins.sysctls.find((r) => r.name === name)?.value ?? null;
@@ -218,25 +233,36 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
   }
   if (cw.not_accepted_no_owner > 0) {
     const root = (ins.owners.unreadable_processes ?? 0) > 0 ? ': run as root to see it' : '';
+    // Not found only where owners were looked up; a /proc/net/tcp or netstat -e dump names none.
+    const whose = ins.owners.seen
+      ? ` whose process could not be found${root}`
+      : ins.source.kind === 'file'
+        ? `: the dump names no processes (save it with ${SAVE_DUMP})`
+        : ': its process was not looked up';
     findings.push({
       id: 'close-wait-not-accepted',
       severity: 'warning',
       summary:
         `${n(cw.not_accepted_no_owner)} CLOSE_WAIT socket(s) never accepted, in the accept queue of a listener ` +
-        `(port ${cw.not_accepted_ports.join(', ')}) whose process could not be found${root}.`,
+        `(port ${cw.not_accepted_ports.join(', ')})${whose}.`,
       detail: queueDetail,
     });
   }
   const open = cw.held + unseen;
   if (open > 0) {
     const p = holders[0];
+    // Without inodes a dump cannot tell a CLOSE_WAIT no process holds from one never accepted.
+    const maybeQueued =
+      ins.source.kind === 'file' && !ins.owners.inodes && unseen > 0
+        ? ` (the ${n(unseen)} the dump names no process for may instead wait in an accept queue: without -e it cannot tell)`
+        : '';
     advice.push({
       id: 'fix-close-wait',
       action: p
         ? `Fix ${p.command} (pid ${p.pid}): close the socket when a read returns 0 (EOF) or fails, and give idle connections a timeout.`
         : 'Find the process holding the CLOSE_WAIT sockets and make it close the socket when a read returns 0 (EOF) or fails.',
       reason:
-        `${n(open)} CLOSE_WAIT now held open by the application${cw.not_accepted > 0 ? ` (and ${n(cw.not_accepted)} never accepted, below)` : ''}. ` +
+        `${n(open)} CLOSE_WAIT now held open by the application${maybeQueued}${cw.not_accepted > 0 ? ` (and ${n(cw.not_accepted)} never accepted, below)` : ''}. ` +
         'No sysctl ends CLOSE_WAIT: tcp_fin_timeout does not apply to it, and keepalive ' +
         '(only on sockets with SO_KEEPALIVE, after tcp_keepalive_time, 2 h by default) can at most reset one whose peer is gone, ' +
         'leaving the descriptor open; only the application frees it, by calling close(). Restarting the process frees them but the leak comes back.',
@@ -244,19 +270,32 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
     });
   }
   if (cw.not_accepted > 0) {
+    // One advice, for the process with the most queued: its own count and ports; the other
+    // listeners' share in a sentence (each socket counts once per process, so the rest is exact).
     const q = queues[0];
-    const port = q?.not_accepted_ports[0] ?? (cw.not_accepted_ports[0] as number);
+    const ports = q ? q.not_accepted_ports : cw.not_accepted_ports;
+    const portText = `port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}`;
+    const own = q ? q.close_wait_not_accepted : cw.not_accepted;
+    const rest = cw.not_accepted - own;
+    const others = queues.slice(1);
+    const elsewhere = [
+      ...others.slice(0, NAMED).map((o) => `pid ${o.pid} (${o.command}) ${n(o.close_wait_not_accepted)} on port ${o.not_accepted_ports.join(', ')}`),
+      ...(others.length > NAMED ? [`${others.length - NAMED} more process(es)`] : []),
+      ...(q && cw.not_accepted_no_owner > 0 ? [`${n(cw.not_accepted_no_owner)} on a listener whose process is not named`] : []),
+    ];
+    const filter = ports.map((p) => `sport = :${p}`).join(' or ');
     advice.push({
       id: 'fix-accept-loop',
       action: q
-        ? `Make ${q.command} (pid ${q.pid}) accept() connections on port ${port} as they arrive: its accept loop is stalled or too slow.`
-        : `Find the process listening on port ${port} and make it accept() connections as they arrive.`,
+        ? `Make ${q.command} (pid ${q.pid}) accept() connections on ${portText} as they arrive: its accept loop is stalled or too slow.`
+        : `Find the process listening on ${portText} and make it accept() connections as they arrive.`,
       reason:
-        `${n(cw.not_accepted)} connection(s) closed by the peer wait in an accept queue in CLOSE_WAIT. Until accept() takes them ` +
-        'they hold a place in the listen backlog, and a full backlog drops new SYNs (TcpExtListenOverflows). Check that the ' +
+        `${n(own)} connection(s) closed by the peer wait in ${q ? 'its accept queue' : `the accept queue${ports.length > 1 ? 's' : ''}`} on ${portText} in CLOSE_WAIT. ` +
+        (rest > 0 && elsewhere.length > 0 ? `Other listeners have ${n(rest)} more: ${elsewhere.join('; ')}. ` : '') +
+        'Until accept() takes them they hold a place in the listen backlog, and a full backlog drops new SYNs (TcpExtListenOverflows). Check that the ' +
         'accepting thread is alive and not blocked by the work of each connection; a larger backlog only delays the symptom.',
       commands: [
-        `ss -tln 'sport = :${port}'   # Recv-Q: connections waiting for accept(); Send-Q: the backlog`,
+        `ss -tln '${ports.length > 1 ? `( ${filter} )` : filter}'   # Recv-Q: connections waiting for accept(); Send-Q: the backlog`,
         'nstat -az TcpExtListenOverflows TcpExtListenDrops',
       ],
     });

@@ -53,6 +53,7 @@ function host(list: SocketRecord[], sysctl: Record<string, string> = {}, extra: 
     skipped: 0,
     skippedExamples: [],
     ownersSeen: true,
+    socketInodes: true,
     ownerScan: { unreadable: 0 },
     sysctlText: text,
     notes: [],
@@ -229,7 +230,7 @@ describe('owners: who has the CLOSE_WAIT and FIN_WAIT_2 sockets', () => {
     const list = [...sockets(3, 'FIN_WAIT_2', { port: 50000 }), ...sockets(1, 'FIN_WAIT_2', { port: 50010, inode: 9 })];
     const proc = { ...host(list), origin: { kind: 'file' as const, path: 'tcp.txt', format: 'proc' as const }, ownersSeen: false };
     assert.deepEqual(analyze(proc).inspection.owners.fin_wait_2, { held: 0, orphaned: 3, not_visible: 0, not_looked_up: 1 });
-    const ss = { ...proc, origin: { kind: 'file' as const, path: 'ss.txt', format: 'ss' as const } };
+    const ss = { ...proc, origin: { kind: 'file' as const, path: 'ss.txt', format: 'ss' as const }, socketInodes: false };
     assert.deepEqual(analyze(ss).inspection.owners.fin_wait_2, { held: 0, orphaned: 0, not_visible: 0, not_looked_up: 4 });
   });
 
@@ -246,6 +247,33 @@ describe('owners: who has the CLOSE_WAIT and FIN_WAIT_2 sockets', () => {
     const ids = ins.advice.map((a) => a.id);
     assert.ok(ids.includes('fix-accept-loop') && !ids.includes('fix-close-wait'), ids.join(' '));
     assert.match(ins.advice.find((a) => a.id === 'fix-accept-loop')?.action ?? '', /server \(pid 77\) accept\(\) connections on port 7000/);
+  });
+
+  it('fix-accept-loop names the process with the most queued, with its own count and ports, then the other listeners', () => {
+    const list = [
+      listenerOn(HOST, 7004, 5, [{ pid: 13425, command: 'python3' }]),
+      listenerOn(HOST, 7006, 6, [{ pid: 13427, command: 'python3' }]),
+      ...accepted(10, 7004, { local: HOST }),
+      ...accepted(6, 7006, { local: HOST, firstRemotePort: 41000 }),
+    ];
+    const ins = inspectObservation(host(list)).analysis.inspection;
+    const a = ins.advice.find((x) => x.id === 'fix-accept-loop');
+    assert.match(a?.action ?? '', /^Make python3 \(pid 13425\) accept\(\) connections on port 7004 /);
+    assert.match(a?.reason ?? '', /^10 connection\(s\) closed by the peer wait in its accept queue on port 7004 in CLOSE_WAIT\./);
+    assert.match(a?.reason ?? '', /Other listeners have 6 more: pid 13427 \(python3\) 6 on port 7006\./);
+    assert.ok(a?.commands.some((c) => c.includes(':7004')) && !a.commands.some((c) => c.includes(':7006')), JSON.stringify(a?.commands));
+  });
+
+  it('a saved /proc/net/tcp names no processes: a never-accepted CLOSE_WAIT is not "not found", nothing was looked up', () => {
+    const obs = { ...host([listener(7004), ...accepted(4, 7004)]), origin: { kind: 'file' as const, path: 'tcp.txt', format: 'proc' as const }, ownersSeen: false };
+    delete obs.ownerScan;
+    const ins = inspectObservation(obs).analysis.inspection;
+    assert.equal(ins.owners.close_wait.not_accepted_no_owner, 4);
+    const f = ins.findings.find((x) => x.id === 'close-wait-not-accepted');
+    assert.equal(f?.summary, '4 CLOSE_WAIT socket(s) never accepted, in the accept queue of a listener (port 7004): the dump names no processes (save it with ss -tanpe as root).');
+    const text = renderInspection(ins);
+    assert.match(text, /^ {2}CLOSE_WAIT never accepted, queued on a listener \(port 7004\) whose process was not looked up: 4$/m);
+    assert.doesNotMatch(text, /not found/);
   });
 
   it("the listener a connection queued on: its own address before the wildcard, the family's wildcard (v4-mapped on ::)", () => {
@@ -339,8 +367,13 @@ describe('bound, not listening sockets', () => {
     assert.equal(ins.sockets.bound_inactive, 2);
     assert.equal(ins.ports.bound_in_range, 1, 'port 50050; 80 is outside the range');
     assert.equal(ins.destinations[0]?.usable_ports, 99);
-    assert.match(renderInspection(ins), /^ {2}and 2 bound but neither listening nor connected \(in no state: ss -tan and \/proc\/net\/tcp leave them out/m);
-    assert.equal(analyze({ ...obs, boundInactiveListed: false }).inspection.sockets.bound_inactive, null);
+    const text = renderInspection(ins);
+    assert.match(text, /^ {2}and 2 bound but neither listening nor connected \(in no state; each holds its port/m);
+    assert.doesNotMatch(text, /ss -tan and \/proc\/net\/tcp leave them out/, 'ss from iproute2 6.8 lists them with -a');
+    assert.ok(!ins.notes.some((n) => n.includes('bound, not listening')), ins.notes.join('\n'));
+    const unlisted = analyze({ ...obs, boundInactiveListed: false }).inspection;
+    assert.equal(unlisted.sockets.bound_inactive, null);
+    assert.equal(unlisted.notes.filter((n) => n.startsWith('bound, not listening sockets')).length, 1, unlisted.notes.join('\n'));
   });
 });
 

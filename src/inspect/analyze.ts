@@ -126,7 +126,10 @@ export interface CloseWaitOwners {
   not_accepted_no_owner: number;
   /** Local (listening) ports of the not_accepted ones, most first (at most 5). */
   not_accepted_ports: number[];
-  /** An inode, but no process seen holding it (another user's, unprivileged; or a kernel socket). */
+  /**
+   * No process seen holding it: with an inode, another user's (unprivileged) or a kernel
+   * socket; in an ss -p/netstat -p dump without inodes, also one still in an accept queue.
+   */
   not_visible: number;
   /** Owners were not looked up (the exporter; a dump without processes or inodes). */
   not_looked_up: number;
@@ -206,6 +209,8 @@ export interface Inspection {
   owners: {
     /** Whether owners were looked up (live host, ss -p or netstat -p). */
     seen: boolean;
+    /** Whether the sockets carry their inodes (live host, /proc/net/tcp, ss -e, netstat -e): what tells never-accepted CLOSE_WAIT and orphans apart. */
+    inodes: boolean;
     /** Processes whose /proc/PID/fd could not be read; null when there was no scan. */
     unreadable_processes: number | null;
     close_wait: CloseWaitOwners;
@@ -327,6 +332,10 @@ export function ownerlessText(closeWait: number, finWait2: number): string {
   const parts = [...(closeWait > 0 ? [`${thousands(closeWait)} CLOSE_WAIT`] : []), ...(finWait2 > 0 ? [`${thousands(finWait2)} FIN_WAIT_2`] : [])];
   return `${andList(parts)} socket(s)`;
 }
+
+/** Where the source cannot list bound, not listening sockets (sockets.bound_inactive null). */
+const BOUND_INACTIVE_NOTE =
+  'bound, not listening sockets (bind() alone) are not in this socket list (netlink and ss -a list them from 6.8): their ports are not counted as held';
 
 /** TCP_STATES indexes, as SocketTable stores states. */
 const { LISTEN, CLOSE, TIME_WAIT, CLOSE_WAIT } = STATE_INDEX;
@@ -639,6 +648,7 @@ export function analyze(obs: Observation): Analysis {
   const sysctlsAssumed = obs.sysctlText === undefined;
   if (sysctlsAssumed) notes.push('the dump has no sysctls: port range, tw_reuse and the rest are taken at their 6.18 defaults');
   const [lo, hi] = sysctls.ip_local_port_range;
+  if (!obs.boundInactiveListed) notes.push(BOUND_INACTIVE_NOTE);
   const sockets = obs.sockets;
   const { localPort } = sockets;
 
@@ -761,6 +771,7 @@ export function analyze(obs: Observation): Analysis {
     more: { destinations: destinations.length - destinationList.length, processes: attribution.processes.length - processes.length },
     owners: {
       seen: obs.ownersSeen,
+      inodes: obs.socketInodes,
       unreadable_processes: unreadable,
       close_wait: cwOwners,
       fin_wait_2: fwOwners,

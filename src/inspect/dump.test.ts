@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { emptyStateCounts, type StateCounts, type TcpState } from '../tcp/state.js';
-import { detectFormat, DumpFormatError, inspectDumpFile, parseDump, readDump, type ParsedDump } from './dump.js';
+import { detectFormat, DumpFormatError, inspectDumpFile, observeDump, parseDump, readDump, type ParsedDump } from './dump.js';
+import { inspectObservation } from './inspect.js';
 import { ipv6Text, isIpv4, isIpv6 } from './address.js';
 import { parseProcTcp } from './proc-tcp.js';
 import { parseEndpoint } from './ss.js';
@@ -384,9 +385,60 @@ describe('ss saved without -a (captured: capture-edge.sh)', () => {
     for (const name of ['ss-tan-scoped.txt', 'ss-tan.txt', 'ss-tanp.txt']) assert.deepEqual(parseDump(fixture(name)).notes, [], name);
   });
 
+  it('UNCONN lines (bound, not listening: ss -a or -B from iproute2 6.8) show it was saved with -a', () => {
+    const text = 'State Recv-Q Send-Q Local Address:Port Peer Address:Port\nESTAB 0 0 198.18.0.1:40000 198.18.0.2:80\nUNCONN 0 0 198.18.0.1:45000 0.0.0.0:*\n';
+    assert.deepEqual(parseDump(text).notes, []);
+  });
+
   it('a dump with one socket in a state ss -tn leaves out (here SYN-RECV) is taken as saved with -a', () => {
     const text = fixture('ss-tn.txt') + 'SYN-RECV 0 0 [2001:db8::1]:80 [2001:db8::2]:40000\n';
     assert.deepEqual(parseDump(text).notes, []);
+  });
+});
+
+describe('ss -tanpe, netstat -antpe: the socket inode (captured: capture-inode.sh)', () => {
+  // One python3 listens on :7004 and never accepts (3 queued), and on :7006 accepts 2 of 4
+  // and holds them (2 queued); every client end is an orphaned FIN_WAIT_2.
+  const inspectText = (text: string, name: string) => inspectObservation(observeDump(text, name, 0)).analysis.inspection;
+  const pid = Number(/pid=(\d+)/.exec(fixture('ss-tanpe.txt'))?.[1]);
+  const queued = { held: 2, not_accepted: 5, not_accepted_no_owner: 0, not_accepted_ports: [7004, 7006], not_visible: 0, not_looked_up: 0 };
+
+  for (const name of ['ss-tanpe.txt', 'netstat-antpe.txt']) {
+    it(`${name}: inode 0 CLOSE_WAIT never accepted, on the listener's process; inode 0 FIN_WAIT_2 orphaned`, () => {
+      const ins = inspectText(fixture(name), name);
+      assert.equal(ins.owners.inodes, true);
+      assert.deepEqual(ins.owners.close_wait, queued);
+      assert.deepEqual(ins.owners.fin_wait_2, { held: 0, orphaned: 7, not_visible: 0, not_looked_up: 0 });
+      assert.deepEqual(ins.processes, [
+        { pid, command: 'python3', close_wait: 2, close_wait_not_accepted: 5, fin_wait_2: 0, close_wait_ports: [7006], not_accepted_ports: [7004, 7006] },
+      ]);
+      assert.ok(ins.findings.every((f) => !/without a process|names them all/.test(f.summary)), JSON.stringify(ins.findings));
+      assert.match(ins.advice.find((a) => a.id === 'fix-close-wait')?.reason ?? '', /^2 CLOSE_WAIT now held open by the application \(and 5 never accepted, below\)/);
+    });
+  }
+
+  it('netstat -ante (inodes, no processes): never accepted, and the finding says the dump names no processes', () => {
+    const ins = inspectText(fixture('netstat-ante.txt'), 'netstat-ante.txt');
+    assert.deepEqual(ins.owners.close_wait, { ...queued, held: 0, not_accepted_no_owner: 5, not_looked_up: 2 });
+    const f = ins.findings.find((x) => x.id === 'close-wait-not-accepted');
+    assert.match(f?.summary ?? '', /^5 CLOSE_WAIT socket\(s\) never accepted, in the accept queue of a listener \(port 7004, 7006\): the dump names no processes/);
+    assert.doesNotMatch(f?.summary ?? '', /could not be found/);
+  });
+
+  it('inodes are taken only when every line has one', () => {
+    const text = fixture('ss-tanpe.txt').replace(/ ino:\d+/, '');
+    const ins = inspectText(text, 'ss-mixed.txt');
+    assert.equal(ins.owners.inodes, false);
+    assert.equal(ins.owners.close_wait.not_accepted, 0);
+  });
+
+  it('ss -tanp (no -e): a CLOSE_WAIT without a process may be queued; the finding says so and asks for ss -tanpe', () => {
+    const ins = inspectText(fixture('ss-tanpe.txt').replace(/ ino:\d+/g, ''), 'ss-tanp.txt');
+    assert.deepEqual(ins.owners.close_wait, { ...queued, not_accepted: 0, not_accepted_ports: [], not_visible: 5 });
+    const f = ins.findings.find((x) => x.id === 'close-wait' && !x.summary.startsWith('pid'));
+    assert.doesNotMatch(f?.summary ?? '', /names them all/);
+    assert.match(f?.summary ?? '', /^5 CLOSE_WAIT socket\(s\) without a process in the dump: .*-e .*accept queue.*ss -tanpe/);
+    assert.match(ins.advice.find((a) => a.id === 'fix-close-wait')?.reason ?? '', /^7 CLOSE_WAIT now held open by the application \(the 5 the dump names no process for may instead wait in an accept queue/);
   });
 });
 

@@ -23,6 +23,8 @@ export interface ParsedDump extends Parsed {
   format: DumpFormat;
   /** Whether the dump names the processes (ss -p, netstat -p). */
   hasOwners: boolean;
+  /** Whether every socket carries its inode (/proc/net/tcp, ss -e, netstat -e). */
+  hasInodes: boolean;
   /** What the dump itself shows to be missing or doubtful, in words (how it was saved). */
   notes: string[];
 }
@@ -67,15 +69,15 @@ function knownFormat(head: string, name: string): DumpFormat {
 /** One format's parser, fed pieces of whole lines. */
 interface PieceParser {
   feed(piece: Buffer): void;
-  /** The sockets, and what the dump shows to be missing or doubtful. */
-  end(): { parsed: Parsed; notes: string[] };
+  /** The sockets, whether they carry inodes, and what the dump shows to be missing or doubtful. */
+  end(): { parsed: Parsed; inodes: boolean; notes: string[] };
 }
 
 function pieceParser(format: DumpFormat): PieceParser {
   switch (format) {
     case 'proc': {
       const p = new ProcTcpParser();
-      return { feed: (piece) => p.feed(piece), end: () => ({ parsed: p.end(), notes: [] }) };
+      return { feed: (piece) => p.feed(piece), end: () => ({ parsed: p.end(), inodes: true, notes: [] }) };
     }
     case 'ss': {
       const p = new SsParser();
@@ -83,7 +85,7 @@ function pieceParser(format: DumpFormat): PieceParser {
         feed: (piece) => p.feed(piece.toString('utf8')),
         end: () => {
           const parsed = p.end();
-          return { parsed, notes: looksSavedWithoutAll(parsed.sockets) ? [SS_WITHOUT_ALL_NOTE] : [] };
+          return { parsed, inodes: parsed.inodes, notes: looksSavedWithoutAll(parsed.sockets) ? [SS_WITHOUT_ALL_NOTE] : [] };
         },
       };
     }
@@ -93,7 +95,7 @@ function pieceParser(format: DumpFormat): PieceParser {
         feed: (piece) => p.feed(piece.toString('utf8')),
         end: () => {
           const parsed = p.end();
-          return { parsed, notes: parsed.cutIpv6Lines > 0 ? [netstatCutNote(parsed)] : [] };
+          return { parsed, inodes: parsed.inodes, notes: parsed.cutIpv6Lines > 0 ? [netstatCutNote(parsed)] : [] };
         },
       };
     }
@@ -110,13 +112,13 @@ function parsePieces(format: DumpFormat, pieces: Iterable<Buffer>, name: string)
     if (e instanceof SsFormatError) throw new DumpFormatError(`${name}: ${e.message}`);
     throw e;
   }
-  const { parsed, notes } = parser.end();
+  const { parsed, inodes, notes } = parser.end();
   if (parsed.sockets.length === 0 && parsed.skipped > 0) {
     const ex = parsed.examples[0];
     const why = ex ? ` (line ${ex.line}: ${ex.reason})` : '';
     throw new DumpFormatError(`${name} looks like ${format} output, but none of its ${parsed.skipped} socket lines could be read${why}`);
   }
-  return { ...parsed, format, hasOwners: parsed.sockets.owners.size > 0, notes };
+  return { ...parsed, format, hasOwners: parsed.sockets.owners.size > 0, hasInodes: inodes, notes };
 }
 
 /**
@@ -206,7 +208,7 @@ function cannotRead(path: string, e: unknown): DumpFormatError {
 const SS_WITHOUT_ALL_NOTE =
   'the dump has no LISTEN, TIME-WAIT, SYN-RECV or CLOSE socket: it looks saved without -a (ss -tn lists only the other states), ' +
   'so TIME_WAIT and listening sockets are missing, and with them the TIME_WAIT figures and which connections were accepted; ' +
-  'save it with ss -tanp (as root for the processes)';
+  'save it with ss -tanpe (as root for the processes)';
 
 function netstatCutNote(p: NetstatParsed): string {
   const lines = p.cutIpv6Lines === 1 ? '1 tcp6 line has' : `${p.cutIpv6Lines} tcp6 lines have`;
@@ -224,7 +226,7 @@ export function observeDump(text: string, path: string, takenAtMs: number): Obse
 
 function observation(parsed: ParsedDump, path: string, takenAtMs: number): Observation {
   const notes = [...parsed.notes];
-  if (!parsed.hasOwners) notes.push('the dump names no processes: save it with ss -tanp (as root) to see who holds CLOSE_WAIT');
+  if (!parsed.hasOwners) notes.push('the dump names no processes: save it with ss -tanpe (as root) to see who holds CLOSE_WAIT');
   notes.push('a dump has no counters, sysctls or slab sizes: rates, overflow counts and the real timewait size are not known');
   return {
     origin: { kind: 'file', path, format: parsed.format },
@@ -234,8 +236,10 @@ function observation(parsed: ParsedDump, path: string, takenAtMs: number): Obser
     skipped: parsed.skipped,
     skippedExamples: parsed.examples,
     ownersSeen: parsed.hasOwners,
-    // Only a newer ss with -B lists bound, not listening sockets (UNCONN): where some are
-    // there, the dump listed them; where none are, it may simply not have asked.
+    socketInodes: parsed.hasInodes,
+    // Only ss from iproute2 6.8 on, on kernel 6.8 on, with -a or -B, lists bound, not listening
+    // sockets (UNCONN): where some are there, the dump listed them; where none are, it may
+    // simply not have asked (an older ss, netstat and /proc/net/tcp never do).
     boundInactiveListed: parsed.sockets.boundInactive.length > 0,
     notes,
   };

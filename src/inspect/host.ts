@@ -133,6 +133,8 @@ export function readHost(options: ReadHostOptions): Observation {
     skipped: list.skipped,
     skippedExamples: list.examples,
     ownersSeen,
+    // Both netlink sock_diag (idiag_inode) and /proc/net/tcp give every socket's inode.
+    socketInodes: true,
     ...(ownerScan ? { ownerScan } : {}),
     boundInactiveListed: list.from === NETLINK_SOURCE && listsBoundInactive(release),
     ...(sockstat ? { sockstat } : {}),

@@ -9,7 +9,13 @@
 // to fit the column; a tcp6 socket talking IPv4 is printed with IPv4 addresses (v4-mapped,
 // "198.18.0.1:7001" on a tcp6 line). netstat names states with underscores but FIN_WAIT1/FIN_WAIT2
 // (net-tools netstat.c tcp_state). With -p the last column is PID/Program ("-" for none);
-// the program name may contain spaces.
+// the program name may contain spaces. -e adds User and Inode after State, before PID/Program
+// (`netstat -antpe`; netstat.c finish_this_one): the inode, 0 for a socket no file refers to
+// (socket-owners.ts). A dump gives inodes when all its lines have the column.
+//
+//   Proto Recv-Q Send-Q Local Address    Foreign Address   State       User  Inode     PID/Program name
+//   tcp        3      0 198.18.0.1:7004  0.0.0.0:*         LISTEN      0     27305676  17597/python3
+//   tcp        1      0 198.18.0.1:7004  198.18.0.1:34046  CLOSE_WAIT  0     0         -
 
 import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
@@ -42,6 +48,8 @@ export interface NetstatParsed extends Parsed {
   cutIpv6Lines: number;
   /** How many of those could not be read at all (they are in `skipped` too). */
   cutIpv6Skipped: number;
+  /** Whether the sockets carry their inodes: every line had -e's User and Inode columns. */
+  inodes: boolean;
 }
 
 export function parseNetstat(text: string): NetstatParsed {
@@ -61,6 +69,9 @@ export class NetstatParser {
   private fullSkipped = 0;
   /** An address wider than the column: saved with -W, so nothing was cut. */
   private wide = false;
+  /** Socket lines read, and of those, lines with -e's User and Inode columns. */
+  private socketLines = 0;
+  private inodeLines = 0;
 
   /** Reads whole lines: a piece ends at a line end, or at the end of the dump. */
   feed(text: string): void {
@@ -72,7 +83,8 @@ export class NetstatParser {
   end(): NetstatParsed {
     const cut = this.wide ? 0 : this.full;
     const cutSkipped = this.wide ? 0 : this.fullSkipped;
-    return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples, cutIpv6Lines: cut, cutIpv6Skipped: cutSkipped };
+    const inodes = this.socketLines > 0 && this.inodeLines === this.socketLines;
+    return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples, cutIpv6Lines: cut, cutIpv6Skipped: cutSkipped, inodes };
   }
 
   private line(raw: string, lineNo: number): void {
@@ -123,7 +135,16 @@ export class NetstatParser {
       remotePort: peer.port,
       inode: 0,
     };
-    const program = w.slice(6).join(' ');
+    // -e: a user (a number with -n, else a name) and a number, where -p's column is
+    // "PID/Program" or "-": a user has no '/' and is not "-".
+    const user = w[6] ?? '';
+    const extended = /^\d+$/.test(w[7] ?? '') && user !== '-' && !user.includes('/');
+    this.socketLines++;
+    if (extended) {
+      this.inodeLines++;
+      record.inode = Number(w[7]);
+    }
+    const program = w.slice(extended ? 8 : 6).join(' ');
     const owner = /^(\d+)\/(.*)$/.exec(program);
     if (owner) record.owners = [{ pid: Number(owner[1]), command: printable(owner[2] ?? '') }];
     else if (program === '-') record.owners = [];

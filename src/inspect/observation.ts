@@ -22,6 +22,12 @@ export interface Observation {
   /** Whether sockets carry their owners (a live /proc scan, ss -p, netstat -p). */
   ownersSeen: boolean;
   /**
+   * Whether every socket carries its inode (sock_i_ino, 0 when no file refers to it): netlink
+   * sock_diag and /proc/net/tcp, live or saved, and ss -e or netstat -e text. Without it a
+   * never-accepted CLOSE_WAIT or an orphan cannot be told from a socket whose process is not named.
+   */
+  socketInodes: boolean;
+  /**
    * The live owner scan (host.ts, owners.ts), when there was one: how many processes'
    * /proc/PID/fd could not be read (other users' processes, unprivileged).
    */

@@ -73,7 +73,8 @@ function rateLines(r: Rates, width = WIDTH): string[] {
 function states(ins: Inspection): string[] {
   const rows = TCP_STATES.filter((s) => ins.sockets.by_state[s] > 0).map((s) => [s, n(ins.sockets.ipv4[s]), n(ins.sockets.ipv6[s]), n(ins.sockets.by_state[s])]);
   const bound = ins.sockets.bound_inactive ?? 0;
-  const boundLine = bound > 0 ? [`  and ${n(bound)} bound but neither listening nor connected (in no state: ss -tan and /proc/net/tcp leave them out; each holds its port)`] : [];
+  // ss lists them as UNCONN only from iproute2 6.8 on kernel 6.8 (with -a or -B); /proc/net/tcp never does.
+  const boundLine = bound > 0 ? [`  and ${n(bound)} bound but neither listening nor connected (in no state; each holds its port)`] : [];
   if (rows.length === 0) return ['Sockets: none', ...boundLine];
   return [`Sockets by state (${n(ins.sockets.total)})`, ...table(['state', 'IPv4', 'IPv6', 'total'], rows), ...boundLine];
 }
@@ -154,7 +155,7 @@ function processes(ins: Inspection, top: number): string[] {
   const line = (what: string, count: number): void => {
     if (count > 0) lines.push(`  ${what}: ${n(count)}`);
   };
-  line(`CLOSE_WAIT never accepted, queued on a listener (port ${cw.not_accepted_ports.join(', ')}) whose process was not found`, cw.not_accepted_no_owner);
+  line(`CLOSE_WAIT never accepted, queued on a listener (port ${cw.not_accepted_ports.join(', ')}) whose process was not ${seen ? 'found' : 'looked up'}`, cw.not_accepted_no_owner);
   line('orphaned FIN_WAIT_2 (closed by this host, no process)', fw.orphaned);
   line('CLOSE_WAIT whose process is not visible', cw.not_visible);
   line('FIN_WAIT_2 whose process is not visible', fw.not_visible);

@@ -6,7 +6,8 @@
 // column for ss -p and netstat -p).
 //
 // The inode tells most of it, where the source gives one (netlink sock_diag and
-// /proc/net/tcp both report sock_i_ino, the socket's sk_ino):
+// /proc/net/tcp both report sock_i_ino, the socket's sk_ino, and so do ss -e and netstat -e;
+// Observation.socketInodes):
 //  - sk_set_socket sets sk_ino when a socket gets its file: at socket() (sock_init_data), or
 //    for an accepted connection when accept() takes it off the listener's queue (sock_graft,
 //    from af_inet.c __inet_accept); sock_orphan clears it when close() lets go of the file.
@@ -26,11 +27,6 @@ export interface Attribution {
   processes: ProcessUse[];
   closeWait: CloseWaitOwners;
   finWait2: FinWait2Owners;
-}
-
-/** Whether the source gives socket inodes: the live host (netlink or /proc/net/tcp) and a saved /proc/net/tcp; ss and netstat text do not. */
-export function inodesKnown(obs: Observation): boolean {
-  return obs.origin.kind === 'host' || obs.origin.format === 'proc';
 }
 
 /** Rows whose owners the listeners of not-accepted CLOSE_WAIT sockets must be looked up for (host.ts scans their inodes). */
@@ -103,7 +99,7 @@ const topPorts = (m: Map<number, number>): number[] =>
 
 export function attributeOwners(obs: Observation): Attribution {
   const sockets = obs.sockets;
-  const inodes = inodesKnown(obs);
+  const inodes = obs.socketInodes;
   const looked = obs.ownersSeen;
   const closeWait: CloseWaitOwners = { held: 0, not_accepted: 0, not_accepted_no_owner: 0, not_accepted_ports: [], not_visible: 0, not_looked_up: 0 };
   const queuePorts = new Map<number, number>();

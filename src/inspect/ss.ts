@@ -5,10 +5,12 @@
 //   LISTEN 0      4096   [::]:22             [::]:*
 //
 // With -H there is no header; `ss -an` adds a Netid column first (only tcp lines are kept);
-// -o, -e, -i add fields after the peer, which are ignored. ss prints states with dashes
+// -o, -e, -i add fields after the peer. Of those only -e's "ino:N" is read: the socket's
+// inode, 0 for one no file refers to (socket-owners.ts), printed on every line, so a dump
+// gives inodes when all its lines have one (a line without it was not saved with -e). ss prints states with dashes
 // and ESTAB/UNCONN for ESTABLISHED/CLOSE (misc/ss.c sstate_name). A TCP socket ss shows as
-// UNCONN is bound and not listening (newer ss lists them with -B, from kernel 6.8): it is in
-// no state, as netlink's reader keeps it (SocketTable.boundInactive), and holds its port.
+// UNCONN is bound and not listening (iproute2 6.8 on lists them with -a or -B, from kernel
+// 6.8): it is in no state, as netlink's reader keeps it (SocketTable.boundInactive), and holds its port.
 
 import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
@@ -91,16 +93,28 @@ export function parseSsUsers(text: string): Owner[] {
  */
 const HIDDEN_WITHOUT_ALL: readonly TcpState[] = ['LISTEN', 'CLOSE', 'TIME_WAIT', 'SYN_RECV'];
 
-/** Whether sockets read from ss look saved without -a (`ss -tn`): some sockets, none in a state that leaves out. */
+/**
+ * Whether sockets read from ss look saved without -a (`ss -tn`): some sockets, none in a state
+ * that leaves out. UNCONN lines go to boundInactive, not CLOSE, and only -a or -B lists them.
+ */
 export function looksSavedWithoutAll(sockets: SocketTable): boolean {
-  return sockets.length > 0 && HIDDEN_WITHOUT_ALL.every((s) => sockets.ipv4[STATE_INDEX[s]] === 0 && sockets.ipv6[STATE_INDEX[s]] === 0);
+  return (
+    sockets.length > 0 &&
+    sockets.boundInactive.length === 0 &&
+    HIDDEN_WITHOUT_ALL.every((s) => sockets.ipv4[STATE_INDEX[s]] === 0 && sockets.ipv6[STATE_INDEX[s]] === 0)
+  );
 }
 
 export class SsFormatError extends Error {
   override readonly name = 'SsFormatError';
 }
 
-export function parseSs(text: string): Parsed {
+/** ss's sockets, and whether they carry their inodes (every line had -e's "ino:"). */
+export interface SsParsed extends Parsed {
+  inodes: boolean;
+}
+
+export function parseSs(text: string): SsParsed {
   const parser = new SsParser();
   parser.feed(text);
   return parser.end();
@@ -114,6 +128,9 @@ export class SsParser {
   private lineNo = 0;
   /** Whether the header has a Netid column (`ss -an`): lines then start with "tcp", "udp" ... */
   private netid = false;
+  /** Socket lines read, and of those, lines with -e's inode. */
+  private socketLines = 0;
+  private inodeLines = 0;
 
   /** Reads whole lines: a piece ends at a line end, or at the end of the dump. */
   feed(text: string): void {
@@ -122,8 +139,9 @@ export class SsParser {
     for (let i = 0; i < n; i++) this.line(lines[i] ?? '', ++this.lineNo);
   }
 
-  end(): Parsed {
-    return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples };
+  end(): SsParsed {
+    const inodes = this.socketLines > 0 && this.inodeLines === this.socketLines;
+    return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples, inodes };
   }
 
   private line(raw: string, lineNo: number): void {
@@ -164,6 +182,10 @@ export class SsParser {
       return;
     }
     const family = local.family ?? peer.family ?? 6;
+    const rest = w.slice(5).join(' ');
+    const inode = /\bino:(\d+)/.exec(rest);
+    this.socketLines++;
+    if (inode) this.inodeLines++;
     if (state === 'CLOSE') {
       this.sockets.boundInactive.push({ family, localAddress: this.sockets.addressId(wildcard(local.address, family)), localPort: local.port });
       return;
@@ -177,9 +199,7 @@ export class SsParser {
       remotePort: peer.port,
       inode: 0,
     };
-    const rest = w.slice(5).join(' ');
     if (rest.includes('users:(')) record.owners = parseSsUsers(rest);
-    const inode = /\bino:(\d+)/.exec(rest);
     if (inode) record.inode = Number(inode[1]);
     this.sockets.add(record);
   }
