@@ -235,7 +235,7 @@ describe('--from: what is not a dump', () => {
   it('unknown text: a DumpFormatError naming the formats and the first line', () => {
     assert.throws(() => parseDump('hello world\nthis is not a socket list\n', 'x.txt'), (e: unknown) => {
       assert.ok(e instanceof DumpFormatError);
-      assert.match(e.message, /x\.txt is not a saved `ss -tan`.*first line is "hello world"/);
+      assert.match(e.message, /x\.txt is not a saved `ss -tan\[pe\]`.*first line is "hello world"/);
       return true;
     });
   });

@@ -6,7 +6,7 @@ export const DUMP_FORMATS = ['ss', 'netstat', 'proc'] as const;
 export type DumpFormat = (typeof DUMP_FORMATS)[number];
 
 /** What the formats are called in messages and help. */
-export const DUMP_FORMATS_TEXT = '`ss -tan`, `ss -tanp`, `netstat -ant[p]`, or /proc/net/tcp and /proc/net/tcp6';
+export const DUMP_FORMATS_TEXT = '`ss -tan[pe]`, `netstat -ant[pe]`, or /proc/net/tcp and /proc/net/tcp6';
 
 /** What the host does, for the advice (advice.ts inferRole guesses it from the sockets). */
 export const ROLES = ['client', 'proxy', 'server'] as const;

@@ -1,5 +1,5 @@
 // TCP sockets as inspect sees them, whatever they were read from (netlink sock_diag,
-// /proc/net/tcp{,6}, a saved `ss -tan[p]` or `netstat -ant[p]`): the typed table every other
+// /proc/net/tcp{,6}, a saved `ss -tan[pe]` or `netstat -ant[pe]`): the typed table every other
 // inspect module works on (style.md 8: parse raw input once, at the edge), and one socket
 // as a record.
 

@@ -74,7 +74,7 @@ describe('twlab inspect --from', () => {
       const r = twlab('inspect', '--from', path);
       assert.equal(r.code, 2);
       assert.equal(r.stdout, '');
-      assert.match(r.stderr, /^twlab: .*x\.txt is not a saved `ss -tan`, `ss -tanp`, `netstat -ant\[p\]`, or \/proc\/net\/tcp and \/proc\/net\/tcp6: its first line is "hello"\n/);
+      assert.match(r.stderr, /^twlab: .*x\.txt is not a saved `ss -tan\[pe\]`, `netstat -ant\[pe\]`, or \/proc\/net\/tcp and \/proc\/net\/tcp6: its first line is "hello"\n/);
     });
   });
 

@@ -18,7 +18,7 @@ export const adviseCommand: Command = {
     ['twlab advise', 'advice for this host, role inferred'],
     ['twlab advise --role proxy', 'for a load balancer or proxy'],
     ['twlab advise --role server --behind-nat', 'a server whose clients come through NAT'],
-    ['twlab advise --from sockets.txt --role client', 'for a host whose `ss -tanp` you saved'],
+    ['twlab advise --from sockets.txt --role client', 'for a host whose `ss -tanpe` you saved'],
   ],
   load: async () => (await import('./advise-run.js')).runAdvise,
 };

@@ -39,7 +39,7 @@ export async function inspectFromArgs(args: Args, command: string, options: Advi
     return {
       code: EXIT.usage,
       stdout: '',
-      stderr: `twlab: ${e.message}\nSave one with e.g. \`ss -tanp > sockets.txt\` on the host, then: twlab ${command} --from sockets.txt\n`,
+      stderr: `twlab: ${e.message}\nSave one with e.g. \`ss -tanpe > sockets.txt\` on the host, then: twlab ${command} --from sockets.txt\n`,
     };
   }
 }

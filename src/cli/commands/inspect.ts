@@ -60,7 +60,7 @@ export const inspectCommand: Command = {
     ['sudo twlab inspect', 'the same, with every CLOSE_WAIT owner and the real timewait size'],
     ['twlab inspect --json | jq .destinations', 'port use per destination, for scripts'],
     ['twlab inspect --watch 5s', 'refresh every 5 s with new TIME_WAIT/s'],
-    ['ss -tanp > s.txt; twlab inspect --from s.txt', 'a socket list saved on another host'],
+    ['ss -tanpe > s.txt; twlab inspect --from s.txt', 'a socket list saved on another host (as root, -p names the processes, -e the inodes)'],
     ['ip netns exec NS twlab inspect', 'one network namespace'],
   ],
   load: async () => (await import('./inspect-run.js')).runInspect,
