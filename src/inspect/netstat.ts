@@ -20,7 +20,7 @@
 import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
 import { parseEndpoint } from './ss.js';
-import { SkipLog, SocketTable, type Parsed, type SocketRecord } from './socket.js';
+import { LineParser, type Parsed, type SocketRecord } from './socket.js';
 
 const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
   ['ESTABLISHED', 'ESTABLISHED'],
@@ -59,35 +59,21 @@ export function parseNetstat(text: string): NetstatParsed {
 }
 
 /** Reads netstat's text a piece at a time, so that a dump of any size can be read (dump.ts). */
-export class NetstatParser {
-  private readonly sockets = new SocketTable();
-  private readonly skip = new SkipLog();
-  /** Lines read so far. */
-  private lineNo = 0;
+export class NetstatParser extends LineParser {
   /** tcp6 lines with an address of exactly the column's width; read and not. */
   private full = 0;
   private fullSkipped = 0;
   /** An address wider than the column: saved with -W, so nothing was cut. */
   private wide = false;
-  /** Socket lines read, and of those, lines with -e's User and Inode columns. */
-  private socketLines = 0;
-  private inodeLines = 0;
-
-  /** Reads whole lines: a piece ends at a line end, or at the end of the dump. */
-  feed(text: string): void {
-    const lines = text.split('\n');
-    const n = text.endsWith('\n') ? lines.length - 1 : lines.length;
-    for (let i = 0; i < n; i++) this.line(lines[i] ?? '', ++this.lineNo);
-  }
 
   end(): NetstatParsed {
     const cut = this.wide ? 0 : this.full;
     const cutSkipped = this.wide ? 0 : this.fullSkipped;
-    const inodes = this.socketLines > 0 && this.inodeLines === this.socketLines;
+    const inodes = this.inodes();
     return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples, cutIpv6Lines: cut, cutIpv6Skipped: cutSkipped, inodes };
   }
 
-  private line(raw: string, lineNo: number): void {
+  protected line(raw: string, lineNo: number): void {
     const skip = this.skip;
     const line = raw.trim();
     if (line === '' || line.startsWith('Active ') || line.startsWith('Proto ')) return;

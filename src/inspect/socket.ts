@@ -241,3 +241,32 @@ export class SkipLog {
     if (this.examples.length < SKIPPED_EXAMPLES) this.examples.push({ line, reason: printable(reason.slice(0, 120)), text: printable(text.slice(0, 120)) });
   }
 }
+
+/**
+ * A text dump's parser (ss, netstat), fed pieces of whole lines (dump.ts reads a file of any
+ * size that way): numbers the lines for the skip log, and counts the socket lines that
+ * carried their inode (-e), to tell whether the dump as a whole gives inodes.
+ */
+export abstract class LineParser {
+  protected readonly sockets = new SocketTable();
+  protected readonly skip = new SkipLog();
+  /** Socket lines read, and of those, lines that carried -e's inode. */
+  protected socketLines = 0;
+  protected inodeLines = 0;
+  /** Lines read so far. */
+  private lineNo = 0;
+
+  /** Reads whole lines: a piece ends at a line end, or at the end of the dump. */
+  feed(text: string): void {
+    const lines = text.split('\n');
+    const n = text.endsWith('\n') ? lines.length - 1 : lines.length;
+    for (let i = 0; i < n; i++) this.line(lines[i] ?? '', ++this.lineNo);
+  }
+
+  /** Whether every socket line carried its inode. */
+  protected inodes(): boolean {
+    return this.socketLines > 0 && this.inodeLines === this.socketLines;
+  }
+
+  protected abstract line(raw: string, lineNo: number): void;
+}

@@ -15,7 +15,7 @@
 import { printable } from '../report/format.js';
 import type { TcpState } from '../tcp/state.js';
 import { isIpv4, isIpv6 } from './address.js';
-import { SkipLog, SocketTable, STATE_INDEX, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
+import { LineParser, STATE_INDEX, type SocketTable, type Family, type Owner, type Parsed, type SocketRecord } from './socket.js';
 
 const STATE_BY_NAME: ReadonlyMap<string, TcpState> = new Map([
   ['ESTAB', 'ESTABLISHED'],
@@ -121,30 +121,16 @@ export function parseSs(text: string): SsParsed {
 }
 
 /** Reads ss's text a piece at a time, so that a dump of any size can be read (dump.ts). */
-export class SsParser {
-  private readonly sockets = new SocketTable();
-  private readonly skip = new SkipLog();
-  /** Lines read so far. */
-  private lineNo = 0;
+export class SsParser extends LineParser {
   /** Whether the header has a Netid column (`ss -an`): lines then start with "tcp", "udp" ... */
   private netid = false;
-  /** Socket lines read, and of those, lines with -e's inode. */
-  private socketLines = 0;
-  private inodeLines = 0;
-
-  /** Reads whole lines: a piece ends at a line end, or at the end of the dump. */
-  feed(text: string): void {
-    const lines = text.split('\n');
-    const n = text.endsWith('\n') ? lines.length - 1 : lines.length;
-    for (let i = 0; i < n; i++) this.line(lines[i] ?? '', ++this.lineNo);
-  }
 
   end(): SsParsed {
-    const inodes = this.socketLines > 0 && this.inodeLines === this.socketLines;
+    const inodes = this.inodes();
     return { sockets: this.sockets, skipped: this.skip.count, examples: this.skip.examples, inodes };
   }
 
-  private line(raw: string, lineNo: number): void {
+  protected line(raw: string, lineNo: number): void {
     const skip = this.skip;
     const line = raw.trim();
     if (line === '') return;
