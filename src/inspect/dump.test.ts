@@ -511,6 +511,16 @@ describe('/proc/net/tcp decoding', () => {
     }
   });
 
+  it("a listener's rx_queue is its accept queue (no backlog in /proc); other rows keep none", () => {
+    const text =
+      '   0: 00000000:1B58 00000000:0000 0A 00000000:00000081 00:00000000 00000000     0        0 101 1 0000000000000000 100 0 0 10 0\n' +
+      '   1: 010012C6:1B58 020012C6:A3AA 08 00000000:00000007 00:00000000 00000000     0        0 102 1 0000000000000000 20 4 0 10 -1\n';
+    const d = parseProcTcp(text);
+    assert.equal(d.skipped, 0);
+    assert.deepEqual([...d.sockets.listenQueues.entries()], [[0, { queued: 129, backlog: null }]]);
+    assert.deepEqual(d.sockets.records().map((s) => s.inode), [101, 102]);
+  });
+
   it('the timewait and request socket lines (fewer fields) are read', () => {
     const d = parseProcTcp(fixture('proc-net-tcp.txt'));
     const tw = d.sockets.records().filter((s) => s.state === 'TIME_WAIT');

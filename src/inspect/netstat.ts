@@ -134,6 +134,9 @@ export class NetstatParser extends LineParser {
     const owner = /^(\d+)\/(.*)$/.exec(program);
     if (owner) record.owners = [{ pid: Number(owner[1]), command: printable(owner[2] ?? '') }];
     else if (program === '-') record.owners = [];
-    this.sockets.add(record);
+    const row = this.sockets.add(record);
+    // netstat prints /proc/net/tcp's queues: a listener's Recv-Q is its accept queue, and its
+    // Send-Q (tx_queue) is not the backlog, which /proc does not give (socket.ts ListenQueue).
+    if (state === 'LISTEN') this.sockets.listenQueues.set(row, { queued: Number(w[1]), backlog: null });
   }
 }

@@ -10,11 +10,15 @@
 // net/ipv6/tcp_ipv6.c get_tcp6_sock ...):
 //   "%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu ..."
 //    sl   local     remote      st  tx:rx       tr:when     retr uid  timeout inode
+// For a LISTEN socket rx_queue is its accept queue (sk_ack_backlog); its backlog is not
+// printed (the last field is the fastopen queue's length), so a listener's backlog is unknown.
 // An IPv4 address is one __be32 printed as a host-order %08X; an IPv6 address is four
 // such words. So on a little-endian host "0100007F" is 127.0.0.1.
 
 import { ipv4Text, ipv6Text } from './address.js';
-import { SkipLog, SocketTable, stateIndexOfCode, type Family, type Parsed } from './socket.js';
+import { SkipLog, SocketTable, STATE_INDEX, stateIndexOfCode, type Family, type Parsed } from './socket.js';
+
+const LISTEN = STATE_INDEX.LISTEN;
 
 const NL = 0x0a;
 const SPACE = 0x20;
@@ -220,9 +224,15 @@ export class ProcTcpParser {
         bad(`unknown state code ${c.value}`);
         continue;
       }
-      // tx_queue:rx_queue, tr:tm->when, retrnsmt, uid, timeout, then the inode.
+      // tx_queue:rx_queue (read for a listener only), tr:tm->when, retrnsmt, uid, timeout, then the inode.
       let ok = true;
-      for (let i = 0; i < 5 && ok; i++) {
+      let queued = -1;
+      if (state === LISTEN) {
+        c.skipSpaces();
+        ok = c.hex(8) && c.expect(COLON) && c.hex(8);
+        queued = c.value;
+      }
+      for (let i = state === LISTEN ? 1 : 0; i < 5 && ok; i++) {
         c.skipSpaces();
         ok = c.skipWord();
       }
@@ -231,7 +241,8 @@ export class ProcTcpParser {
         bad('missing inode');
         continue;
       }
-      sockets.push(family, state, localAddress, localPort, addressId, remotePort, c.value);
+      const row = sockets.push(family, state, localAddress, localPort, addressId, remotePort, c.value);
+      if (queued >= 0) sockets.listenQueues.set(row, { queued, backlog: null });
     }
     this.lineNo = lineNo;
   }

@@ -103,6 +103,31 @@ describe('sock_diag replies captured on a real namespace', () => {
   });
 });
 
+describe('listeners: idiag_rqueue and idiag_wqueue are the accept queue and the backlog (tcp_diag.c tcp_diag_get_info)', () => {
+  /** The first LISTEN message of a reply, with its queues set to QUEUED and BACKLOG. */
+  const listenerWith = (reply: Uint8Array, queued: number, backlog: number): Uint8Array => {
+    const [off, len] = messages(reply).find(([o]) => reply[o + 17] === 10) as [number, number]; // TCP_LISTEN
+    const m = reply.slice(off, off + len);
+    const v = new DataView(m.buffer);
+    v.setUint32(16 + 56, queued, true);
+    v.setUint32(16 + 60, backlog, true);
+    return m;
+  };
+
+  it('captured: each listener with its backlog (4096) and an empty queue; no other row has one', () => {
+    const { sockets } = read(INET, INET6).reader;
+    assert.equal(sockets.listenQueues.size, sockets.rowsIn('LISTEN').length);
+    assert.deepEqual([...sockets.listenQueues.values()], Array(3).fill({ queued: 0, backlog: 4096 }));
+  });
+
+  it('the queues are read from the message, for IPv4 (the inline path) and IPv6', () => {
+    for (const reply of [INET, INET6]) {
+      const { sockets } = read(concat(listenerWith(reply, 129, 128), DONE)).reader;
+      assert.deepEqual([...sockets.listenQueues.entries()], [[0, { queued: 129, backlog: 128 }]]);
+    }
+  });
+});
+
 describe('bound, not listening sockets (TCP_BOUND_INACTIVE, reported in TCP_CLOSE)', () => {
   it('are kept apart with their port, in no state count, as ss -tan and /proc/net/tcp leave them out', () => {
     const bound = FIRST.slice();

@@ -33,6 +33,8 @@
 //          40 u32 if        44 u32 cookie[2]
 //      52 u32 idiag_expires   56 u32 idiag_rqueue   60 u32 idiag_wqueue
 //      64 u32 idiag_uid       68 u32 idiag_inode
+//   For a LISTEN socket idiag_rqueue is the accept queue (sk_ack_backlog) and idiag_wqueue the
+//   backlog (sk_max_ack_backlog): tcp_diag.c tcp_diag_get_info; kept for those rows alone.
 //   An IPv4 socket fills src[0] and dst[0]; an IPv6 socket all 16 bytes (IPv4-mapped as
 //   ::ffff:a.b.c.d). idiag_state is the kernel's TCP state number (include/net/tcp_states.h),
 //   the same as /proc/net/tcp prints; a timewait socket reports its substate (TIME_WAIT, or
@@ -76,6 +78,8 @@ const INET_DIAG_MSG_LEN = 72;
 const ALL_STATES = 0xffffffff;
 /** TCP_CLOSE's index: what a bound-inactive socket reports (see the top of this file). */
 const CLOSE = STATE_INDEX.CLOSE;
+/** TCP_LISTEN's index: the rows whose queues are kept. */
+const LISTEN = STATE_INDEX.LISTEN;
 
 /** A dump request: the header, then `body` bytes of request (no attributes, no bytecode filter). */
 function request(type: number, body: number, seq: number, littleEndian: boolean): { b: Uint8Array; v: DataView } {
@@ -181,7 +185,8 @@ export class SockDiagReader {
           const remote = lastFamily[REMOTE] === 4 && lastV4[REMOTE] === rv ? (lastId[REMOTE] as number) : this.address(b, v, body + 24, 4, REMOTE);
           const localPort = ((b[body + 4] as number) << 8) | (b[body + 5] as number);
           const remotePort = ((b[body + 6] as number) << 8) | (b[body + 7] as number);
-          sockets.push(4, state, local, localPort, remote, remotePort, v.getUint32(body + 68, le));
+          const row = sockets.push(4, state, local, localPort, remote, remotePort, v.getUint32(body + 68, le));
+          if (state === LISTEN) this.listenQueue(v, body, row);
         } else {
           this.socket(b, v, body, off + len, off);
         }
@@ -219,7 +224,13 @@ export class SockDiagReader {
       return;
     }
     const remote = this.address(b, v, p + 24, family, REMOTE);
-    this.sockets.push(family, state, local, v.getUint16(p + 4), remote, v.getUint16(p + 6), v.getUint32(p + 68, this.littleEndian));
+    const row = this.sockets.push(family, state, local, v.getUint16(p + 4), remote, v.getUint16(p + 6), v.getUint32(p + 68, this.littleEndian));
+    if (state === LISTEN) this.listenQueue(v, p, row);
+  }
+
+  /** A LISTEN row's idiag_rqueue (accept queue) and idiag_wqueue (backlog), from the message at p. */
+  private listenQueue(v: DataView, p: number, row: number): void {
+    this.sockets.listenQueues.set(row, { queued: v.getUint32(p + 56, this.littleEndian), backlog: v.getUint32(p + 60, this.littleEndian) });
   }
 
   /** The number in the table of the address at p (network byte order), as ss prints it. */

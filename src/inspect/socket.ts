@@ -67,6 +67,21 @@ export interface BoundSocket {
   localPort: number;
 }
 
+/**
+ * A listener's accept queue, as `ss -ltn` shows it in Recv-Q and Send-Q. For a LISTEN socket
+ * the kernel reports sk_ack_backlog (connections handshaken and waiting for accept()) and
+ * sk_max_ack_backlog (listen()'s backlog, already capped at net.core.somaxconn by
+ * socket.c __sys_listen_socket): tcp_diag.c tcp_diag_get_info puts them in idiag_rqueue and
+ * idiag_wqueue, and tcp_ipv4.c get_tcp4_sock prints the first as rx_queue (/proc has no
+ * backlog; its tx_queue for a listener is not it).
+ */
+export interface ListenQueue {
+  /** Connections waiting for accept(). */
+  queued: number;
+  /** listen()'s backlog; null when the source does not give it (/proc/net/tcp, netstat). */
+  backlog: number | null;
+}
+
 /** A line a parser could not read: skipped and counted, never fatal. */
 export interface SkippedLine {
   /** 1-based line number in the input. */
@@ -105,6 +120,11 @@ export class SocketTable {
   readonly addresses: string[] = [];
   /** Owners by row, for the rows whose owners are known (ss -p, netstat -p, owners.ts). */
   readonly owners = new Map<number, Owner[]>();
+  /**
+   * Accept queues by row, for LISTEN rows only: a host has few listeners, so a map costs the
+   * 100 000 other rows nothing (no column of their own). Empty when the source gives none.
+   */
+  readonly listenQueues = new Map<number, ListenQueue>();
   /**
    * Bound, not listening sockets (the netlink reader's, 6.8 on). Not rows: ss -tan (iproute2
    * 6.1) and /proc/net/tcp do not list them, so they are in no state's count; their ports are
@@ -173,9 +193,10 @@ export class SocketTable {
     return this.indexed[STATE_INDEX[state]] as number[];
   }
 
-  add(r: SocketRecord): void {
+  add(r: SocketRecord): number {
     const i = this.push(r.family, STATE_INDEX[r.state], this.addressId(r.localAddress), r.localPort, this.addressId(r.remoteAddress), r.remotePort, r.inode);
     if (r.owners !== undefined) this.owners.set(i, r.owners);
+    return i;
   }
 
   stateOf(i: number): TcpState {

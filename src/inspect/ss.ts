@@ -187,7 +187,9 @@ export class SsParser extends LineParser {
     };
     if (rest.includes('users:(')) record.owners = parseSsUsers(rest);
     if (inode) record.inode = Number(inode[1]);
-    this.sockets.add(record);
+    const row = this.sockets.add(record);
+    // A LISTEN line's Recv-Q and Send-Q are its accept queue and backlog (socket.ts ListenQueue).
+    if (state === 'LISTEN') this.sockets.listenQueues.set(row, { queued: Number(w[1]), backlog: Number(w[2]) });
   }
 }
 
