@@ -384,7 +384,7 @@ describe('destinations past the JSON list', () => {
     const { analysis, advised } = inspectObservation(host(list));
     const ins = analysis.inspection;
     assert.equal(ins.destinations.length, 1000);
-    assert.deepEqual(ins.more, { destinations: 200, processes: 0 });
+    assert.deepEqual(ins.more, { destinations: 200, processes: 0, listeners: 0 });
     assert.equal(ins.sockets.outgoing, 1200);
     assert.equal(advised.role, 'client');
   });
@@ -478,5 +478,69 @@ describe('--watch rates', () => {
     assert.deepEqual(r, { interval_s: 2, new_time_wait_per_s: 150, active_opens_per_s: 0, passive_opens_per_s: 2, tw_recycled_per_s: 0, tw_overflow_per_s: 0 });
     assert.equal(counterRates(undefined, {}, 1), undefined);
     assert.equal(counterRates({}, {}, 0), undefined);
+  });
+});
+
+/** The listeners' accept queues as the source reports them: port -> [queued, backlog] (backlog null: /proc, netstat). */
+function withQueues(obs: Observation, byPort: Record<number, [number, number | null]>): Observation {
+  const t = obs.sockets;
+  for (const i of t.rowsIn('LISTEN')) {
+    const q = byPort[t.localPort[i] as number];
+    if (q) t.listenQueues.set(i, { queued: q[0], backlog: q[1] });
+  }
+  return obs;
+}
+
+describe('listeners: the accept queue against the backlog (ss -ltn Recv-Q / Send-Q)', () => {
+  const server = [{ pid: 77, command: 'server' }];
+  const four = (): Observation =>
+    withQueues(host([listenerOn('0.0.0.0', 80, 3), listenerOn('0.0.0.0', 7000, 5, server), listenerOn('::', 8080, 6), listenerOn(HOST, 9000, 7)]), {
+      80: [10, 128],
+      7000: [128, 128],
+      8080: [0, 4096],
+      9000: [116, 128],
+    });
+
+  it('every listener, fullest first, with its owners when known; the totals are over all of them', () => {
+    const ins = analyze(four()).inspection;
+    assert.deepEqual(
+      ins.listeners.map((l) => [l.listener, l.queued, l.backlog, l.fill, l.owners]),
+      [
+        ['0.0.0.0:7000', 128, 128, 1, server],
+        ['198.18.0.1:9000', 116, 128, 0.9063, null],
+        ['0.0.0.0:80', 10, 128, 0.0781, null],
+        ['[::]:8080', 0, 4096, 0, null],
+      ],
+    );
+    assert.deepEqual(ins.listen_queues, { listeners: 4, queued: 254, max_fill: 1 });
+    assert.equal(ins.more.listeners, 0);
+  });
+
+  it('more than 1000 listeners: the fullest 1000 listed, the rest counted in more.listeners and in the totals', () => {
+    const list = Array.from({ length: 1200 }, (_, i) => listenerOn('0.0.0.0', 20000 + i, 100 + i));
+    const obs = withQueues(host(list), Object.fromEntries(list.map((l, i) => [l.localPort, [i % 7, 128]])));
+    const ins = analyze(obs).inspection;
+    assert.equal(ins.listeners.length, 1000);
+    assert.equal(ins.more.listeners, 200);
+    assert.equal(ins.listeners[0]?.queued, 6);
+    assert.equal(ins.listen_queues.listeners, 1200);
+    assert.equal(ins.listen_queues.queued, list.reduce((sum, _, i) => sum + (i % 7), 0));
+  });
+
+  it('no backlog (/proc/net/tcp, netstat): listed with its queue, never judged full', () => {
+    const ins = inspectObservation(withQueues(host([listenerOn('0.0.0.0', 80, 3)]), { 80: [500, null] })).analysis.inspection;
+    assert.deepEqual(ins.listeners.map((l) => [l.queued, l.backlog, l.fill]), [[500, null, null]]);
+    assert.deepEqual(ins.listen_queues, { listeners: 1, queued: 500, max_fill: null });
+    assert.ok(!ins.findings.some((f) => f.id === 'listen-queue-full'));
+  });
+
+  it('the report lists only listeners with a queue; with none, one line', () => {
+    const text = renderInspection(inspectObservation(four()).analysis.inspection);
+    assert.match(text, /^Listeners with connections waiting for accept\(\) \(3 of 4; backlog capped at net\.core\.somaxconn\)$/m);
+    assert.match(text, /^ {2}0\.0\.0\.0:7000 +77 server +128 +128 +100%$/m);
+    assert.doesNotMatch(text, /\[::\]:8080/);
+    const idle = renderInspection(analyze(withQueues(host([listenerOn('0.0.0.0', 80, 3)]), { 80: [0, 4096] })).inspection);
+    assert.match(idle, /^Listeners: 1, none with connections waiting for accept\(\)$/m);
+    assert.doesNotMatch(renderInspection(analyze(host([listenerOn('0.0.0.0', 80, 3)])).inspection), /^Listeners/m);
   });
 });

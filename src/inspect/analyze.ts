@@ -25,7 +25,7 @@ import { INSPECTED_SYSCTLS } from './sysctl-names.js';
 import type { Observation } from './observation.js';
 import { kernelVersion } from './procfiles.js';
 import { attributeOwners } from './socket-owners.js';
-import { STATE_INDEX, type Family, type SkippedLine, type SocketTable } from './socket.js';
+import { STATE_INDEX, type Family, type Owner, type SkippedLine, type SocketTable } from './socket.js';
 
 /** include/net/tcp.h TCP_TIMEWAIT_LEN, in seconds. */
 export const TIMEWAIT_LEN_S = PROFILES['linux-6.18'].timewaitLen / SEC;
@@ -92,6 +92,30 @@ export interface DestinationUse {
   tw_reuse_applies: boolean;
   /** (usable_ports - held_open) / tw_reuse_delay, when tw_reuse applies. */
   sustainable_with_reuse_per_s: number | null;
+}
+
+/**
+ * One listening socket's accept queue against its backlog, as `ss -ltn` shows them in Recv-Q
+ * and Send-Q (socket.ts ListenQueue says where the kernel reports them).
+ */
+export interface ListenerQueue {
+  /** "198.18.0.1:7004", "[::]:7100". */
+  listener: string;
+  address: string;
+  port: number;
+  family: Family;
+  /** Connections handshaken and waiting for accept() (sk_ack_backlog). */
+  queued: number;
+  /** listen()'s backlog, capped at net.core.somaxconn (sk_max_ack_backlog); null when the source does not give it (/proc/net/tcp, netstat). */
+  backlog: number | null;
+  /**
+   * queued / backlog (a backlog of 0 counts as 1), rounded to 4 digits; null without a
+   * backlog. Can pass 1: the kernel takes one connection past the backlog before it drops
+   * (sock.h sk_acceptq_is_full: queued > backlog).
+   */
+  fill: number | null;
+  /** The processes holding it, when known (ss -p, netstat -p; on a live host, looked up for listeners with a queue). */
+  owners: Owner[] | null;
 }
 
 /**
@@ -204,8 +228,12 @@ export interface Inspection {
   destinations: DestinationUse[];
   /** At most JSON_LIST_LIMIT; `more.processes` counts the rest. */
   processes: ProcessUse[];
-  /** Entries past JSON_LIST_LIMIT in destinations and processes. */
-  more: { destinations: number; processes: number };
+  /** Listeners whose accept queue the source reports, fullest first; at most JSON_LIST_LIMIT, `more.listeners` counts the rest. */
+  listeners: ListenerQueue[];
+  /** Over every listener, listed or not: connections waiting for accept(), and the fullest queue's fill (null when no backlog is known). */
+  listen_queues: { listeners: number; queued: number; max_fill: number | null };
+  /** Entries past JSON_LIST_LIMIT in destinations, processes and listeners. */
+  more: { destinations: number; processes: number; listeners: number };
   owners: {
     /** Whether owners were looked up (live host, ss -p or netstat -p). */
     seen: boolean;
@@ -617,6 +645,31 @@ function countSockets(sockets: SocketTable, listening: Uint8Array | undefined, l
   dests.finish();
 }
 
+/**
+ * The listeners whose queues the source reports (SocketTable.listenQueues: LISTEN rows only),
+ * fullest first: by fill, then by connections queued, then by port and address.
+ */
+export function listenerQueues(sockets: SocketTable): ListenerQueue[] {
+  const list: ListenerQueue[] = [];
+  for (const i of sockets.rowsIn('LISTEN')) {
+    const q = sockets.listenQueues.get(i);
+    if (q === undefined) continue;
+    const address = sockets.addresses[sockets.localAddress[i] as number] as string;
+    const port = sockets.localPort[i] as number;
+    list.push({
+      listener: endpointText(address, port),
+      address,
+      port,
+      family: sockets.family[i] as Family,
+      queued: q.queued,
+      backlog: q.backlog,
+      fill: q.backlog === null ? null : Number((q.queued / Math.max(1, q.backlog)).toFixed(4)),
+      owners: sockets.owners.get(i) ?? null,
+    });
+  }
+  return list.sort((a, b) => (b.fill ?? 0) - (a.fill ?? 0) || b.queued - a.queued || a.port - b.port || byString(a.address, b.address));
+}
+
 /** A destination's use before its sockets are counted; the JSON keeps this key order. */
 function destinationUse(address: string, port: number, source: string, family: Family): DestinationUse {
   return {
@@ -721,6 +774,13 @@ export function analyze(obs: Observation): Analysis {
     );
   }
 
+  // Accept queues of the listeners (few rows: none of this is on the per-socket path).
+  const allListeners = listenerQueues(sockets);
+  const listenerList = allListeners.slice(0, JSON_LIST_LIMIT);
+  let queuedTotal = 0;
+  for (const l of allListeners) queuedTotal += l.queued;
+  const maxFill = allListeners.some((l) => l.fill !== null) ? Math.max(...allListeners.map((l) => l.fill ?? 0)) : null;
+
   // Memory.
   const timewaitSockets = byState.TIME_WAIT + orphaned;
   const slabSize = obs.slab?.get('tw_sock_TCP')?.objSize;
@@ -768,7 +828,13 @@ export function analyze(obs: Observation): Analysis {
     ports: { range: [lo, hi], range_size: rangeSize, reserved_in_range: reserved, bound_in_range: bound.size, usable },
     destinations: destinationList,
     processes,
-    more: { destinations: destinations.length - destinationList.length, processes: attribution.processes.length - processes.length },
+    listeners: listenerList,
+    listen_queues: { listeners: allListeners.length, queued: queuedTotal, max_fill: maxFill },
+    more: {
+      destinations: destinations.length - destinationList.length,
+      processes: attribution.processes.length - processes.length,
+      listeners: allListeners.length - listenerList.length,
+    },
     owners: {
       seen: obs.ownersSeen,
       inodes: obs.socketInodes,

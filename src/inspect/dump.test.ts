@@ -417,6 +417,18 @@ describe('ss -tanpe, netstat -antpe: the socket inode (captured: capture-inode.s
     });
   }
 
+  it("listeners' accept queues: ss's LISTEN Recv-Q / Send-Q are the queue and the backlog; netstat's Send-Q is not the backlog", () => {
+    const queues = (name: string) => inspectText(fixture(name), name).listeners.map((l) => [l.listener, l.queued, l.backlog, l.owners?.[0]?.pid]);
+    assert.deepEqual(queues('ss-tanpe.txt'), [
+      ['198.18.0.1:7004', 3, 16, pid],
+      ['198.18.0.1:7006', 2, 16, pid],
+    ]);
+    assert.deepEqual(queues('netstat-antpe.txt'), [
+      ['198.18.0.1:7004', 3, null, pid],
+      ['198.18.0.1:7006', 2, null, pid],
+    ]);
+  });
+
   it('netstat -ante (inodes, no processes): never accepted, and the finding says the dump names no processes', () => {
     const ins = inspectText(fixture('netstat-ante.txt'), 'netstat-ante.txt');
     assert.deepEqual(ins.owners.close_wait, { ...queued, held: 0, not_accepted_no_owner: 5, not_looked_up: 2 });

@@ -86,13 +86,16 @@ export function readHost(options: ReadHostOptions): Observation {
   }
   const { sockets } = list;
 
-  // Owners from /proc/PID/fd: of CLOSE_WAIT and FIN_WAIT_2, and of the listeners whose accept
-  // queue holds a CLOSE_WAIT (it has no inode of its own: socket-owners.ts). What could not be
-  // seen is counted and worded by analyze.ts, once.
+  // Owners from /proc/PID/fd: of CLOSE_WAIT and FIN_WAIT_2, of the listeners whose accept
+  // queue holds a CLOSE_WAIT (it has no inode of its own: socket-owners.ts), and of the
+  // listeners with any connection waiting for accept() (whose accept loop is behind; idle
+  // listeners are left out, so that they alone never cost a scan of every process's
+  // descriptors). What could not be seen is counted and worded by analyze.ts, once.
   let ownersSeen = false;
   let ownerScan: { unreadable: number } | undefined;
   if (options.owners ?? true) {
-    const rows = [...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2'), ...listenersOfNotAccepted(sockets)].filter((i) => sockets.inode[i] !== 0);
+    const queued = sockets.rowsIn('LISTEN').filter((i) => (sockets.listenQueues.get(i)?.queued ?? 0) > 0);
+    const rows = [...new Set([...sockets.rowsIn('CLOSE_WAIT'), ...sockets.rowsIn('FIN_WAIT_2'), ...listenersOfNotAccepted(sockets), ...queued])].filter((i) => sockets.inode[i] !== 0);
     const scan = scanOwners(new Set(rows.map((i) => sockets.inode[i] as number)), proc);
     ownersSeen = true;
     ownerScan = { unreadable: scan.unreadable };

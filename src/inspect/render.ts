@@ -164,6 +164,34 @@ function processes(ins: Inspection, top: number): string[] {
   return lines;
 }
 
+/**
+ * Listeners with connections waiting for accept(), fullest first, as `ss -ltn` shows them
+ * (Recv-Q of Send-Q). Idle listeners are left out: a server has dozens at 0, and rows of
+ * zeros would bury the one whose accept loop is behind; a line says how many there are.
+ */
+function listeners(ins: Inspection, top: number): string[] {
+  const all = ins.listen_queues.listeners;
+  if (all === 0) return [];
+  const busy = ins.listeners.filter((l) => l.queued > 0);
+  if (busy.length === 0) return [`Listeners: ${n(all)}, none with connections waiting for accept()`];
+  const rows = busy
+    .slice(0, top)
+    .map((l) => [
+      l.listener,
+      (l.owners ?? []).map((o) => `${o.pid} ${o.command}`).join(', ') || '-',
+      n(l.queued),
+      l.backlog === null ? '?' : n(l.backlog),
+      l.fill === null ? '-' : `${Math.round(l.fill * 100)}%`,
+    ]);
+  const unlisted = ins.more.listeners;
+  return [
+    `Listeners with connections waiting for accept() (${n(busy.length)}${unlisted > 0 ? '+' : ''} of ${n(all)}; backlog capped at net.core.somaxconn)`,
+    ...table(['listener', 'process', 'queued', 'backlog', 'full'], rows, '  ', 2),
+    ...moreLine(rows.length, busy.length, 0),
+    ...(ins.listeners.some((l) => l.backlog === null) ? ['  (this source gives no backlog: /proc/net/tcp and netstat print only the queue)'] : []),
+  ];
+}
+
 function memory(ins: Inspection): string[] {
   const m = ins.memory;
   if (m.timewait_sockets === 0 && m.slab_bytes === null) return [];
@@ -234,6 +262,7 @@ export function renderInspection(ins: Inspection, options: RenderOptions = {}): 
     breakdown(ins, 'close_wait', top),
     destinations(ins, top),
     processes(ins, top),
+    listeners(ins, top),
     memory(ins),
     sysctls(ins, paint),
     renderFindings(ins.findings, paint),
