@@ -4,7 +4,7 @@
 // and docs/fidelity.md (measured on 6.18); each item names the rule it applies.
 
 import { bytes, thousands } from '../report/format.js';
-import type { Advice, Analysis, DestinationUse, Finding, Inspection } from './analyze.js';
+import type { Advice, Analysis, DestinationUse, Finding, Inspection, ListenerQueue } from './analyze.js';
 import { TIMEWAIT_LEN_S } from './analyze.js';
 import { isLoopback } from './address.js';
 import type { Role } from './options.js';
@@ -29,6 +29,8 @@ const PORTS_WARN = 0.5;
 const PORTS_CRITICAL = 0.9;
 /** The last minute's rate is worrying at this share of the sustainable one. */
 const RATE_WARN = 0.5;
+/** An accept queue is nearly full at this share of its backlog. */
+const QUEUE_WARN = 0.9;
 /** tcp_max_tw_buckets is near at this share. */
 const BUCKETS_WARN = 0.8;
 /** How many destinations and processes findings name one by one. */
@@ -192,6 +194,27 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
     });
   }
 
+  // --- Accept queues: a listener whose queue holds more than its backlog drops the next
+  // handshakes (sock.h sk_acceptq_is_full; tcp_input.c tcp_conn_request drops the SYN,
+  // tcp_ipv4.c tcp_v4_syn_recv_sock the final ACK, each bumping LINUX_MIB_LISTENOVERFLOWS and
+  // then LISTENDROPS). Only listeners with a known backlog can be judged. ---
+  const fullQueues = ins.listeners.filter((l) => l.fill !== null && l.fill >= QUEUE_WARN);
+  const isFull = (l: ListenerQueue): boolean => l.backlog !== null && l.queued >= l.backlog;
+  const overflows = listenCounters(ins);
+  for (const l of fullQueues.slice(0, NAMED)) {
+    findings.push({
+      id: 'listen-queue-full',
+      severity: isFull(l) ? 'critical' : 'warning',
+      summary: `Listener ${l.listener}${ownersText(l)}: accept ${queueText(l)} (${pct(l.fill ?? 0)}), ${isFull(l) ? 'full' : 'nearly full'}${overflows ? `; ${overflows}` : ''}.`,
+      detail:
+        'These connections finished the handshake and wait for the application to call accept(). Once the queue holds one more than ' +
+        'the backlog the kernel drops each new SYN and final ACK, counting them in TcpExtListenOverflows and TcpExtListenDrops; ' +
+        'clients see connect() stall and their SYN retried. ' +
+        `The backlog is what listen() asked for, capped at net.core.somaxconn (${n(s.somaxconn)}${where})` +
+        (l.backlog === s.somaxconn ? ': it is at that cap, so a larger one needs net.core.somaxconn raised too.' : '.'),
+    });
+  }
+
   // --- CLOSE_WAIT: the application never called close() (tcp.c: no timer in CLOSE_WAIT), or
   // never accept()ed the connection. Every figure is a class of owners.close_wait
   // (socket-owners.ts), each socket in one. ---
@@ -284,6 +307,12 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
       ...(q && cw.not_accepted_no_owner > 0 ? [`${n(cw.not_accepted_no_owner)} on a listener whose process is not named`] : []),
     ];
     const filter = ports.map((p) => `sport = :${p}`).join(' or ');
+    // Its listener's queue, when that is full or nearly: the CLOSE_WAIT and the drops are one stall.
+    const stalled = fullQueues.filter((l) => ports.includes(l.port));
+    const stalledText = stalled
+      .slice(0, NAMED)
+      .map((l) => `${l.listener} is at ${queueText(l)}${isFull(l) ? ', full: new connections to it are dropped' : ', nearly full'}`)
+      .join('; ');
     advice.push({
       id: 'fix-accept-loop',
       action: q
@@ -292,12 +321,33 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
       reason:
         `${n(own)} connection(s) closed by the peer wait in ${q ? 'its accept queue' : `the accept queue${ports.length > 1 ? 's' : ''}`} on ${portText} in CLOSE_WAIT. ` +
         (rest > 0 && elsewhere.length > 0 ? `Other listeners have ${n(rest)} more: ${elsewhere.join('; ')}. ` : '') +
-        'Until accept() takes them they hold a place in the listen backlog, and a full backlog drops new SYNs (TcpExtListenOverflows). Check that the ' +
+        'Until accept() takes them they hold a place in the listen backlog, and a full backlog drops new SYNs (TcpExtListenOverflows). ' +
+        (stalledText ? `The listener ${stalledText}${overflows ? ` (${overflows})` : ''}. ` : '') +
+        'Check that the ' +
         'accepting thread is alive and not blocked by the work of each connection; a larger backlog only delays the symptom.',
       commands: [
         `ss -tln '${ports.length > 1 ? `( ${filter} )` : filter}'   # Recv-Q: connections waiting for accept(); Send-Q: the backlog`,
         'nstat -az TcpExtListenOverflows TcpExtListenDrops',
       ],
+    });
+  }
+
+  // Full queues the accept-loop advice did not cover (no never-accepted CLOSE_WAIT on their port).
+  const covered = new Set(cw.not_accepted > 0 ? (queues[0]?.not_accepted_ports ?? cw.not_accepted_ports) : []);
+  const uncovered = fullQueues.filter((l) => !covered.has(l.port));
+  const first = uncovered[0];
+  if (first) {
+    const who = first.owners?.[0];
+    advice.push({
+      id: 'accept-faster',
+      action:
+        `Make ${who ? `${who.command} (pid ${who.pid})` : `the process listening on ${first.listener}`} accept() connections${who ? ` on ${first.listener}` : ''} ` +
+        'faster: more accepting threads, less work before the next accept().',
+      reason:
+        `Its ${queueText(first)}${uncovered.length > 1 ? ` (and ${uncovered.length - 1} more listener(s) at 90% or more)` : ''}: the application takes connections ` +
+        'off the queue more slowly than they arrive. A larger backlog (listen() and net.core.somaxconn) absorbs bursts only; ' +
+        'with a steady excess it fills again.',
+      commands: [`ss -tln '( sport = :${first.port} )'   # Recv-Q: waiting for accept(); Send-Q: the backlog`, 'nstat -az TcpExtListenOverflows TcpExtListenDrops'],
     });
   }
 
@@ -435,6 +485,26 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
   }
 
   return { role, roleInferred: options.role === undefined, findings: sortFindings(findings), advice };
+}
+
+/** "queue 128 of 128": how a listener's queue is quoted everywhere. */
+function queueText(l: ListenerQueue): string {
+  return `queue ${n(l.queued)} of ${l.backlog === null ? '?' : n(l.backlog)}`;
+}
+
+/** " (pid 812 nginx)" for a listener whose processes are known, else "". */
+function ownersText(l: ListenerQueue): string {
+  const owners = l.owners ?? [];
+  return owners.length === 0 ? '' : ` (${owners.slice(0, NAMED).map((o) => `pid ${o.pid} ${o.command}`).join(', ')}${owners.length > NAMED ? ', ...' : ''})`;
+}
+
+/** "TcpExtListenOverflows = 12, TcpExtListenDrops = 12 since boot" with the counters this host has; "" for none (a dump). */
+function listenCounters(ins: Inspection): string {
+  const parts = (['TcpExtListenOverflows', 'TcpExtListenDrops'] as const).flatMap((name) => {
+    const v = ins.counters?.[name];
+    return v === undefined ? [] : [`${name} = ${n(v)}`];
+  });
+  return parts.length === 0 ? '' : `${parts.join(', ')} since boot`;
 }
 
 const SEVERITY_ORDER: Record<Finding['severity'], number> = { critical: 0, warning: 1, info: 2 };

@@ -516,6 +516,42 @@ describe('listeners: the accept queue against the backlog (ss -ltn Recv-Q / Send
     assert.equal(ins.more.listeners, 0);
   });
 
+  it('full (queue >= backlog) is critical, 90% a warning, with ListenOverflows and ListenDrops; below 90% nothing', () => {
+    const obs = { ...four(), counters: { TcpExtListenOverflows: 12, TcpExtListenDrops: 14 } };
+    const ins = inspectObservation(obs).analysis.inspection;
+    const f = ins.findings.filter((x) => x.id === 'listen-queue-full');
+    assert.deepEqual(
+      f.map((x) => [x.severity, x.summary]),
+      [
+        ['critical', 'Listener 0.0.0.0:7000 (pid 77 server): accept queue 128 of 128 (100%), full; TcpExtListenOverflows = 12, TcpExtListenDrops = 14 since boot.'],
+        ['warning', 'Listener 198.18.0.1:9000: accept queue 116 of 128 (91%), nearly full; TcpExtListenOverflows = 12, TcpExtListenDrops = 14 since boot.'],
+      ],
+    );
+    assert.match(f[0]?.detail ?? '', /capped at net\.core\.somaxconn \(4,096\)\.$/);
+    // No never-accepted CLOSE_WAIT there: the advice is to accept faster, for the fullest.
+    const a = ins.advice.find((x) => x.id === 'accept-faster');
+    assert.match(a?.action ?? '', /^Make server \(pid 77\) accept\(\) connections on 0\.0\.0\.0:7000 faster/);
+    assert.match(a?.reason ?? '', /^Its queue 128 of 128 \(and 1 more listener\(s\) at 90% or more\)/);
+  });
+
+  it('a backlog at net.core.somaxconn: raising listen()\'s alone does not help', () => {
+    const obs = withQueues(host([listenerOn('0.0.0.0', 80, 3)], { 'net.core.somaxconn': '128' }), { 80: [129, 128] });
+    const f = inspectObservation(obs).analysis.inspection.findings.find((x) => x.id === 'listen-queue-full');
+    assert.match(f?.summary ?? '', /accept queue 129 of 128 \(101%\), full\.$/);
+    assert.match(f?.detail ?? '', /capped at net\.core\.somaxconn \(128\): it is at that cap, so a larger one needs net\.core\.somaxconn raised too\./);
+  });
+
+  it('fix-accept-loop quotes the queue of the listener whose CLOSE_WAIT was never accepted ("queue 128 of 128"), and no second advice', () => {
+    const obs = { ...withQueues(host([listenerOn('0.0.0.0', 7000, 5, server), ...accepted(5, 7000)]), { 7000: [128, 128] }), counters: { TcpExtListenOverflows: 3 } };
+    const ins = inspectObservation(obs).analysis.inspection;
+    const a = ins.advice.find((x) => x.id === 'fix-accept-loop');
+    assert.match(a?.reason ?? '', /The listener 0\.0\.0\.0:7000 is at queue 128 of 128, full: new connections to it are dropped \(TcpExtListenOverflows = 3 since boot\)\./);
+    assert.ok(!ins.advice.some((x) => x.id === 'accept-faster'), ins.advice.map((x) => x.id).join(' '));
+    // Below 90% the accept-loop advice says nothing of the queue.
+    const low = inspectObservation(withQueues(host([listenerOn('0.0.0.0', 7000, 5, server), ...accepted(5, 7000)]), { 7000: [5, 128] })).analysis.inspection;
+    assert.doesNotMatch(low.advice.find((x) => x.id === 'fix-accept-loop')?.reason ?? '', /is at queue/);
+  });
+
   it('more than 1000 listeners: the fullest 1000 listed, the rest counted in more.listeners and in the totals', () => {
     const list = Array.from({ length: 1200 }, (_, i) => listenerOn('0.0.0.0', 20000 + i, 100 + i));
     const obs = withQueues(host(list), Object.fromEntries(list.map((l, i) => [l.localPort, [i % 7, 128]])));
