@@ -20,6 +20,8 @@ export interface ScrapeInfo {
 export interface MetricsOptions {
   /** Per-destination series for the top N destinations by ports in use; 0 for none. */
   destinations: number;
+  /** Per-listener series for the top N listeners by fill of their accept queue; 0 (the default) for none. */
+  listeners?: number;
 }
 
 /** Stages that may fail; each has an error series from the first scrape on. */
@@ -92,6 +94,28 @@ function addInspection(ins: Inspection, registers: Registry[], options: MetricsO
       free.set(labels, d.free_ports);
       tw.set(labels, d.by_state.TIME_WAIT ?? 0);
       rate.set(labels, d.sustainable_with_reuse_per_s ?? d.sustainable_per_s);
+    }
+  }
+
+  // Accept queues: two series whatever the number of listeners; per listener only on request
+  // (each listener is a new label value), the fullest first as inspect lists them.
+  const lq = ins.listen_queues;
+  new Gauge({ name: 'twlab_listen_queued_connections', help: 'Connections waiting for accept() over every listener (ss -ltn Recv-Q summed)', registers }).set(lq.queued);
+  if (lq.max_fill !== null) {
+    new Gauge({
+      name: 'twlab_listen_queue_max_fill_ratio',
+      help: "The fullest listener's accept queue over its backlog; past 1 the kernel drops new handshakes (TcpExtListenOverflows)",
+      registers,
+    }).set(lq.max_fill);
+  }
+  const topListeners = options.listeners ?? 0;
+  if (topListeners > 0) {
+    const labelNames = ['listener'];
+    const queued = new Gauge({ name: 'twlab_listener_queued_connections', help: 'Connections waiting for accept() on a listener (ss -ltn Recv-Q; top N by fill)', labelNames, registers });
+    const backlog = new Gauge({ name: 'twlab_listener_backlog', help: "A listener's backlog: listen()'s, capped at net.core.somaxconn (ss -ltn Send-Q)", labelNames, registers });
+    for (const l of ins.listeners.slice(0, topListeners)) {
+      queued.set({ listener: l.listener }, l.queued);
+      if (l.backlog !== null) backlog.set({ listener: l.listener }, l.backlog);
     }
   }
 

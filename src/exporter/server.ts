@@ -16,6 +16,8 @@ export interface ExporterOptions {
   port: number;
   /** Per-destination series for the top N destinations; 0 for none. */
   destinations: number;
+  /** Per-listener accept-queue series for the top N listeners by fill; 0 or absent for none. */
+  listeners?: number;
   /** Wall clock (ms since the epoch) and a monotonic clock (ms) for scrape durations. */
   now: () => number;
   monotonicMs: () => number;
@@ -57,7 +59,7 @@ export function startExporter(options: ExporterOptions): Promise<RunningExporter
     }
     const info = () => ({ errors, scrapes, durationS: (options.monotonicMs() - t0) / 1000 });
     try {
-      return await renderMetrics(ins, info(), { destinations: options.destinations });
+      return await renderMetrics(ins, info(), { destinations: options.destinations, listeners: options.listeners ?? 0 });
     } catch {
       fail('render');
       return renderMetrics(undefined, info(), { destinations: 0 });

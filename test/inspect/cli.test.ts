@@ -160,6 +160,7 @@ describe('twlab inspect --from', () => {
       [['advise', '--role', 'router'], /--role router: expected one of client, proxy, server/],
       [['exporter', '--listen', 'nowhere'], /--listen nowhere: expected ADDR:PORT/],
       [['exporter', '--destinations', 'many'], /--destinations many/],
+      [['exporter', '--listeners', '1001'], /--listeners 1001: expected a whole number from 0 to 1000/],
     ];
     for (const [args, message] of cases) {
       const r = twlab(...args);

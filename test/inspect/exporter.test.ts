@@ -90,6 +90,23 @@ describe('exporter', () => {
     });
   });
 
+  it('accept queues: the total and the fullest fill always; --listeners N: queue and backlog for the N fullest only', async () => {
+    const capture = join(FIXTURES, 'ss-tanpe.txt');
+    const observe = (): Observation => observeDump(readFileSync(capture, 'utf8'), capture, Date.UTC(2026, 10, 27));
+    await withExporter({ observe }, async (e) => {
+      const exp = parseExposition((await scrape(e.url)).body);
+      assert.equal(sampleValue(exp, 'twlab_listen_queued_connections'), 3 + 2);
+      assert.equal(sampleValue(exp, 'twlab_listen_queue_max_fill_ratio'), 0.1875);
+      assert.ok(!exp.samples.some((s) => s.name.startsWith('twlab_listener_')), 'per-listener series are opt-in');
+    });
+    await withExporter({ observe, listeners: 1 }, async (e) => {
+      const exp = parseExposition((await scrape(e.url)).body);
+      const per = (name: string) => exp.samples.filter((s) => s.name === name).map((s) => [s.labels['listener'], s.value]);
+      assert.deepEqual(per('twlab_listener_queued_connections'), [['198.18.0.1:7004', 3]]);
+      assert.deepEqual(per('twlab_listener_backlog'), [['198.18.0.1:7004', 16]]);
+    });
+  });
+
   it('this host, live: kernel counters under nstat names, valid text', async () => {
     await withExporter({}, async (e) => {
       const exp = parseExposition((await scrape(e.url)).body);

@@ -7,6 +7,8 @@ import type { Command } from '../command.js';
 export const DEFAULT_LISTEN = '127.0.0.1:9813';
 /** Per-destination series are opt-in: each destination is a new label value. */
 export const MAX_DESTINATIONS = 1000;
+/** Per-listener series likewise. */
+export const MAX_LISTENERS = 1000;
 
 export const exporterCommand: Command = {
   name: 'exporter',
@@ -19,12 +21,15 @@ export const exporterCommand: Command = {
       'the TIME_WAIT and overflow counters under their nstat names (twlab_nstat_TcpExtTW_total, ' +
       '..._TcpExtTCPTimeWaitOverflow_total, ..._TcpExtTWRecycled_total), and the numeric TCP sysctls.',
     'Per-destination port use (ports in use, free, TIME_WAIT, sustainable connections/s) is opt-in ' +
-      'with --destinations N, for the N destinations using the most ports. A scrape that fails in ' +
+      'with --destinations N, for the N destinations using the most ports; per-listener accept queues ' +
+      '(connections waiting for accept() and the backlog) with --listeners N, for the N fullest; their ' +
+      'total and the fullest queue\'s fill are always there. A scrape that fails in ' +
       'part still answers and counts the failure in twlab_scrape_errors_total. Runs until Ctrl-C.',
   ],
   flags: [
     { name: 'listen', value: 'ADDR:PORT', help: 'where to listen, e.g. 127.0.0.1:9813 or [::1]:9813; port 0 picks a free one', default: DEFAULT_LISTEN },
     { name: 'destinations', value: 'N', help: `export per-destination series for the top N destinations (at most ${MAX_DESTINATIONS})`, default: '0: none' },
+    { name: 'listeners', value: 'N', help: `export accept queue and backlog for the N fullest listeners (at most ${MAX_LISTENERS})`, default: '0: none' },
   ],
   examples: [
     ['twlab exporter', `metrics at http://${DEFAULT_LISTEN}/metrics`],
