@@ -37,6 +37,16 @@ const ORPHANS = 5;
 /** Connections B closes before A's never-accepting listener takes them: CLOSE_WAIT with no inode. */
 const NOT_ACCEPTED = 4;
 const NO_ACCEPT_PORT = 7100;
+/** The backlog A's never-accepting listener is given: what inspect and ss -ltn must both report. */
+const NO_ACCEPT_BACKLOG = 128;
+/**
+ * A second never-accepting listener, with a backlog of FULL_BACKLOG, filled by connections B
+ * keeps open: the kernel queues one past the backlog (sock.h sk_acceptq_is_full: queued >
+ * backlog), then drops the next SYN and counts it in TcpExtListenOverflows.
+ */
+const FULL_PORT = 7200;
+const FULL_BACKLOG = 2;
+const FULL_QUEUED = FULL_BACKLOG + 1;
 /** FIN_WAIT_2 in A held by a process (shutdown(SHUT_WR), no close()). */
 const HALF_CLOSED = 3;
 /** A port of ip_local_port_range bound in A by a socket that neither listens nor connects. */
@@ -65,6 +75,7 @@ describe('inspect in a namespace with real load', { skip }, () => {
   let holder: Agent;
   let acceptor: Agent;
   let halfCloser: Agent;
+  let stuck: Agent;
 
   before(async () => {
     lab = createLab('live');
@@ -75,7 +86,8 @@ describe('inspect in a namespace with real load', { skip }, () => {
       // Bound before the connects, so that none of them takes the port.
       await lab.agent(lab.a, ['bind', A_ADDR, String(BOUND_PORT)]);
       // Dual-stack: IPv4 connections to it are IPv6 sockets with v4-mapped addresses.
-      acceptor = await lab.agent(lab.a, ['noaccept', '::', String(NO_ACCEPT_PORT)]);
+      acceptor = await lab.agent(lab.a, ['noaccept', '::', String(NO_ACCEPT_PORT), String(NO_ACCEPT_BACKLOG)]);
+      stuck = await lab.agent(lab.a, ['noaccept', A_ADDR, String(FULL_PORT), String(FULL_BACKLOG)]);
       // Without tcp_rfc1337 a 2-CPU race (a duplicated final ACK draws an RST) can kill a
       // TIME_WAIT in A and reuse its port: CI once saw 979 of 1000 (docs/fidelity.md C5).
       lab.sysctl(lab.a, 'net.ipv4.tcp_rfc1337', '1');
@@ -91,6 +103,10 @@ describe('inspect in a namespace with real load', { skip }, () => {
       // A shuts its side down and keeps the socket: FIN_WAIT_2 held by a process.
       halfCloser = await lab.agent(lab.a, ['halfclose', B_ADDR, '9000', String(HALF_CLOSED)]);
       assert.equal(halfCloser.line, `done ${HALF_CLOSED} 0`);
+      // B fills the small queue and keeps the connections open (ESTABLISHED, not CLOSE_WAIT, in
+      // A); one more SYN is dropped by the full listener and retried from SYN_SENT in B.
+      assert.equal((await lab.agent(lab.b, ['open', A_ADDR, String(FULL_PORT), String(FULL_QUEUED)])).line, `done ${FULL_QUEUED} 0`);
+      await lab.agent(lab.b, ['dangle', A_ADDR, String(FULL_PORT), '1']);
     } catch (e) {
       lab.close();
       throw e;
@@ -196,6 +212,57 @@ describe('inspect in a namespace with real load', { skip }, () => {
     }
   });
 
+  it("each listener's accept queue and backlog are ss -ltn's Recv-Q and Send-Q; the never-accepting listener's queue is its CLOSE_WAIT", async () => {
+    // The dropped SYN is counted when it arrives; give it a moment.
+    let overflows = 0;
+    for (let i = 0; i < 50 && overflows === 0; i++) {
+      // /proc/net/netstat: a "TcpExt:" line of names, then one of values.
+      const [names, values] = lab.run(lab.a, 'cat', ['/proc/net/netstat']).split('\n').filter((x) => x.startsWith('TcpExt:')).map((x) => x.split(/\s+/));
+      overflows = Number(values?.[names?.indexOf('ListenOverflows') ?? -1] ?? 0);
+      if (overflows === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.ok(overflows > 0, 'the full listener dropped the extra SYN');
+    // ss -ltnH: "LISTEN Recv-Q Send-Q Local Peer", by port (each port has one listener in A).
+    const ss = new Map<number, [number, number]>();
+    for (const l of lab.run(lab.a, 'ss', ['-ltnH']).split('\n').filter((x) => x.trim() !== '')) {
+      const [, q, b, local] = l.trim().split(/\s+/);
+      ss.set(Number(/:(\d+)$/.exec(local ?? '')?.[1]), [Number(q), Number(b)]);
+    }
+    assert.deepEqual(ss.get(NO_ACCEPT_PORT), [NOT_ACCEPTED, NO_ACCEPT_BACKLOG]);
+    assert.deepEqual(ss.get(FULL_PORT), [FULL_QUEUED, FULL_BACKLOG]);
+    for (const args of [[], ['--sockets', 'proc']]) {
+      const viaNetlink = args.length === 0;
+      const { json } = inspectIn(lab, [], args);
+      assert.equal(json.listen_queues.listeners, ss.size);
+      assert.deepEqual(
+        new Map(json.listeners.map((l) => [l.port, [l.queued, l.backlog]])),
+        new Map([...ss].map(([port, [q, b]]) => [port, [q, viaNetlink ? b : null]])),
+        'inspect vs ss -ltn (/proc gives no backlog)',
+      );
+      const noAccept = json.listeners.find((l) => l.port === NO_ACCEPT_PORT);
+      assert.equal(noAccept?.queued, NOT_ACCEPTED);
+      assert.deepEqual(noAccept?.owners, [{ pid: acceptor.pid, command: 'node' }], 'a listener with a queue has its owner looked up');
+      const full = json.findings.find((f) => f.id === 'listen-queue-full');
+      if (viaNetlink) {
+        assert.deepEqual(json.listeners[0], {
+          listener: `${A_ADDR}:${FULL_PORT}`,
+          address: A_ADDR,
+          port: FULL_PORT,
+          family: 4,
+          queued: FULL_QUEUED,
+          backlog: FULL_BACKLOG,
+          fill: 1.5,
+          owners: [{ pid: stuck.pid, command: 'node' }],
+        });
+        assert.equal(full?.severity, 'critical');
+        assert.match(full?.summary ?? '', new RegExp(`^Listener ${A_ADDR}:${FULL_PORT} \\(pid ${stuck.pid} node\\): accept queue ${FULL_QUEUED} of ${FULL_BACKLOG} \\(150%\\), full; TcpExtListenOverflows = \\d+, TcpExtListenDrops = \\d+ since boot\\.$`));
+        assert.ok(json.advice.some((a) => a.id === 'accept-faster' && a.action.includes(`${A_ADDR}:${FULL_PORT}`)));
+      } else {
+        assert.equal(full, undefined, 'no backlog, no judgement');
+      }
+    }
+  });
+
   it('the exporter (no owner scan) counts the orphaned FIN_WAIT_2 and the never-accepted CLOSE_WAIT, and its timewait count is the kernel\'s', () => {
     const server = pathToFileURL(join(repoRoot(), 'dist/src/exporter/server.js')).href;
     // In namespace A: sockstat's tw just before and just after one scrape, while the scrape's
@@ -215,6 +282,8 @@ describe('inspect in a namespace with real load', { skip }, () => {
       const exp = parseExposition(body);
       assert.equal(sampleValue(exp, 'twlab_orphaned_fin_wait_2_sockets'), ORPHANS);
       assert.equal(sampleValue(exp, 'twlab_close_wait_not_accepted_sockets'), NOT_ACCEPTED);
+      assert.equal(sampleValue(exp, 'twlab_listen_queued_connections'), NOT_ACCEPTED + FULL_QUEUED);
+      assert.equal(sampleValue(exp, 'twlab_listen_queue_max_fill_ratio'), FULL_QUEUED / FULL_BACKLOG);
       const tw = sampleValue(exp, 'twlab_timewait_sockets');
       if (before !== after) {
         last = `sockstat tw went from ${before} to ${after} during the scrape`;

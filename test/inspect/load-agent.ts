@@ -12,8 +12,9 @@
 //   dangle ADDR PORT COUNT       start connecting and print `ready` at once (SYN_SENT to a
 //                                silent address)
 //   bind ADDR PORT               bind a socket and neither listen nor connect (bound, inactive)
-//   noaccept ADDR PORT           listen and never accept(): connections the peer closes stay
-//                                in the accept queue in CLOSE_WAIT, with no inode
+//   noaccept ADDR PORT [BACKLOG] listen (backlog 128 unless given) and never accept():
+//                                connections wait in the accept queue, and those the peer
+//                                closes stay there in CLOSE_WAIT, with no inode
 //
 // Node binds a TCP socket only to listen, and always accepts, so bind and noaccept call the C
 // library through koffi (src/sys/libc.ts). ADDR there is dotted IPv4 or :: (dual-stack).
@@ -79,6 +80,9 @@ async function connectMany(port: number, count: number, concurrency: number, aft
   });
   return [ok, fail];
 }
+
+/** noaccept's backlog unless given. */
+const NOACCEPT_BACKLOG = 128;
 
 /** linux/socket.h, linux/in.h, linux/in6.h. */
 const AF_INET = 2;
@@ -158,7 +162,7 @@ async function main(): Promise<void> {
       console.log('ready');
       break;
     case 'noaccept':
-      rawSocket(addr as string, nums[0] as number, 128);
+      rawSocket(addr as string, nums[0] as number, nums[1] ?? NOACCEPT_BACKLOG);
       console.log('ready');
       break;
     default:
