@@ -112,12 +112,15 @@ export class NetstatParser extends LineParser {
       skip.add(lineNo, proto === 'tcp' ? 'an IPv6 address on a tcp line' : 'local and foreign addresses of different families', raw);
       return;
     }
+    // ss and /proc/net/tcp6 print such a socket's addresses v4-mapped: the same text here, so
+    // that a destination has one name whichever dump it came from.
+    const mapped = proto === 'tcp6' && local.family === 4 ? '::ffff:' : '';
     const record: SocketRecord = {
       family: proto === 'tcp6' ? 6 : 4,
       state,
-      localAddress: local.address,
+      localAddress: mapped + local.address,
       localPort: local.port,
-      remoteAddress: peer.address,
+      remoteAddress: mapped + peer.address,
       remotePort: peer.port,
       inode: 0,
     };
