@@ -199,13 +199,17 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
   // tcp_ipv4.c tcp_v4_syn_recv_sock the final ACK, each bumping LINUX_MIB_LISTENOVERFLOWS and
   // then LISTENDROPS). Only listeners with a known backlog can be judged. ---
   const fullQueues = ins.listeners.filter((l) => l.fill !== null && l.fill >= QUEUE_WARN);
-  const isFull = (l: ListenerQueue): boolean => l.backlog !== null && l.queued >= l.backlog;
+  // Full as the kernel counts it: one more than the backlog (sk_acceptq_is_full tests >). At
+  // the backlog itself it still takes one; both are critical, one connection apart.
+  const atBacklog = (l: ListenerQueue): boolean => l.backlog !== null && l.queued >= l.backlog;
+  const isFull = (l: ListenerQueue): boolean => l.backlog !== null && l.queued > l.backlog;
+  const fullness = (l: ListenerQueue): string => (isFull(l) ? 'full' : atBacklog(l) ? 'at its backlog, one connection from full' : 'nearly full');
   const overflows = listenCounters(ins);
   for (const l of fullQueues.slice(0, NAMED)) {
     findings.push({
       id: 'listen-queue-full',
-      severity: isFull(l) ? 'critical' : 'warning',
-      summary: `Listener ${l.listener}${ownersText(l)}: accept ${queueText(l)} (${pct(l.fill ?? 0)}), ${isFull(l) ? 'full' : 'nearly full'}${overflows ? `; ${overflows}` : ''}.`,
+      severity: atBacklog(l) ? 'critical' : 'warning',
+      summary: `Listener ${l.listener}${ownersText(l)}: accept ${queueText(l)} (${pct(l.fill ?? 0)}), ${fullness(l)}${overflows ? `; ${overflows}` : ''}.`,
       detail:
         'These connections finished the handshake and wait for the application to call accept(). Once the queue holds one more than ' +
         'the backlog the kernel drops each new SYN and final ACK, counting them in TcpExtListenOverflows and TcpExtListenDrops; ' +
@@ -311,7 +315,7 @@ export function advise(analysis: Analysis, options: AdviseOptions = {}): Advised
     const stalled = fullQueues.filter((l) => ports.includes(l.port));
     const stalledText = stalled
       .slice(0, NAMED)
-      .map((l) => `${l.listener} is at ${queueText(l)}${isFull(l) ? ', full: new connections to it are dropped' : ', nearly full'}`)
+      .map((l) => `${l.listener} is at ${queueText(l)}, ${isFull(l) ? 'full: new connections to it are dropped' : fullness(l)}`)
       .join('; ');
     advice.push({
       id: 'fix-accept-loop',

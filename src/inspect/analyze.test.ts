@@ -516,14 +516,14 @@ describe('listeners: the accept queue against the backlog (ss -ltn Recv-Q / Send
     assert.equal(ins.more.listeners, 0);
   });
 
-  it('full (queue >= backlog) is critical, 90% a warning, with ListenOverflows and ListenDrops; below 90% nothing', () => {
+  it('at the backlog is critical, one from full (sock.h sk_acceptq_is_full: queue > backlog); 90% a warning, with ListenOverflows and ListenDrops; below 90% nothing', () => {
     const obs = { ...four(), counters: { TcpExtListenOverflows: 12, TcpExtListenDrops: 14 } };
     const ins = inspectObservation(obs).analysis.inspection;
     const f = ins.findings.filter((x) => x.id === 'listen-queue-full');
     assert.deepEqual(
       f.map((x) => [x.severity, x.summary]),
       [
-        ['critical', 'Listener 0.0.0.0:7000 (pid 77 server): accept queue 128 of 128 (100%), full; TcpExtListenOverflows = 12, TcpExtListenDrops = 14 since boot.'],
+        ['critical', 'Listener 0.0.0.0:7000 (pid 77 server): accept queue 128 of 128 (100%), at its backlog, one connection from full; TcpExtListenOverflows = 12, TcpExtListenDrops = 14 since boot.'],
         ['warning', 'Listener 198.18.0.1:9000: accept queue 116 of 128 (91%), nearly full; TcpExtListenOverflows = 12, TcpExtListenDrops = 14 since boot.'],
       ],
     );
@@ -545,7 +545,7 @@ describe('listeners: the accept queue against the backlog (ss -ltn Recv-Q / Send
     const obs = { ...withQueues(host([listenerOn('0.0.0.0', 7000, 5, server), ...accepted(5, 7000)]), { 7000: [128, 128] }), counters: { TcpExtListenOverflows: 3 } };
     const ins = inspectObservation(obs).analysis.inspection;
     const a = ins.advice.find((x) => x.id === 'fix-accept-loop');
-    assert.match(a?.reason ?? '', /The listener 0\.0\.0\.0:7000 is at queue 128 of 128, full: new connections to it are dropped \(TcpExtListenOverflows = 3 since boot\)\./);
+    assert.match(a?.reason ?? '', /The listener 0\.0\.0\.0:7000 is at queue 128 of 128, at its backlog, one connection from full \(TcpExtListenOverflows = 3 since boot\)\./);
     assert.ok(!ins.advice.some((x) => x.id === 'accept-faster'), ins.advice.map((x) => x.id).join(' '));
     // Below 90% the accept-loop advice says nothing of the queue.
     const low = inspectObservation(withQueues(host([listenerOn('0.0.0.0', 7000, 5, server), ...accepted(5, 7000)]), { 7000: [5, 128] })).analysis.inspection;
