@@ -373,12 +373,12 @@ describe('ss -B (iproute2 6.8 on): bound, not listening sockets, shown as UNCONN
 });
 
 describe('ss saved without -a (captured: capture-edge.sh)', () => {
-  it('ss -tn: read, with a note that TIME_WAIT and the listeners are missing and to save with ss -tanp', () => {
+  it('ss -tn: read, with a note that TIME_WAIT and the listeners are missing and to save with ss -tanpe', () => {
     const d = parseDump(fixture('ss-tn.txt'));
     assert.equal(d.skipped, 0, JSON.stringify(d.examples));
     assert.deepEqual(tally(d), { 'ESTABLISHED v6': 3, 'CLOSE_WAIT v6': 2 });
     assert.equal(d.notes.length, 1, JSON.stringify(d.notes));
-    assert.match(d.notes[0] ?? '', /saved without -a.*TIME_WAIT and listening sockets are missing.*ss -tanp/);
+    assert.match(d.notes[0] ?? '', /saved without -a.*TIME_WAIT and listening sockets are missing.*ss -tanpe/);
   });
 
   it('ss -tan of the same sockets, and the contract dumps: no such note', () => {
